@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Arrows point one way (docs/architecture.md). A module may include the public
+# headers of the modules it depends on and nothing above it. Fails listing
+# every include that breaks the rule.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# module -> public headers it may include (besides its own)
+declare -A allowed=(
+  [core]="status amount chain encoding hash id clock version"
+  [address]="status amount chain encoding hash address"
+  [request]="status amount chain encoding hash address request qr"
+)
+# which public header belongs to which module
+declare -A owner=(
+  [status]=core [amount]=core [chain]=core [encoding]=core [hash]=core [id]=core
+  [clock]=core [version]=core [address]=address [request]=request [qr]=request
+)
+
+bad=0
+for module in "${!allowed[@]}"; do
+  [[ -d sdk/$module ]] || continue
+  while IFS= read -r line; do
+    file=${line%%:*}
+    header=$(sed -E 's/.*#include[[:space:]]*"usd1pay\/([a-z_0-9]+)\.h".*/\1/' <<<"$line")
+    [[ " ${allowed[$module]} " == *" $header "* ]] && continue
+    echo "layering: $file includes usd1pay/$header.h (module ${owner[$header]:-unknown}), which $module must not depend on" >&2
+    bad=1
+  done < <(grep -RHn '#include "usd1pay/' "sdk/$module" || true)
+  # private headers of another module
+  while IFS= read -r line; do
+    echo "layering: $line reaches into another module's private headers" >&2
+    bad=1
+  done < <(grep -RHnE '#include "(core|address|request|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
+done
+# public headers include only public headers
+if grep -RHnE '#include "(sdk|core|address|request|cli)/' include/; then
+  echo "layering: a public header includes a private one" >&2
+  bad=1
+fi
+exit $bad

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the built tree into a scratch prefix, then builds and runs
+# tests/consumer against it twice: through find_package(usd1pay CONFIG) and
+# through pkg-config. Proves the installed package is usable from outside.
+set -euo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+prefix="$scratch/prefix"
+
+cmake --install "$root/$build" --prefix "$prefix" >/dev/null
+cmake -S "$root/tests/consumer" -B "$scratch/cmake-consumer" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$scratch/cmake-consumer" >/dev/null
+"$scratch/cmake-consumer/consumer" >"$scratch/out1"
+
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ -std=c++17 -Wall -Wextra -Werror \
+  "$root/tests/consumer/main.cpp" -o "$scratch/pc-consumer" \
+  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs --static usd1pay)
+"$scratch/pc-consumer" >"$scratch/out2"
+
+cmp -s "$scratch/out1" "$scratch/out2" || { echo "install-check: consumers disagree" >&2; exit 1; }
+grep -q '^consumer ok' "$scratch/out1" || { echo "install-check: consumer failed" >&2; cat "$scratch/out1" >&2; exit 1; }
+echo "install-check: find_package and pkg-config consumers built and ran against the installed tree"
