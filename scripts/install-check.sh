@@ -15,9 +15,10 @@ cmake -S "$root/tests/consumer" -B "$scratch/cmake-consumer" -G Ninja \
 cmake --build "$scratch/cmake-consumer" >/dev/null
 "$scratch/cmake-consumer/consumer" >"$scratch/out1"
 
-PKG_CONFIG_PATH="$prefix/lib/pkgconfig" c++ -std=c++17 -Wall -Wextra -Werror \
+pcdir=$(dirname "$(find "$prefix" -name usd1pay.pc | head -n1)")
+PKG_CONFIG_PATH="$pcdir" c++ -std=c++17 -Wall -Wextra -Werror \
   "$root/tests/consumer/main.cpp" -o "$scratch/pc-consumer" \
-  $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs --static usd1pay)
+  $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs --static usd1pay)
 "$scratch/pc-consumer" >"$scratch/out2"
 
 cmp -s "$scratch/out1" "$scratch/out2" || { echo "install-check: consumers disagree" >&2; exit 1; }
