@@ -31,6 +31,16 @@ constexpr std::size_t kMaxInput = 128;
 
 constexpr char kLowerHex[] = "0123456789abcdef";
 
+// Hex digit -> the same digit in lowercase; anything else -> 0.
+constexpr std::array<char, 256> make_hex_lowercase() {
+  std::array<char, 256> t{};
+  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = c;
+  for (char c = 'a'; c <= 'f'; ++c) t[static_cast<unsigned char>(c)] = c;
+  for (char c = 'A'; c <= 'F'; ++c) t[static_cast<unsigned char>(c)] = static_cast<char>(c + 32);
+  return t;
+}
+constexpr std::array<char, 256> kHexLowercase = make_hex_lowercase();
+
 Status invalid(std::string message) {
   return Status(ErrorCode::kInvalidArgument, "address: " + message);
 }
@@ -58,10 +68,15 @@ bool is_space(char c) {
 // Writes the EIP-55 spelling of 40 lowercase hex digits to `out` (40 chars).
 void eip55_body(const char* lower, char* out) noexcept {
   const Hash256 h = keccak256(ByteView(reinterpret_cast<const std::uint8_t*>(lower), 40));
-  for (std::size_t i = 0; i < 40; ++i) {
-    const char c = lower[i];
-    const unsigned nibble = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 0xfu);
-    out[i] = (c >= 'a' && nibble >= 8) ? static_cast<char>(c - 'a' + 'A') : c;
+  // Branch-free: a letter ('a'-'f' have bit 6 set, digits do not) loses bit
+  // 5 (becomes uppercase) when its hash nibble has its top bit set.
+  for (std::size_t i = 0; i < 20; ++i) {
+    const unsigned hi = h[i] >> 7;
+    const unsigned lo = (h[i] >> 3) & 1u;
+    const auto c0 = static_cast<unsigned char>(lower[2 * i]);
+    const auto c1 = static_cast<unsigned char>(lower[2 * i + 1]);
+    out[2 * i] = static_cast<char>(c0 ^ ((((c0 >> 6) & hi) << 5) & 0xffu));
+    out[2 * i + 1] = static_cast<char>(c1 ^ ((((c1 >> 6) & lo) << 5) & 0xffu));
   }
 }
 
@@ -81,22 +96,26 @@ Result<AddressInfo> validate_evm(std::string_view text, const AddressOptions& op
   }
   if (text.size() != 42) return wrong_length(text.size(), "42");
 
+  // One table lookup per character and no data-dependent branch: addresses
+  // are random, so branches on letter/digit/case would be mispredicted.
   char lower[40];
-  bool has_upper = false;
-  bool has_lower = false;
+  unsigned bad = 0;
+  unsigned has_upper = 0;
+  unsigned has_lower = 0;
   for (std::size_t i = 0; i < 40; ++i) {
-    const char c = text[2 + i];
-    if (c >= '0' && c <= '9') {
-      lower[i] = c;
-    } else if (c >= 'a' && c <= 'f') {
-      lower[i] = c;
-      has_lower = true;
-    } else if (c >= 'A' && c <= 'F') {
-      lower[i] = static_cast<char>(c - 'A' + 'a');
-      has_upper = true;
-    } else {
-      return bad_char(text, 2 + i);
-    }
+    const auto c = static_cast<unsigned char>(text[2 + i]);
+    const char l = kHexLowercase[c];
+    lower[i] = l;
+    bad |= static_cast<unsigned>(l == 0);
+    const unsigned letter = (c >> 6) & 1u;  // 'A'-'F' and 'a'-'f' have bit 6 set
+    const unsigned small = (c >> 5) & 1u;   // lowercase letters have bit 5 set
+    has_upper |= letter & ~small;
+    has_lower |= letter & small;
+  }
+  if (bad != 0) {
+    std::size_t pos = 0;
+    while (kHexLowercase[static_cast<unsigned char>(text[2 + pos])] != 0) ++pos;
+    return bad_char(text, 2 + pos);
   }
 
   AddressInfo info;
@@ -110,7 +129,7 @@ Result<AddressInfo> validate_evm(std::string_view text, const AddressOptions& op
     info.checksummed = true;
     return info;
   }
-  if (has_upper && has_lower) {
+  if (has_upper != 0 && has_lower != 0) {
     std::size_t pos = 0;
     while (body[pos] == want[pos]) ++pos;
     return Status(ErrorCode::kChecksumMismatch,
@@ -120,7 +139,7 @@ Result<AddressInfo> validate_evm(std::string_view text, const AddressOptions& op
   if (options.strict) {
     return Status(ErrorCode::kChecksumMismatch,
                   std::string("address: no EIP-55 checksum (all ") +
-                      (has_upper ? "uppercase" : "lowercase") +
+                      (has_upper != 0 ? "uppercase" : "lowercase") +
                       "); strict mode requires the checksummed spelling");
   }
   info.checksummed = false;
