@@ -150,7 +150,8 @@ TEST(Uint128Test, MulAgreesWithShiftAndAdd) {
     bool overflow = false;
     for (int bit = 0; bit < 64 && !overflow; ++bit) {
       if ((b >> bit) & 1U) overflow = !Uint128::add(expected, addend, &expected);
-      if ((b >> (bit + 1)) != 0 && !overflow) overflow = !Uint128::add(addend, addend, &addend);
+      if (bit < 63 && (b >> (bit + 1)) != 0 && !overflow)
+        overflow = !Uint128::add(addend, addend, &addend);
     }
     Uint128 got;
     const bool ok = Uint128::mul(a, Uint128(b), &got);
