@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace usd1pay {
@@ -204,6 +206,28 @@ TEST(QrEncodeTest, RejectsAnUnknownLevel) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(), "qr: unknown error correction level 7");
+}
+
+TEST(QrEncodeTest, ConcurrentEncodesAgreeWithSequentialOnes) {
+  std::vector<std::string> payloads;
+  std::vector<QrCode> expected;
+  for (int i = 0; i < 16; ++i) {
+    payloads.push_back(std::string(kEip681) + "&n=" + std::to_string(i * 7919));
+    expected.push_back(must_encode(payloads.back(), QrErrorCorrection::kQuartile));
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        const auto i = static_cast<std::size_t>((round + t * 5) % 16);
+        const auto r = encode_qr(payloads[i], QrErrorCorrection::kQuartile);
+        if (!r.ok() || *r != expected[i]) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(QrEncodeTest, NamesLevelsAsTheSpecDoes) {
