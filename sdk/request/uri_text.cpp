@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "usd1pay/encoding.h"
+
 namespace usd1pay::uri {
 namespace {
 
@@ -19,13 +21,7 @@ char lower(char c) {
 }  // namespace
 
 std::string describe_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x21 && u <= 0x7e) return std::string("'") + c + "'";
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "\\x";
-  out += kHex[u >> 4];
-  out += kHex[u & 0xf];
-  return out;
+  return quote_char(c);
 }
 
 Status error_at(ErrorCode code, const std::string& what, std::size_t pos) {

@@ -16,7 +16,8 @@
 
 namespace usd1pay::uri {
 
-/// A printable spelling of one byte for error messages: 'a', or \x0a.
+/// A printable spelling of one byte for error messages, the same as the
+/// rest of usd1pay's (quote_char): 'a', or 0x0a.
 std::string describe_byte(char c);
 
 /// "uri: <what> at position <pos>" with code `code`.

@@ -237,10 +237,10 @@ TEST(Eip681Test, EveryRejection) {
       {"bitcoin:" + kToken, ErrorCode::kInvalidArgument,
        "uri: expected scheme 'ethereum:' at position 0"},
       {"ethereum:" + kToken + " ", ErrorCode::kInvalidArgument,
-       "uri: bad character \\x20 at position 51"},
+       "uri: bad character ' ' at position 51"},
       {v + "1#frag", ErrorCode::kInvalidArgument, "uri: bad character '#' at position 59"},
       {"ethereum:" + kToken + "?x=\xc3\xa9", ErrorCode::kInvalidArgument,
-       "uri: bad character \\xc3 at position 54"},
+       "uri: bad character 0xc3 at position 54"},
       // Target.
       {"ethereum:", ErrorCode::kInvalidArgument, "uri: empty target address at position 9"},
       {"ethereum:?value=1", ErrorCode::kInvalidArgument, "uri: empty target address at position 9"},
@@ -347,7 +347,7 @@ TEST(Eip681Test, EveryRejection) {
        "uri: bad percent-encoding '%2' in 'value' at position 59"},
       {v + "%FF", ErrorCode::kInvalidArgument, "uri: invalid UTF-8 in 'value' at position 58"},
       {v + "1%20", ErrorCode::kInvalidArgument,
-       "uri: bad character \\x20 in number 'value' at position 59"},
+       "uri: bad character ' ' in number 'value' at position 59"},
   };
   for (const auto& c : cases) {
     auto r = parse_eip681(c.uri);

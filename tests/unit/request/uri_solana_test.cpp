@@ -138,7 +138,7 @@ TEST(SolanaPayTest, AmountToExactAmount) {
       {"", 6, ErrorCode::kInvalidArgument, "empty amount at position 0"},
       {"-1", 6, ErrorCode::kInvalidArgument, "negative amount at position 0"},
       {"1.", 6, ErrorCode::kInvalidArgument, "missing digit after '.' in amount at position 1"},
-      {"1 ", 6, ErrorCode::kInvalidArgument, "bad character \\x20 in amount at position 1"},
+      {"1 ", 6, ErrorCode::kInvalidArgument, "bad character ' ' in amount at position 1"},
   };
   for (const auto& c : cases) {
     auto r = solana_pay_amount(c.amount, c.decimals);
@@ -285,7 +285,7 @@ TEST(SolanaPayTest, EveryParseRejection) {
        "uri: bad percent-encoding '%ZZ' in parameter name at position 51"},
       {kQ + "%FF=1", ErrorCode::kInvalidArgument,
        "uri: invalid UTF-8 in parameter name at position 51"},
-      {kQ + "label=a b", ErrorCode::kInvalidArgument, "uri: bad character \\x20 at position 58"},
+      {kQ + "label=a b", ErrorCode::kInvalidArgument, "uri: bad character ' ' at position 58"},
       // Percent-encoding and UTF-8 of texts.
       {kQ + "label=a%2", ErrorCode::kInvalidArgument,
        "uri: bad percent-encoding '%2' in 'label' at position 58"},
@@ -313,7 +313,7 @@ TEST(SolanaPayTest, EveryParseRejection) {
       {kQ + "amount=1.2.3", ErrorCode::kInvalidArgument,
        "uri: bad character '.' in amount at position 61"},
       {kQ + "amount=+1", ErrorCode::kInvalidArgument,  // '+' reads as a space
-       "uri: bad character \\x20 in amount at position 58"},
+       "uri: bad character ' ' in amount at position 58"},
       {kQ + "amount=%2B1", ErrorCode::kInvalidArgument,
        "uri: bad character '+' in amount at position 58"},
       {kQ + "amount=0x10", ErrorCode::kInvalidArgument,

@@ -73,11 +73,11 @@ TEST(UriTextTest, UriCharacters) {
     const char* message;
   };
   const Case cases[] = {
-      {"a b", "uri: bad character \\x20 at position 1"},
+      {"a b", "uri: bad character ' ' at position 1"},
       {"ab#c", "uri: bad character '#' at position 2"},
       {"x[0]", "uri: bad character '[' at position 1"},
-      {"\xc3\xa9", "uri: bad character \\xc3 at position 0"},
-      {std::string("a\0", 2), "uri: bad character \\x00 at position 1"},
+      {"\xc3\xa9", "uri: bad character 0xc3 at position 0"},
+      {std::string("a\0", 2), "uri: bad character 0x00 at position 1"},
       {"a\"", "uri: bad character '\"' at position 1"},
       {"a<", "uri: bad character '<' at position 1"},
       {"a\\", "uri: bad character '\\' at position 1"},
