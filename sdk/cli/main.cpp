@@ -1,19 +1,33 @@
-// The usd1pay command.
+// The usd1pay command: argument parsing and dispatch. Subcommands live in
+// their own files (commands.h lists them and the exit codes).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "usd1pay/version.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"usd1pay: accept USD1 stablecoin payments (watch-only)", "usd1pay"};
+  using namespace usd1pay::cli;
+  CLI::App app{"usd1pay: accept USD1 stablecoin payments (watch-only: holds no private key)",
+               "usd1pay"};
   app.set_version_flag("--version", std::string("usd1pay ") + USD1PAY_VERSION_STRING);
-  app.require_subcommand(0);
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 success, 1 invalid input or failed operation, 2 usage error.");
+
+  int exit_code = kExitOk;
+  add_address_commands(app, &exit_code);
+  add_uri_commands(app, &exit_code);
+  add_qr_command(app, &exit_code);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0 in CLI11.
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return rc == 0 ? kExitOk : kExitUsage;
+  } catch (const UsageError& e) {
+    std::cerr << "usd1pay: " << e.what() << "\n";
+    return kExitUsage;
   }
-  std::cout << app.help();
-  return 0;
+  return exit_code;
 }

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "support/test_paths.h"
+
 extern char** environ;
 
 namespace usd1pay::testing {
@@ -118,8 +120,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 std::string required_env(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') {
-    throw std::runtime_error(std::string("environment variable ") + name +
-                             " is not set; run this test through ctest");
+    const std::string key = name;
+    if (key == "USD1PAY_PEERS_DIR") v = USD1PAY_TEST_PEERS_DIR;
+    if (key == "USD1PAY_SOURCE_DIR") v = USD1PAY_TEST_SOURCE_DIR;
+    if (key == "USD1PAY_CLI") v = USD1PAY_TEST_CLI;
+  }
+  if (v == nullptr || *v == '\0') {
+    throw std::runtime_error(
+        std::string("environment variable ") + name +
+        " is not set and no value was compiled in (is the usd1pay command built?)");
   }
   return v;
 }

@@ -19,8 +19,10 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
                           const std::vector<std::string>& extra_env = {});
 
-/// An environment variable that the test harness must set (CMake does): fails
-/// the calling test with a clear message when absent.
+/// A setting of the test harness: USD1PAY_PEERS_DIR, USD1PAY_CLI or
+/// USD1PAY_SOURCE_DIR. The environment variable of that name wins; otherwise
+/// the value CMake compiled in. Throws (failing the calling test with the
+/// message) when neither has a value.
 std::string required_env(const char* name);
 
 /// Runs `node <script>` from the peers folder with NODE_PATH set to its

@@ -1,0 +1,32 @@
+// The usd1pay command's subcommands. Each add_* registers one subcommand on
+// the app; its callback sets *exit_code.
+//
+// Exit codes, the same for every subcommand:
+//   0  success (for validation: every input valid)
+//   1  the command ran but an input was invalid or an operation failed
+//   2  usage error (unknown option, missing argument, bad option value)
+#ifndef USD1PAY_CLI_COMMANDS_H
+#define USD1PAY_CLI_COMMANDS_H
+
+#include <CLI/CLI.hpp>
+
+namespace usd1pay::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInvalid = 1;
+constexpr int kExitUsage = 2;
+
+/// Thrown from a callback when an option's value is wrong in a way CLI11
+/// cannot check (e.g. an unknown chain); becomes exit code 2 with the message.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void add_address_commands(CLI::App& app, int* exit_code);
+void add_uri_commands(CLI::App& app, int* exit_code);
+void add_qr_command(CLI::App& app, int* exit_code);
+
+}  // namespace usd1pay::cli
+
+#endif
