@@ -11,8 +11,8 @@
 // must come out as a whole, non-negative value below 2^128; we write plain
 // digits. '+' in an EIP-681 query is a literal plus (RFC 3986), not a space.
 //
-// Solana Pay transfer requests
-// (https://github.com/solana-foundation/solana-pay/blob/master/SPEC.md):
+// Solana Pay transfer requests (https://docs.solanapay.com/spec, "Transfer
+// Request"):
 //   solana:<recipient>?amount=<decimal>&spl-token=<mint>&reference=<key>...
 //       &label=<text>&message=<text>&memo=<text>
 // The amount is a decimal in the token's own units ("1.5" SOL / USD1), never

@@ -1,5 +1,5 @@
 // Solana Pay transfer requests, after the Solana Pay specification
-// (solana-foundation, SPEC.md, "Transfer Request"):
+// (https://docs.solanapay.com/spec, "Transfer Request"):
 //
 //   solana:<recipient>
 //     ?amount=<amount>         optional, once; decimal in the token's units
