@@ -68,7 +68,8 @@ class ByteView {
 };
 
 /// A character quoted for an error message: 'g' when printable ASCII,
-/// otherwise its byte value as 0x0a, so that messages stay printable.
+/// otherwise "byte 0x0a", so that messages stay printable and a byte value
+/// cannot be mistaken for text the input contained. Used by every module.
 std::string quote_char(char c);
 
 // ---- hex ----

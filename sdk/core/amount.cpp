@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "usd1pay/encoding.h"
+
 namespace usd1pay {
 namespace {
 
@@ -163,14 +165,6 @@ std::size_t write_decimal(Uint128 v, std::array<char, kMaxDigits>& buf) noexcept
   return pos;
 }
 
-// A byte as it should appear in a message: 'x' for printable ASCII, else 0xNN.
-std::string quote_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 0xF];
-}
-
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
 }
@@ -248,7 +242,7 @@ Status check_syntax(std::string_view text, std::size_t* dot) {
                                                        ") is not allowed; write the digits out");
       case ',':
       case '\'':
-      case '_': return grouping_error(quote_byte(c), i);
+      case '_': return grouping_error(quote_char(c), i);
       case ' ':
         // Between digits a space groups thousands ("1 000"); elsewhere it is
         // stray whitespace.
@@ -266,7 +260,7 @@ Status check_syntax(std::string_view text, std::size_t* dot) {
         }
         break;
     }
-    return Status(ErrorCode::kInvalidArgument, "amount: bad character " + quote_byte(c) + at());
+    return Status(ErrorCode::kInvalidArgument, "amount: bad character " + quote_char(c) + at());
   }
   return Status();
 }
@@ -282,7 +276,7 @@ Result<Uint128> Uint128::parse_decimal(std::string_view digits) {
   for (std::size_t i = 0; i < digits.size(); ++i) {
     const char c = digits[i];
     if (!is_digit(c)) {
-      return Status(ErrorCode::kInvalidArgument, "integer: bad character " + quote_byte(c) +
+      return Status(ErrorCode::kInvalidArgument, "integer: bad character " + quote_char(c) +
                                                      " at position " + std::to_string(i) +
                                                      " (only digits 0-9 are allowed)");
     }

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "usd1pay/encoding.h"
+
 namespace usd1pay {
 namespace {
 
@@ -32,13 +34,6 @@ bool is_namespace_char(char c) noexcept {
 }
 bool is_reference_char(char c) noexcept {
   return is_lower(c) || is_upper(c) || is_digit(c) || c == '-' || c == '_';
-}
-
-std::string quote_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 0xF];
 }
 
 Status invalid(std::string message) {
@@ -67,7 +62,7 @@ Result<ChainId> ChainId::parse(std::string_view text) {
   const std::string_view ref = text.substr(colon + 1);
   for (std::size_t i = 0; i < ns.size(); ++i) {
     if (!is_namespace_char(ns[i])) {
-      return invalid("bad character " + quote_byte(ns[i]) + " at position " + std::to_string(i) +
+      return invalid("bad character " + quote_char(ns[i]) + " at position " + std::to_string(i) +
                      " in the namespace (allowed: a-z, 0-9, '-')");
     }
   }
@@ -77,7 +72,7 @@ Result<ChainId> ChainId::parse(std::string_view text) {
   }
   for (std::size_t i = 0; i < ref.size(); ++i) {
     if (!is_reference_char(ref[i])) {
-      return invalid("bad character " + quote_byte(ref[i]) + " at position " +
+      return invalid("bad character " + quote_char(ref[i]) + " at position " +
                      std::to_string(colon + 1 + i) +
                      " in the reference (allowed: a-z, A-Z, 0-9, '-', '_')");
     }
@@ -110,7 +105,7 @@ Result<std::uint64_t> ChainId::evm_chain_id() const {
   if (reference.empty()) return invalid("eip155 reference is empty");
   for (std::size_t i = 0; i < reference.size(); ++i) {
     if (!is_digit(reference[i])) {
-      return invalid("bad character " + quote_byte(reference[i]) + " at position " +
+      return invalid("bad character " + quote_char(reference[i]) + " at position " +
                      std::to_string(base + i) + " in an eip155 chain id (decimal digits only)");
     }
   }

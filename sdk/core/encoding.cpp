@@ -38,7 +38,7 @@ Status bad_char(const char* subject, std::string_view text, std::size_t pos) {
 std::string quote_char(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x20 && u < 0x7f) return std::string("'") + c + "'";
-  std::string s = "0x";
+  std::string s = "byte 0x";
   s += kHexDigits[u >> 4];
   s += kHexDigits[u & 0xf];
   return s;

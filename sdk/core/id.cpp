@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "usd1pay/encoding.h"
+
 namespace usd1pay {
 namespace {
 
@@ -18,13 +20,6 @@ constexpr std::size_t kMaxPrefixLetters = 8;
 
 bool is_base62(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-std::string quote_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 0xF];
 }
 
 Status check_prefix(std::string_view prefix) {
@@ -95,7 +90,7 @@ Status validate_id(std::string_view id, std::string_view expected_prefix) {
   }
   for (std::size_t i = expected_prefix.size(); i < id.size(); ++i) {
     if (!is_base62(id[i])) {
-      return Status(ErrorCode::kInvalidArgument, "id: bad character " + quote_byte(id[i]) +
+      return Status(ErrorCode::kInvalidArgument, "id: bad character " + quote_char(id[i]) +
                                                      " at position " + std::to_string(i) +
                                                      " (expected 0-9, A-Z, a-z)");
     }

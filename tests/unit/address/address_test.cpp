@@ -132,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{ChainFamily::kEvm, "0x5aAeb6053F3E94O9b9A09f33669435E7Ef1BeAed", false,
                   ErrorCode::kInvalidArgument, "address: bad character 'O' at position 16"},
         Rejection{ChainFamily::kEvm, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1Be\nAd", false,
-                  ErrorCode::kInvalidArgument, "address: bad character 0x0a at position 39"},
+                  ErrorCode::kInvalidArgument, "address: bad character byte 0x0a at position 39"},
         // One letter's case flipped.
         Rejection{ChainFamily::kEvm, "0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", false,
                   ErrorCode::kChecksumMismatch,

@@ -23,8 +23,8 @@ struct Rejection {
 TEST(QuoteCharTest, PrintableAndNot) {
   EXPECT_EQ(quote_char('g'), "'g'");
   EXPECT_EQ(quote_char(' '), "' '");
-  EXPECT_EQ(quote_char('\n'), "0x0a");
-  EXPECT_EQ(quote_char('\xff'), "0xff");
+  EXPECT_EQ(quote_char('\n'), "byte 0x0a");
+  EXPECT_EQ(quote_char('\xff'), "byte 0xff");
 }
 
 // ---- hex ----
@@ -70,7 +70,7 @@ TEST(HexTest, Rejections) {
       {"abcd", HexPrefix::kRequire, "hex: missing 0x prefix"},
       {"", HexPrefix::kRequire, "hex: missing 0x prefix"},
       {"ab cd", HexPrefix::kRefuse, "hex: bad character ' ' at position 2"},
-      {"ab\n", HexPrefix::kRefuse, "hex: bad character 0x0a at position 2"},
+      {"ab\n", HexPrefix::kRefuse, "hex: bad character byte 0x0a at position 2"},
   };
   for (const auto& c : cases) {
     const auto r = hex_decode(c.input, c.prefix);

@@ -240,7 +240,7 @@ TEST(Eip681Test, EveryRejection) {
        "uri: bad character ' ' at position 51"},
       {v + "1#frag", ErrorCode::kInvalidArgument, "uri: bad character '#' at position 59"},
       {"ethereum:" + kToken + "?x=\xc3\xa9", ErrorCode::kInvalidArgument,
-       "uri: bad character 0xc3 at position 54"},
+       "uri: bad character byte 0xc3 at position 54"},
       // Target.
       {"ethereum:", ErrorCode::kInvalidArgument, "uri: empty target address at position 9"},
       {"ethereum:?value=1", ErrorCode::kInvalidArgument, "uri: empty target address at position 9"},
