@@ -3,14 +3,19 @@
 #   make test   install what is missing, build, pass every test
 # Everything else here is a step of those two, also usable on its own.
 
+# bash with pipefail, so a pipe fails when its first command does.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 JOBS      ?= $(shell nproc)
 BUILD     ?= build
 FUZZ_BUILD ?= build-fuzz
+ASAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 15
 CMAKE_FLAGS ?=
 
 .PHONY: all deps deps-test build demo test test-unit test-integration test-bench \
-        fuzz install-check layering format-check clean
+        fuzz asan tidy install-check layering format-check clean
 
 all: build
 
@@ -35,7 +40,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory layering format-check
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
-	@cd $(BUILD) && ctest --output-on-failure -L bench
+	@cd $(BUILD) && ctest -V -L bench | grep -E "RATIO|tests passed|Failed|rror"
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory install-check
 	@echo "make test: all test kinds passed"
@@ -47,7 +52,7 @@ test-integration: deps-test build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L integration
 
 test-bench: deps-test build
-	@cd $(BUILD) && ctest --output-on-failure -L bench
+	@cd $(BUILD) && ctest -V -L bench | grep -E "RATIO|tests passed|Failed|rror"
 
 # libFuzzer under ASan + UBSan, each target for FUZZ_SECONDS (CI smoke run).
 fuzz:
@@ -56,6 +61,23 @@ fuzz:
 	  -DUSD1PAY_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	@cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz -j $(JOBS)
+
+# The unit and integration tests again, built with AddressSanitizer + UBSan.
+asan:
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DUSD1PAY_SANITIZE=ON \
+	  -DUSD1PAY_BUILD_BENCHMARKS=OFF -DUSD1PAY_WERROR=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) >$(ASAN_BUILD)/build.log 2>&1 || \
+	  { cat $(ASAN_BUILD)/build.log; exit 1; }
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration' >test.log 2>&1 || \
+	  { cat test.log; exit 1; }
+	@echo "asan: $$(grep 'tests passed' $(ASAN_BUILD)/test.log) (ASan + UBSan)"
+
+# clang-tidy with the repo's .clang-tidy over every library and CLI source.
+tidy: build
+	@run-clang-tidy -p $(BUILD) -quiet -j $(JOBS) "$(CURDIR)/sdk/" >$(BUILD)/tidy.log 2>&1 || \
+	  { grep -E -A4 'error:|warning:' $(BUILD)/tidy.log; echo "tidy: findings above" >&2; exit 1; }
+	@echo "tidy: no findings"
 
 # Install into a scratch prefix and build tests/consumer against it, through
 # both find_package and pkg-config.

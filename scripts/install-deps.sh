@@ -16,7 +16,7 @@ done
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-tidy clang-format
   libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   libqrencode-dev libpng-dev libsqlite3-dev sqlite3 libsecp256k1-dev
   libgtest-dev libgmock-dev libtrompeloeil-cpp-dev libbenchmark-dev

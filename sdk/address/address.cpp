@@ -41,7 +41,7 @@ constexpr std::array<char, 256> make_hex_lowercase() {
 }
 constexpr std::array<char, 256> kHexLowercase = make_hex_lowercase();
 
-Status invalid(std::string message) {
+Status invalid(const std::string& message) {
   return Status(ErrorCode::kInvalidArgument, "address: " + message);
 }
 
@@ -155,8 +155,9 @@ Result<AddressInfo> validate_tron(std::string_view text) {
   if (text.size() == 42 && all_hex) {
     std::array<std::uint8_t, 21> bytes{};
     for (std::size_t i = 0; i < 21; ++i) {
-      bytes[i] = static_cast<std::uint8_t>((hex_digit_value(text[2 * i]) << 4) |
-                                           hex_digit_value(text[2 * i + 1]));
+      const auto hi = static_cast<unsigned>(hex_digit_value(text[2 * i]));  // all_hex: 0..15
+      const auto lo = static_cast<unsigned>(hex_digit_value(text[2 * i + 1]));
+      bytes[i] = static_cast<std::uint8_t>((hi << 4) | lo);
     }
     if (bytes[0] != 0x41) return wrong_version(bytes[0]);
     AddressInfo info;

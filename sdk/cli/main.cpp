@@ -1,12 +1,15 @@
 // The usd1pay command: argument parsing and dispatch. Subcommands live in
 // their own files (commands.h lists them and the exit codes).
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "usd1pay/version.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace usd1pay::cli;
   CLI::App app{"usd1pay: accept USD1 stablecoin payments (watch-only: holds no private key)",
                "usd1pay"};
@@ -30,4 +33,19 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The library reports errors by Status; anything thrown here is out of
+  // memory or a bug. Say so rather than abort with a core dump.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "usd1pay: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "usd1pay: internal error\n");
+  }
+  return usd1pay::cli::kExitInvalid;
 }

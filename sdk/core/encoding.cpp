@@ -75,8 +75,10 @@ Result<Bytes> hex_decode(std::string_view text, HexPrefix prefix) {
   }
   Bytes out(digits / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<std::uint8_t>((hex_digit_value(text[start + 2 * i]) << 4) |
-                                       hex_digit_value(text[start + 2 * i + 1]));
+    // Both digits were checked above, so the values are 0..15.
+    const auto hi = static_cast<unsigned>(hex_digit_value(text[start + 2 * i]));
+    const auto lo = static_cast<unsigned>(hex_digit_value(text[start + 2 * i + 1]));
+    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }
   return out;
 }
@@ -123,7 +125,9 @@ Result<Bytes> base58_decode(std::string_view text) {
   Bytes bytes(cap, 0);
   std::size_t used = 0;
   for (std::size_t i = ones; i < text.size(); ++i) {
-    auto carry = static_cast<std::uint32_t>(kBase58Values[static_cast<unsigned char>(text[i])]);
+    // Characters were checked by base58_find_invalid: the value is 0..57.
+    auto carry = static_cast<std::uint32_t>(
+        static_cast<unsigned char>(kBase58Values[static_cast<unsigned char>(text[i])]));
     std::size_t j = 0;
     for (std::size_t k = cap; k-- > 0 && (carry != 0 || j < used); ++j) {
       carry += 58u * bytes[k];
