@@ -8,13 +8,17 @@ cd "$(dirname "$0")/.."
 # module -> public headers it may include (besides its own)
 declare -A allowed=(
   [core]="status amount chain encoding hash id clock version"
-  [address]="status amount chain encoding hash address"
+  [address]="status amount chain encoding hash address hd"
   [request]="status amount chain encoding hash address request qr"
+  [config]="status amount chain encoding hash id clock address config"
+  [store]="status amount chain encoding hash id clock store"
+  [intent]="status amount chain encoding hash id clock address hd request qr config store intent"
 )
 # which public header belongs to which module
 declare -A owner=(
   [status]=core [amount]=core [chain]=core [encoding]=core [hash]=core [id]=core
-  [clock]=core [version]=core [address]=address [request]=request [qr]=request
+  [clock]=core [version]=core [address]=address [hd]=address [request]=request [qr]=request
+  [config]=config [store]=store [intent]=intent
 )
 
 bad=0
@@ -31,10 +35,15 @@ for module in "${!allowed[@]}"; do
   while IFS= read -r line; do
     echo "layering: $line reaches into another module's private headers" >&2
     bad=1
-  done < <(grep -RHnE '#include "(core|address|request|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
+  done < <(grep -RHnE '#include "(core|address|request|config|store|intent|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
 done
+# mocks are for tests and integrators, never for the library itself
+if grep -RHn '#include "usd1pay/mocks/' sdk/; then
+  echo "layering: the library includes a mock" >&2
+  bad=1
+fi
 # public headers include only public headers
-if grep -RHnE '#include "(sdk|core|address|request|cli)/' include/; then
+if grep -RHnE '#include "(sdk|core|address|request|config|store|intent|cli)/' include/; then
   echo "layering: a public header includes a private one" >&2
   bad=1
 fi
