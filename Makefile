@@ -40,8 +40,10 @@ test: deps-test
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory layering format-check
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
-	@cd $(BUILD) && ctest -V -L bench | grep -E "RATIO|tests passed|Failed|rror"
+	@$(MAKE) --no-print-directory test-bench
+	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory tidy
 	@$(MAKE) --no-print-directory install-check
 	@echo "make test: all test kinds passed"
 
