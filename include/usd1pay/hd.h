@@ -98,6 +98,9 @@ class ExtendedPublicKey {
   std::array<std::uint8_t, 4> parent_fingerprint_{};
   std::array<std::uint8_t, 32> chain_code_{};
   std::array<std::uint8_t, 33> public_key_{};
+  // The same point uncompressed (X || Y): kept so that deriving and computing
+  // addresses need no square root to decompress public_key_ again.
+  std::array<std::uint8_t, 64> point_{};
 };
 
 }  // namespace usd1pay
