@@ -1,0 +1,1100 @@
+// store: the embedded SQLite implementation of Store (docs/store.md).
+//
+// Connections: one writer connection behind a mutex, and a small pool of
+// reader connections. Threads of one process queue on the mutex instead of
+// spinning in SQLite's busy handler; processes serialise on SQLite's file
+// locks through BEGIN IMMEDIATE and the busy timeout. WAL lets readers run
+// beside the writer, each seeing the last committed state.
+//
+// Every write is one BEGIN IMMEDIATE transaction: the write lock is taken
+// before anything is read, so a read-check-write (idempotency key, status
+// compare-and-set, next deposit index, previous event hash) cannot race with
+// another thread or process. When the lock is still held by someone else
+// after busy_timeout_ms, the whole operation is retried a few times with a
+// growing, jittered pause before it fails with kIo.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "store/event_hash.h"
+#include "store/sqlite_db.h"
+#include "usd1pay/clock.h"
+#include "usd1pay/encoding.h"
+#include "usd1pay/store.h"
+
+namespace usd1pay {
+namespace {
+
+using store_internal::Db;
+using store_internal::is_busy;
+using store_internal::Query;
+
+/// PRAGMA application_id of every usd1pay store: "USD1" in ASCII.
+constexpr std::int32_t kApplicationId = 0x55534431;
+
+/// Forward migrations, applied in order at open inside one transaction. A
+/// released step is never edited: a change is a new step at the end.
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// clang-format off
+constexpr Migration kMigrations[] = {
+  {1, R"sql(
+CREATE TABLE schema_version (
+  version       INTEGER PRIMARY KEY,
+  applied_at_ms INTEGER NOT NULL
+);
+CREATE TABLE intents (
+  id                TEXT PRIMARY KEY NOT NULL,
+  order_id          TEXT NOT NULL,
+  status            TEXT NOT NULL,
+  chain             TEXT NOT NULL,
+  token_symbol      TEXT NOT NULL,
+  token_contract    TEXT NOT NULL,
+  token_decimals    INTEGER NOT NULL CHECK (token_decimals BETWEEN 0 AND 255),
+  amount            TEXT NOT NULL,
+  currency          TEXT NOT NULL,
+  amount_base_units TEXT NOT NULL,
+  strategy          TEXT NOT NULL,
+  deposit_address   TEXT NOT NULL,
+  deposit_index     INTEGER CHECK (deposit_index BETWEEN 0 AND 4294967295),
+  reference         TEXT NOT NULL,
+  payment_uri       TEXT NOT NULL,
+  metadata_json     TEXT NOT NULL CHECK (json_valid(metadata_json)),
+  idempotency_key   TEXT,
+  request_hash      TEXT NOT NULL,
+  flags_json        TEXT NOT NULL CHECK (json_valid(flags_json)),
+  created_at_ms     INTEGER NOT NULL,
+  updated_at_ms     INTEGER NOT NULL,
+  expires_at_ms     INTEGER NOT NULL,
+  version           INTEGER NOT NULL CHECK (version >= 1)
+);
+CREATE UNIQUE INDEX intents_idempotency_key ON intents (idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE INDEX intents_status_expires ON intents (status, expires_at_ms);
+CREATE INDEX intents_order_id ON intents (order_id, created_at_ms, id);
+CREATE INDEX intents_created ON intents (created_at_ms, id);
+CREATE INDEX intents_expires ON intents (expires_at_ms);
+CREATE TABLE deposit_indexes (
+  chain      TEXT NOT NULL,
+  key_id     TEXT NOT NULL,
+  next_index INTEGER NOT NULL CHECK (next_index BETWEEN 0 AND 2147483648),
+  PRIMARY KEY (chain, key_id)
+) WITHOUT ROWID;
+CREATE TABLE events (
+  seq           INTEGER PRIMARY KEY,
+  id            TEXT NOT NULL UNIQUE,
+  intent_id     TEXT REFERENCES intents (id),
+  intent_seq    INTEGER NOT NULL,
+  type          TEXT NOT NULL,
+  actor         TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  data_json     TEXT NOT NULL,
+  prev_hash     TEXT NOT NULL,
+  hash          TEXT NOT NULL,
+  UNIQUE (intent_id, intent_seq)
+);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'usd1pay: events are append-only (update refused)');
+END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'usd1pay: events are append-only (delete refused)');
+END;
+)sql"},
+};
+// clang-format on
+
+constexpr int kLatestSchemaVersion = 1;
+constexpr int kMaxAttempts = 6;  ///< of one operation when the lock stays busy
+constexpr std::size_t kMaxIdleReaders = 4;
+constexpr std::size_t kMaxOrderIdBytes = 200;
+constexpr std::size_t kMaxStatuses = 64;
+/// BIP-32 non-hardened indexes are 0 .. 2^31 - 1.
+constexpr std::int64_t kDepositIndexLimit = std::int64_t{1} << 31;
+
+constexpr char kIntentColumns[] =
+    "id, order_id, status, chain, token_symbol, token_contract, token_decimals, amount, "
+    "currency, amount_base_units, strategy, deposit_address, deposit_index, reference, "
+    "payment_uri, metadata_json, idempotency_key, request_hash, flags_json, created_at_ms, "
+    "updated_at_ms, expires_at_ms, version";
+
+constexpr char kEventColumns[] =
+    "seq, id, intent_id, intent_seq, type, actor, created_at_ms, data_json, prev_hash, hash";
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+IntentRow read_intent(const Query& q) {
+  IntentRow r;
+  r.id = q.text(0);
+  r.order_id = q.text(1);
+  r.status = q.text(2);
+  r.chain = q.text(3);
+  r.token_symbol = q.text(4);
+  r.token_contract = q.text(5);
+  r.token_decimals = static_cast<unsigned>(q.int64(6));
+  r.amount = q.text(7);
+  r.currency = q.text(8);
+  r.amount_base_units = q.text(9);
+  r.strategy = q.text(10);
+  r.deposit_address = q.text(11);
+  if (!q.is_null(12)) r.deposit_index = static_cast<std::uint32_t>(q.int64(12));
+  r.reference = q.text(13);
+  r.payment_uri = q.text(14);
+  r.metadata_json = q.text(15);
+  if (!q.is_null(16)) r.idempotency_key = q.text(16);
+  r.request_hash = q.text(17);
+  r.flags_json = q.text(18);
+  r.created_at_ms = q.int64(19);
+  r.updated_at_ms = q.int64(20);
+  r.expires_at_ms = q.int64(21);
+  r.version = static_cast<std::uint64_t>(q.int64(22));
+  return r;
+}
+
+EventRow read_event(const Query& q) {
+  EventRow e;
+  e.seq = static_cast<std::uint64_t>(q.int64(0));
+  e.id = q.text(1);
+  if (!q.is_null(2)) e.intent_id = q.text(2);
+  e.intent_seq = static_cast<std::uint64_t>(q.int64(3));
+  e.type = q.text(4);
+  e.actor = q.text(5);
+  e.created_at_ms = q.int64(6);
+  e.data_json = q.text(7);
+  e.prev_hash = q.text(8);
+  e.hash = q.text(9);
+  return e;
+}
+
+// ---- validation of what callers hand in ----
+
+Status invalid(std::string_view op, const std::string& what) {
+  return Status(ErrorCode::kInvalidArgument, "store: " + std::string(op) + ": " + what);
+}
+
+Status require_non_empty(std::string_view op, std::string_view field, const std::string& value) {
+  if (value.empty()) return invalid(op, std::string(field) + " is empty");
+  if (value.find('\0') != std::string::npos) {
+    return invalid(op, std::string(field) + " contains a NUL byte");
+  }
+  return Status();
+}
+
+enum class JsonShape { kObject, kStringArray };
+
+Status require_json(std::string_view op, std::string_view field, const std::string& text,
+                    JsonShape shape) {
+  const nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return invalid(op, std::string(field) + " is not valid JSON");
+  if (shape == JsonShape::kObject && !value.is_object()) {
+    return invalid(op, std::string(field) + " is not a JSON object");
+  }
+  if (shape == JsonShape::kStringArray) {
+    if (!value.is_array()) return invalid(op, std::string(field) + " is not a JSON array");
+    for (const auto& item : value) {
+      if (!item.is_string()) return invalid(op, std::string(field) + " holds a non-string");
+    }
+  }
+  return Status();
+}
+
+Status validate_new_event(std::string_view op, const NewEvent& e, std::string_view field) {
+  const std::string f(field);
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, f + ".id", e.id));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, f + ".type", e.type));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, f + ".actor", e.actor));
+  return require_json(op, f + ".data_json", e.data_json, JsonShape::kObject);
+}
+
+Status validate_intent(std::string_view op, const IntentRow& r) {
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.id", r.id));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.order_id", r.order_id));
+  if (r.order_id.size() > kMaxOrderIdBytes) {
+    return invalid(op, "intent.order_id is " + std::to_string(r.order_id.size()) +
+                           " bytes, more than " + std::to_string(kMaxOrderIdBytes));
+  }
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.status", r.status));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.chain", r.chain));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.amount", r.amount));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.currency", r.currency));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.amount_base_units", r.amount_base_units));
+  if (r.amount_base_units.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid(op,
+                   "intent.amount_base_units '" + r.amount_base_units + "' is not decimal digits");
+  }
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.strategy", r.strategy));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.request_hash", r.request_hash));
+  if (r.token_decimals > 255) {
+    return invalid(
+        op, "intent.token_decimals " + std::to_string(r.token_decimals) + " is more than 255");
+  }
+  if (r.idempotency_key) {
+    USD1PAY_RETURN_IF_ERROR(require_non_empty(op, "intent.idempotency_key", *r.idempotency_key));
+  }
+  USD1PAY_RETURN_IF_ERROR(
+      require_json(op, "intent.metadata_json", r.metadata_json, JsonShape::kObject));
+  return require_json(op, "intent.flags_json", r.flags_json, JsonShape::kStringArray);
+}
+
+Status check_limit(std::string_view op, std::size_t limit, std::size_t max) {
+  if (limit < 1 || limit > max) {
+    return invalid(op, "limit " + std::to_string(limit) + " is outside 1.." + std::to_string(max));
+  }
+  return Status();
+}
+
+// ---- list cursor: base64("<created_at_ms>:<id>") of the last row of a page ----
+
+std::string encode_cursor(const IntentRow& last) {
+  return base64_encode(ByteView::of(std::to_string(last.created_at_ms) + ":" + last.id));
+}
+
+struct Cursor {
+  std::int64_t created_at_ms = 0;
+  std::string id;
+};
+
+Result<Cursor> decode_cursor(std::string_view op, const std::string& text) {
+  const Status bad = invalid(op, "cursor '" + text.substr(0, 64) + "' is not one this store gave");
+  auto bytes = base64_decode(text);
+  if (!bytes.ok()) return bad;
+  const std::string plain(bytes->begin(), bytes->end());
+  const std::size_t colon = plain.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == plain.size()) return bad;
+  std::string_view digits(plain.data(), colon);
+  bool negative = false;
+  if (digits.front() == '-') {
+    negative = true;
+    digits.remove_prefix(1);
+  }
+  if (digits.empty() || digits.size() > 18 || (digits.size() > 1 && digits.front() == '0')) {
+    return bad;
+  }
+  std::int64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return bad;
+    value = value * 10 + (c - '0');
+  }
+  Cursor cursor;
+  cursor.created_at_ms = negative ? -value : value;
+  cursor.id = plain.substr(colon + 1);
+  if (cursor.id.find('\0') != std::string::npos) return bad;
+  return cursor;
+}
+
+void backoff(int attempt) {
+  // 10, 20, 40, 80 ... ms, each with up to as much again of jitter, so that
+  // processes that woke together do not collide again.
+  thread_local std::minstd_rand rng(std::random_device{}());
+  const int base = 10 << std::min(attempt, 6);
+  std::uniform_int_distribution<int> jitter(0, base);
+  std::this_thread::sleep_for(std::chrono::milliseconds(base + jitter(rng)));
+}
+
+// Shapes of the first read at open, before anything is written.
+enum class FileKind { kFresh, kOurs, kForeign };
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Db> writer, SqliteStoreOptions options)
+      : options_(std::move(options)), writer_(std::move(writer)) {}
+
+  Result<CreateIntentResult> create_intent(const CreateIntentParams& p) override;
+  Result<std::uint32_t> allocate_deposit_index(const AllocateDepositIndexParams& p) override;
+  Result<IntentRow> get_intent(const GetIntentParams& p) override;
+  Result<IntentPage> list_intents(const ListIntentsParams& p) override;
+  Result<IntentRow> transition_intent(const TransitionIntentParams& p) override;
+  Result<std::vector<IntentRow>> list_expirable(const ListExpirableParams& p) override;
+  Result<std::vector<EventRow>> list_events(const ListEventsParams& p) override;
+  Result<AuditReport> verify_audit_chain(const VerifyAuditParams& p) override;
+
+  /// Per-connection settings, for the writer and every reader.
+  static Status configure(Db& db, const SqliteStoreOptions& options, bool reader);
+
+ private:
+  // Runs body(db) inside BEGIN IMMEDIATE ... COMMIT on the writer; retried
+  // while the lock stays busy. body must be re-runnable: it may run again
+  // after a rollback.
+  template <typename Body>
+  Status write(std::string_view op, Body&& body);
+  // Runs body(db) inside a read transaction (one consistent snapshot) on a
+  // pooled reader connection.
+  template <typename Body>
+  Status read(std::string_view op, Body&& body);
+
+  Result<std::unique_ptr<Db>> lease_reader();
+  void return_reader(std::unique_ptr<Db> db);
+
+  const SqliteStoreOptions options_;
+  std::mutex write_mu_;
+  std::unique_ptr<Db> writer_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Db>> idle_readers_;
+};
+
+Status SqliteStore::configure(Db& db, const SqliteStoreOptions& options, bool reader) {
+  sqlite3_extended_result_codes(db.handle(), 1);
+  sqlite3_busy_timeout(db.handle(), std::max(0, options.busy_timeout_ms));
+  USD1PAY_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON", "open"));
+  USD1PAY_RETURN_IF_ERROR(db.exec("PRAGMA trusted_schema = OFF", "open"));
+  USD1PAY_RETURN_IF_ERROR(db.exec(options.synchronous == SqliteSynchronous::kFull
+                                      ? "PRAGMA synchronous = FULL"
+                                      : "PRAGMA synchronous = NORMAL",
+                                  "open"));
+  if (reader) USD1PAY_RETURN_IF_ERROR(db.exec("PRAGMA query_only = ON", "open"));
+  return Status();
+}
+
+template <typename Body>
+Status SqliteStore::write(std::string_view op, Body&& body) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Db& db = *writer_;
+  for (int attempt = 1;; ++attempt) {
+    int rc = db.exec_rc("BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK) {
+      Status status = body(db);
+      if (!status.ok()) {
+        db.rollback_quietly();
+        return status;
+      }
+      rc = db.exec_rc("COMMIT");
+      if (rc == SQLITE_OK) return Status();
+      db.rollback_quietly();
+    }
+    if (!is_busy(rc) || attempt >= kMaxAttempts) {
+      Status error = db.error(op, rc);
+      if (is_busy(rc)) {
+        return Status(error.code(),
+                      error.message() + "; gave up after " + std::to_string(attempt) + " attempts");
+      }
+      return error;
+    }
+    backoff(attempt);
+  }
+}
+
+template <typename Body>
+Status SqliteStore::read(std::string_view op, Body&& body) {
+  auto leased = lease_reader();
+  if (!leased.ok()) return leased.status();
+  std::unique_ptr<Db> db = std::move(leased).value();
+  Status result;
+  for (int attempt = 1;; ++attempt) {
+    int rc = db->exec_rc("BEGIN");
+    if (rc == SQLITE_OK) {
+      result = body(*db);
+      db->rollback_quietly();  // read-only: ending the snapshot is all there is to do
+      // A busy error inside body is reported as kIo by body; retry those too.
+      if (result.ok() || attempt >= kMaxAttempts ||
+          (sqlite3_extended_errcode(db->handle()) & 0xff) != SQLITE_BUSY) {
+        break;
+      }
+    } else if (!is_busy(rc) || attempt >= kMaxAttempts) {
+      result = db->error(op, rc);
+      break;
+    }
+    backoff(attempt);
+  }
+  return_reader(std::move(db));
+  return result;
+}
+
+Result<std::unique_ptr<Db>> SqliteStore::lease_reader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Db> db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return db;
+    }
+  }
+  int rc = SQLITE_OK;
+  auto opened = Db::open(options_.path, SQLITE_OPEN_READWRITE, &rc);
+  if (!opened.ok()) return opened.status();
+  USD1PAY_RETURN_IF_ERROR(configure(**opened, options_, /*reader=*/true));
+  return opened;
+}
+
+void SqliteStore::return_reader(std::unique_ptr<Db> db) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(db));
+}
+
+// Prepares `sql` on db (cached). A Query must not outlive its Db.
+#define USD1PAY_STORE_QUERY(var, db, sql, op)                   \
+  int var##_rc = SQLITE_OK;                                     \
+  sqlite3_stmt* var##_stmt = (db).statement((sql), &var##_rc);  \
+  if (var##_stmt == nullptr) return (db).error((op), var##_rc); \
+  Query var(var##_stmt)
+
+Status find_intent(Db& db, std::string_view op, std::string_view column, const std::string& value,
+                   std::optional<IntentRow>* out) {
+  USD1PAY_STORE_QUERY(q, db,
+                      std::string("SELECT ") + kIntentColumns + " FROM intents WHERE " +
+                          std::string(column) + " = ?1",
+                      op);
+  q.bind(1, value);
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) {
+    out->reset();
+    return Status();
+  }
+  if (rc != SQLITE_ROW) return db.error(op, rc);
+  *out = read_intent(q);
+  return Status();
+}
+
+Status exists(Db& db, std::string_view op, const std::string& sql, const std::string& value,
+              bool* found) {
+  USD1PAY_STORE_QUERY(q, db, sql, op);
+  q.bind(1, value);
+  const int rc = q.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db.error(op, rc);
+  *found = rc == SQLITE_ROW;
+  return Status();
+}
+
+/// Appends one event to the chain, after the last one. Runs inside a write
+/// transaction, which is what makes "the last one" well defined.
+Status append_event(Db& db, std::string_view op, const std::string& intent_id,
+                    std::uint64_t intent_seq, const NewEvent& e) {
+  bool taken = false;
+  USD1PAY_RETURN_IF_ERROR(exists(db, op, "SELECT 1 FROM events WHERE id = ?1", e.id, &taken));
+  if (taken) {
+    return Status(ErrorCode::kAlreadyExists,
+                  "store: " + std::string(op) + ": event " + e.id + " exists already");
+  }
+  EventRow row;
+  row.id = e.id;
+  row.intent_id = intent_id;
+  row.intent_seq = intent_seq;
+  row.type = e.type;
+  row.actor = e.actor;
+  row.created_at_ms = e.created_at_ms;
+  row.data_json = e.data_json;
+  {
+    USD1PAY_STORE_QUERY(last, db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", op);
+    const int rc = last.step();
+    if (rc == SQLITE_ROW) {
+      row.seq = static_cast<std::uint64_t>(last.int64(0)) + 1;
+      row.prev_hash = last.text(1);
+    } else if (rc == SQLITE_DONE) {
+      row.seq = 1;
+      row.prev_hash = std::string(store_internal::kGenesisHash);
+    } else {
+      return db.error(op, rc);
+    }
+  }
+  row.hash = store_internal::event_hash(row.prev_hash, row);
+  USD1PAY_STORE_QUERY(ins, db,
+                      "INSERT INTO events (seq, id, intent_id, intent_seq, type, actor, "
+                      "created_at_ms, data_json, prev_hash, hash) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                      op);
+  ins.bind(1, static_cast<std::int64_t>(row.seq)).bind(2, row.id);
+  if (intent_id.empty()) {
+    ins.bind_null(3);
+  } else {
+    ins.bind(3, row.intent_id);
+  }
+  ins.bind(4, static_cast<std::int64_t>(row.intent_seq))
+      .bind(5, row.type)
+      .bind(6, row.actor)
+      .bind(7, row.created_at_ms)
+      .bind(8, row.data_json)
+      .bind(9, row.prev_hash)
+      .bind(10, row.hash);
+  const int rc = ins.step();
+  if (rc != SQLITE_DONE) return db.error(op, rc);
+  return Status();
+}
+
+Result<CreateIntentResult> SqliteStore::create_intent(const CreateIntentParams& p) {
+  constexpr std::string_view kOp = "create_intent";
+  USD1PAY_RETURN_IF_ERROR(validate_intent(kOp, p.intent));
+  USD1PAY_RETURN_IF_ERROR(validate_new_event(kOp, p.created, "created"));
+  CreateIntentResult result;
+  Status status = write(kOp, [&](Db& db) -> Status {
+    if (p.intent.idempotency_key) {
+      std::optional<IntentRow> existing;
+      USD1PAY_RETURN_IF_ERROR(
+          find_intent(db, kOp, "idempotency_key", *p.intent.idempotency_key, &existing));
+      if (existing) {
+        if (existing->request_hash != p.intent.request_hash) {
+          return Status(ErrorCode::kConflict,
+                        "store: create_intent: idempotency key '" + *p.intent.idempotency_key +
+                            "' was used for intent " + existing->id + " with different parameters");
+        }
+        result.intent = std::move(*existing);
+        result.created = false;
+        return Status();
+      }
+    }
+    bool taken = false;
+    USD1PAY_RETURN_IF_ERROR(
+        exists(db, kOp, "SELECT 1 FROM intents WHERE id = ?1", p.intent.id, &taken));
+    if (taken) {
+      return Status(ErrorCode::kAlreadyExists,
+                    "store: create_intent: intent " + p.intent.id + " exists already");
+    }
+    const IntentRow& r = p.intent;
+    {
+      USD1PAY_STORE_QUERY(ins, db,
+                          std::string("INSERT INTO intents (") + kIntentColumns +
+                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                              "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, 1)",
+                          kOp);
+      ins.bind(1, r.id)
+          .bind(2, r.order_id)
+          .bind(3, r.status)
+          .bind(4, r.chain)
+          .bind(5, r.token_symbol)
+          .bind(6, r.token_contract)
+          .bind(7, static_cast<std::int64_t>(r.token_decimals))
+          .bind(8, r.amount)
+          .bind(9, r.currency)
+          .bind(10, r.amount_base_units)
+          .bind(11, r.strategy)
+          .bind(12, r.deposit_address);
+      if (r.deposit_index) {
+        ins.bind(13, static_cast<std::int64_t>(*r.deposit_index));
+      } else {
+        ins.bind_null(13);
+      }
+      ins.bind(14, r.reference).bind(15, r.payment_uri).bind(16, r.metadata_json);
+      if (r.idempotency_key) {
+        ins.bind(17, *r.idempotency_key);
+      } else {
+        ins.bind_null(17);
+      }
+      ins.bind(18, r.request_hash)
+          .bind(19, r.flags_json)
+          .bind(20, r.created_at_ms)
+          .bind(21, r.updated_at_ms)
+          .bind(22, r.expires_at_ms);
+      const int rc = ins.step();
+      if (rc != SQLITE_DONE) return db.error(kOp, rc);
+    }
+    USD1PAY_RETURN_IF_ERROR(append_event(db, kOp, r.id, 1, p.created));
+    result.intent = r;
+    result.intent.version = 1;
+    result.created = true;
+    return Status();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+Result<std::uint32_t> SqliteStore::allocate_deposit_index(const AllocateDepositIndexParams& p) {
+  constexpr std::string_view kOp = "allocate_deposit_index";
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "chain", p.chain));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "key_id", p.key_id));
+  std::uint32_t index = 0;
+  Status status = write(kOp, [&](Db& db) -> Status {
+    std::int64_t next = 0;
+    {
+      USD1PAY_STORE_QUERY(
+          q, db, "SELECT next_index FROM deposit_indexes WHERE chain = ?1 AND key_id = ?2", kOp);
+      q.bind(1, p.chain).bind(2, p.key_id);
+      const int rc = q.step();
+      if (rc == SQLITE_ROW) {
+        next = q.int64(0);
+      } else if (rc != SQLITE_DONE) {
+        return db.error(kOp, rc);
+      }
+    }
+    if (next < 0 || next >= kDepositIndexLimit) {
+      return Status(ErrorCode::kOutOfRange,
+                    "store: allocate_deposit_index: every non-hardened index of key " + p.key_id +
+                        " on " + p.chain + " has been handed out");
+    }
+    USD1PAY_STORE_QUERY(
+        up, db,
+        "INSERT INTO deposit_indexes (chain, key_id, next_index) "
+        "VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (chain, key_id) DO UPDATE SET next_index = excluded.next_index",
+        kOp);
+    up.bind(1, p.chain).bind(2, p.key_id).bind(3, next + 1);
+    const int rc = up.step();
+    if (rc != SQLITE_DONE) return db.error(kOp, rc);
+    index = static_cast<std::uint32_t>(next);
+    return Status();
+  });
+  if (!status.ok()) return status;
+  return index;
+}
+
+Result<IntentRow> SqliteStore::get_intent(const GetIntentParams& p) {
+  constexpr std::string_view kOp = "get_intent";
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "id", p.id));
+  std::optional<IntentRow> found;
+  USD1PAY_RETURN_IF_ERROR(
+      read(kOp, [&](Db& db) { return find_intent(db, kOp, "id", p.id, &found); }));
+  if (!found) return Status(ErrorCode::kNotFound, "store: get_intent: no intent " + p.id);
+  return std::move(*found);
+}
+
+Result<IntentPage> SqliteStore::list_intents(const ListIntentsParams& p) {
+  constexpr std::string_view kOp = "list_intents";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 1000));
+  if (p.created_from_ms && p.created_to_ms && *p.created_from_ms > *p.created_to_ms) {
+    return invalid(kOp, "created_from_ms " + std::to_string(*p.created_from_ms) +
+                            " is after created_to_ms " + std::to_string(*p.created_to_ms));
+  }
+  std::optional<Cursor> cursor;
+  if (!p.cursor.empty()) {
+    auto decoded = decode_cursor(kOp, p.cursor);
+    if (!decoded.ok()) return decoded.status();
+    cursor = std::move(decoded).value();
+  }
+  // Numbered parameters keep their numbers whichever filters are present.
+  std::string sql = std::string("SELECT ") + kIntentColumns + " FROM intents WHERE 1";
+  if (p.status) sql += " AND status = ?1";
+  if (p.order_id) sql += " AND order_id = ?2";
+  if (p.created_from_ms) sql += " AND created_at_ms >= ?3";
+  if (p.created_to_ms) sql += " AND created_at_ms < ?4";
+  if (cursor) sql += " AND (created_at_ms < ?5 OR (created_at_ms = ?5 AND id < ?6))";
+  sql += " ORDER BY created_at_ms DESC, id DESC LIMIT ?7";
+  IntentPage page;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    page.intents.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    if (p.status) q.bind(1, *p.status);
+    if (p.order_id) q.bind(2, *p.order_id);
+    if (p.created_from_ms) q.bind(3, *p.created_from_ms);
+    if (p.created_to_ms) q.bind(4, *p.created_to_ms);
+    if (cursor) q.bind(5, cursor->created_at_ms).bind(6, cursor->id);
+    // One row more than asked tells whether there is a next page.
+    q.bind(7, static_cast<std::int64_t>(p.limit) + 1);
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      page.intents.push_back(read_intent(q));
+    }
+    return Status();
+  });
+  if (!io.ok()) return io;
+  if (page.intents.size() > p.limit) {
+    page.intents.resize(p.limit);
+    page.next_cursor = encode_cursor(page.intents.back());
+  }
+  return page;
+}
+
+std::string join_quoted(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += "'" + item + "'";
+  }
+  return out;
+}
+
+Result<IntentRow> SqliteStore::transition_intent(const TransitionIntentParams& p) {
+  constexpr std::string_view kOp = "transition_intent";
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "id", p.id));
+  if (p.from_statuses.empty()) return invalid(kOp, "from_statuses is empty");
+  for (const auto& s : p.from_statuses) {
+    USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "from_statuses[]", s));
+  }
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "to_status", p.to_status));
+  if (p.flags_json) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_json(kOp, "flags_json", *p.flags_json, JsonShape::kStringArray));
+  }
+  USD1PAY_RETURN_IF_ERROR(validate_new_event(kOp, p.event, "event"));
+  IntentRow row;
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    std::optional<IntentRow> current;
+    USD1PAY_RETURN_IF_ERROR(find_intent(db, kOp, "id", p.id, &current));
+    if (!current)
+      return Status(ErrorCode::kNotFound, "store: transition_intent: no intent " + p.id);
+    if (std::find(p.from_statuses.begin(), p.from_statuses.end(), current->status) ==
+        p.from_statuses.end()) {
+      return Status(ErrorCode::kFailedPrecondition,
+                    "store: transition_intent: intent " + p.id + " is '" + current->status +
+                        "', not one of " + join_quoted(p.from_statuses) + " (to '" + p.to_status +
+                        "')");
+    }
+    row = std::move(*current);
+    row.status = p.to_status;
+    if (p.flags_json) row.flags_json = *p.flags_json;
+    row.updated_at_ms = p.at_ms;
+    row.version += 1;
+    {
+      USD1PAY_STORE_QUERY(up, db,
+                          "UPDATE intents SET status = ?1, flags_json = ?2, updated_at_ms = ?3, "
+                          "version = ?4 WHERE id = ?5",
+                          kOp);
+      up.bind(1, row.status)
+          .bind(2, row.flags_json)
+          .bind(3, row.updated_at_ms)
+          .bind(4, static_cast<std::int64_t>(row.version))
+          .bind(5, row.id);
+      const int rc = up.step();
+      if (rc != SQLITE_DONE) return db.error(kOp, rc);
+    }
+    std::uint64_t intent_seq = 0;
+    {
+      USD1PAY_STORE_QUERY(
+          q, db, "SELECT COALESCE(MAX(intent_seq), 0) + 1 FROM events WHERE intent_id = ?1", kOp);
+      q.bind(1, row.id);
+      const int rc = q.step();
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      intent_seq = static_cast<std::uint64_t>(q.int64(0));
+    }
+    return append_event(db, kOp, row.id, intent_seq, p.event);
+  });
+  if (!io.ok()) return io;
+  return row;
+}
+
+Result<std::vector<IntentRow>> SqliteStore::list_expirable(const ListExpirableParams& p) {
+  constexpr std::string_view kOp = "list_expirable";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 10000));
+  if (p.statuses.size() > kMaxStatuses) {
+    return invalid(kOp, std::to_string(p.statuses.size()) + " statuses, more than " +
+                            std::to_string(kMaxStatuses));
+  }
+  std::vector<IntentRow> rows;
+  if (p.statuses.empty()) return rows;  // no status can match
+  std::string sql = std::string("SELECT ") + kIntentColumns +
+                    " FROM intents WHERE expires_at_ms <= ?1 AND status IN (";
+  for (std::size_t i = 0; i < p.statuses.size(); ++i) {
+    sql += (i == 0 ? "?" : ", ?") + std::to_string(i + 3);
+  }
+  sql += ") ORDER BY expires_at_ms, id LIMIT ?2";
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    q.bind(1, p.now_ms).bind(2, static_cast<std::int64_t>(p.limit));
+    for (std::size_t i = 0; i < p.statuses.size(); ++i) {
+      q.bind(static_cast<int>(i) + 3, p.statuses[i]);
+    }
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      rows.push_back(read_intent(q));
+    }
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<std::vector<EventRow>> SqliteStore::list_events(const ListEventsParams& p) {
+  constexpr std::string_view kOp = "list_events";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 10000));
+  if (p.after_seq > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return invalid(kOp, "after_seq " + std::to_string(p.after_seq) + " is too large");
+  }
+  std::string sql = std::string("SELECT ") + kEventColumns + " FROM events WHERE seq > ?1";
+  if (p.intent_id) sql += " AND intent_id = ?3";
+  sql += " ORDER BY seq LIMIT ?2";
+  std::vector<EventRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    q.bind(1, static_cast<std::int64_t>(p.after_seq)).bind(2, static_cast<std::int64_t>(p.limit));
+    if (p.intent_id) q.bind(3, *p.intent_id);
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      rows.push_back(read_event(q));
+    }
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<AuditReport> SqliteStore::verify_audit_chain(const VerifyAuditParams& /*p*/) {
+  constexpr std::string_view kOp = "verify_audit_chain";
+  AuditReport report;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    report = AuditReport{};
+    USD1PAY_STORE_QUERY(q, db, std::string("SELECT ") + kEventColumns + " FROM events ORDER BY seq",
+                        kOp);
+    std::uint64_t expected_seq = 1;
+    std::string prev_hash(store_internal::kGenesisHash);
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      const EventRow e = read_event(q);
+      auto fail = [&](std::uint64_t seq, std::string problem) {
+        report.ok = false;
+        report.first_bad_seq = seq;
+        report.problem = std::move(problem);
+      };
+      if (e.seq != expected_seq) {
+        fail(expected_seq, "gap in seq: event " + std::to_string(expected_seq) +
+                               " is missing (the next one is " + std::to_string(e.seq) + ")");
+        break;
+      }
+      if (e.prev_hash != prev_hash) {
+        fail(e.seq, "broken link: event " + std::to_string(e.seq) + " has prev_hash " +
+                        e.prev_hash + " but event " + std::to_string(e.seq - 1) +
+                        (e.seq == 1 ? " (none: the genesis value)" : "") + " has hash " +
+                        prev_hash);
+        break;
+      }
+      const std::string computed = store_internal::event_hash(prev_hash, e);
+      if (computed != e.hash) {
+        fail(e.seq, "hash mismatch: event " + std::to_string(e.seq) + " (" + e.id +
+                        ") stores hash " + e.hash + " but its fields hash to " + computed);
+        break;
+      }
+      ++report.events_checked;
+      ++expected_seq;
+      prev_hash = e.hash;
+    }
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return report;
+}
+
+#undef USD1PAY_STORE_QUERY
+
+// ---- open ----
+
+std::string sqlite_message(const Db& db, int rc) {
+  return sqlite3_extended_errcode(db.handle()) == rc ? sqlite3_errmsg(db.handle())
+                                                     : sqlite3_errstr(rc);
+}
+
+Status not_sqlite(const std::string& path) {
+  return Status(ErrorCode::kInvalidArgument, "store: " + path + " is not a SQLite database");
+}
+
+/// Reads what the file is, before anything is written to it.
+Status classify(Db& db, FileKind* kind, std::int64_t* app_id) {
+  const std::string& path = db.path();
+  int rc = SQLITE_OK;
+  sqlite3_stmt* stmt = db.statement("PRAGMA application_id", &rc);
+  if (stmt != nullptr) {
+    Query q(stmt);
+    rc = q.step();
+    if (rc == SQLITE_ROW) *app_id = q.int64(0);
+  }
+  if ((rc & 0xff) == SQLITE_NOTADB) return not_sqlite(path);
+  if ((rc & 0xff) == SQLITE_CORRUPT) {
+    return Status(ErrorCode::kIo,
+                  "store: " + path + " is a damaged SQLite database: " + sqlite_message(db, rc));
+  }
+  if (rc != SQLITE_ROW) return db.error("open", rc);
+  if (*app_id == kApplicationId) {
+    *kind = FileKind::kOurs;
+    return Status();
+  }
+  if (*app_id != 0) {
+    *kind = FileKind::kForeign;
+    return Status();
+  }
+  stmt = db.statement("SELECT count(*) FROM sqlite_schema", &rc);
+  if (stmt == nullptr) return db.error("open", rc);
+  Query q(stmt);
+  rc = q.step();
+  if ((rc & 0xff) == SQLITE_NOTADB) return not_sqlite(path);
+  if (rc != SQLITE_ROW) return db.error("open", rc);
+  *kind = q.int64(0) == 0 ? FileKind::kFresh : FileKind::kForeign;
+  return Status();
+}
+
+std::string hex32(std::int64_t v) {
+  static const char kDigits[] = "0123456789abcdef";
+  auto u = static_cast<std::uint32_t>(v);
+  std::string out = "0x00000000";
+  for (std::size_t i = 0; i < 8; ++i) {
+    out[9 - i] = kDigits[u & 0xfU];
+    u >>= 4;
+  }
+  return out;
+}
+
+Status foreign(const std::string& path, std::int64_t app_id) {
+  return Status(ErrorCode::kInvalidArgument,
+                "store: " + path +
+                    " is a SQLite database but not a usd1pay store (application_id " +
+                    hex32(app_id) + ", usd1pay's is " + hex32(kApplicationId) + ")");
+}
+
+/// Inside BEGIN IMMEDIATE: looks again (another process may have created the
+/// store since classify), refuses newer schemas, applies missing migrations.
+Status migrate(Db& db, bool create) {
+  const std::string& path = db.path();
+  FileKind kind = FileKind::kFresh;
+  std::int64_t app_id = 0;
+  USD1PAY_RETURN_IF_ERROR(classify(db, &kind, &app_id));
+  if (kind == FileKind::kForeign) return foreign(path, app_id);
+  std::int64_t current = 0;
+  if (kind == FileKind::kFresh) {
+    if (!create) {
+      return Status(ErrorCode::kFailedPrecondition,
+                    "store: " + path +
+                        " is an empty database, not an initialised usd1pay store "
+                        "(open it with create to initialise it)");
+    }
+  } else {
+    int rc = SQLITE_OK;
+    sqlite3_stmt* stmt = db.statement("SELECT MAX(version) FROM schema_version", &rc);
+    if (stmt == nullptr) {
+      return Status(ErrorCode::kFailedPrecondition,
+                    "store: " + path +
+                        " carries usd1pay's application_id but has no readable "
+                        "schema_version table: " +
+                        sqlite_message(db, rc));
+    }
+    Query q(stmt);
+    rc = q.step();
+    if (rc != SQLITE_ROW) return db.error("open", rc);
+    current = q.int64(0);
+  }
+  if (current > kLatestSchemaVersion) {
+    return Status(ErrorCode::kFailedPrecondition,
+                  "store: " + path + " has schema version " + std::to_string(current) +
+                      ", newer than this build of usd1pay understands (" +
+                      std::to_string(kLatestSchemaVersion) + "); upgrade usd1pay");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= current) continue;
+    USD1PAY_RETURN_IF_ERROR(db.exec(m.sql, "migration " + std::to_string(m.version)));
+    if (m.version == 1) {
+      USD1PAY_RETURN_IF_ERROR(
+          db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str(), "open"));
+    }
+    int rc = SQLITE_OK;
+    sqlite3_stmt* stmt =
+        db.statement("INSERT INTO schema_version (version, applied_at_ms) VALUES (?1, ?2)", &rc);
+    if (stmt == nullptr) return db.error("open", rc);
+    Query q(stmt);
+    q.bind(1, static_cast<std::int64_t>(m.version)).bind(2, now_ms());
+    rc = q.step();
+    if (rc != SQLITE_DONE) return db.error("open", rc);
+  }
+  return Status();
+}
+
+Result<std::unique_ptr<Store>> open_impl(const SqliteStoreOptions& options) {
+  const std::string& path = options.path;
+  if (path.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "store: the database path is empty");
+  }
+  if (path.front() == ':' || path.compare(0, 5, "file:") == 0) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "store: '" + path + "' is not a file path (in-memory and URI names are refused)");
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (!options.create) {
+      return Status(ErrorCode::kNotFound, "store: " + path + " does not exist");
+    }
+  } else if (!S_ISREG(st.st_mode)) {
+    return Status(ErrorCode::kInvalidArgument, "store: " + path + " is not a regular file");
+  }
+  if (options.busy_timeout_ms < 0) {
+    return Status(
+        ErrorCode::kInvalidArgument,
+        "store: busy_timeout_ms " + std::to_string(options.busy_timeout_ms) + " is negative");
+  }
+  int rc = SQLITE_OK;
+  auto opened =
+      Db::open(path, SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0), &rc);
+  if (!opened.ok()) {
+    if ((rc & 0xff) == SQLITE_NOTADB) return not_sqlite(path);
+    return opened.status();
+  }
+  std::unique_ptr<Db> db = std::move(opened).value();
+  sqlite3_extended_result_codes(db->handle(), 1);
+  sqlite3_busy_timeout(db->handle(), options.busy_timeout_ms);
+
+  // Look before writing anything: a foreign database must not even be
+  // switched to WAL.
+  FileKind kind = FileKind::kFresh;
+  std::int64_t app_id = 0;
+  USD1PAY_RETURN_IF_ERROR(classify(*db, &kind, &app_id));
+  if (kind == FileKind::kForeign) return foreign(path, app_id);
+  if (kind == FileKind::kFresh && !options.create) {
+    return Status(ErrorCode::kFailedPrecondition,
+                  "store: " + path +
+                      " is an empty database, not an initialised usd1pay store "
+                      "(open it with create to initialise it)");
+  }
+
+  for (int attempt = 1;; ++attempt) {
+    int mode_rc = SQLITE_OK;
+    std::string mode;
+    {
+      sqlite3_stmt* stmt = db->statement("PRAGMA journal_mode = WAL", &mode_rc);
+      if (stmt != nullptr) {
+        Query q(stmt);
+        mode_rc = q.step();
+        if (mode_rc == SQLITE_ROW) mode = q.text(0);
+      }
+    }
+    if (mode_rc == SQLITE_ROW) {
+      if (mode != "wal") {
+        return Status(ErrorCode::kIo,
+                      "store: " + path + ": cannot switch to WAL (journal mode " + mode + ")");
+      }
+      break;
+    }
+    if (!is_busy(mode_rc) || attempt >= kMaxAttempts) return db->error("open", mode_rc);
+    backoff(attempt);
+  }
+  USD1PAY_RETURN_IF_ERROR(SqliteStore::configure(*db, options, /*reader=*/false));
+
+  for (int attempt = 1;; ++attempt) {
+    rc = db->exec_rc("BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK) {
+      Status status = migrate(*db, options.create);
+      if (!status.ok()) {
+        db->rollback_quietly();
+        return status;
+      }
+      rc = db->exec_rc("COMMIT");
+      if (rc == SQLITE_OK) break;
+      db->rollback_quietly();
+    }
+    if (!is_busy(rc) || attempt >= kMaxAttempts) return db->error("open", rc);
+    backoff(attempt);
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), options));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& options) {
+  // No exception crosses the public API: allocation failures inside the
+  // standard containers become kInternal here.
+  try {
+    return open_impl(options);
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, std::string("store: open: ") + e.what());
+  }
+}
+
+}  // namespace usd1pay
