@@ -1,0 +1,849 @@
+#include "usd1pay/config.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+#include "usd1pay/address.h"
+#include "usd1pay/status.h"
+
+namespace usd1pay {
+namespace {
+
+using nlohmann::json;
+
+// The account-level key (m/44'/60'/0') of the well-known test mnemonic "test
+// test ... junk", exported by ethers; its 0/0 child is 0xf39Fd6e5...2266.
+const char* const kXpub =
+    "xpub6Ce9NcJvTk36xtLSrJLZqE7wtgA5deCeYs7rSQtreh4cj6ByPtrg9sD7V2FNFLPnf8heNP3FGkeV9qwfzvZNSd54Jo"
+    "NXVsXFYSYwHsnJxqP";
+const char* const kEvmToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+const char* const kEvmToken2 = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";  // EIP-55 example
+const char* const kSolMint = "6N4DoZFyhkdHb8qMYeACVH7Hi3C1LEHJ8aQw1drUFX5Z";
+const char* const kSolMerchant = "3Koo8UGnRrxpiK1hMaXeqmw7L9DxWmcexfuVrW28hML7";
+const char* const kSolChain = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1";
+
+std::string tron_address(std::uint8_t fill) {
+  std::array<std::uint8_t, 20> account{};
+  account.fill(fill);
+  return tron_address_from_account(account);
+}
+
+// A small valid config: one EVM chain with the xpub strategy.
+json base() {
+  return json{
+      {"store", {{"path", "usd1pay.db"}}},
+      {"chains",
+       json::array({json{
+           {"id", "eip155:1337"},
+           {"backend", "sim"},
+           {"tokens",
+            json::array({json{{"symbol", "USD1"}, {"contract", kEvmToken}, {"decimals", 18}}})},
+           {"strategy", "xpub"},
+           {"xpub", kXpub},
+       }})},
+  };
+}
+
+json solana_chain() {
+  return json{
+      {"id", kSolChain},
+      {"backend", "sim"},
+      {"tokens", json::array({json{{"symbol", "USD1"}, {"contract", kSolMint}, {"decimals", 6}}})},
+      {"strategy", "reference"},
+      {"merchant_address", kSolMerchant},
+  };
+}
+
+json tron_chain() {
+  return json{
+      {"id", "tron:0x2b6653dc"},
+      {"backend", "sim"},
+      {"tokens",
+       json::array({json{{"symbol", "USD1"}, {"contract", tron_address(7)}, {"decimals", 18}}})},
+      {"strategy", "xpub"},
+      {"xpub", kXpub},
+  };
+}
+
+Result<Config> parse(const json& doc) {
+  return Config::parse(doc.dump());
+}
+
+// ---- good configs ----
+
+TEST(ConfigTest, MinimalConfigGetsTheDocumentedDefaults) {
+  const auto r = parse(base());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Config& c = *r;
+  EXPECT_EQ(c.source, "<string>");
+  EXPECT_EQ(c.version, 1);
+  EXPECT_EQ(c.store.path, "usd1pay.db");
+  EXPECT_EQ(c.store.synchronous, StoreConfig::Synchronous::kFull);
+  EXPECT_EQ(c.store.busy_timeout_ms, 5000);
+  ASSERT_EQ(c.chains.size(), 1u);
+  const ChainConfig& chain = c.chains[0];
+  EXPECT_EQ(chain.id.to_string(), "eip155:1337");
+  EXPECT_EQ(chain.family, ChainFamily::kEvm);
+  EXPECT_EQ(chain.backend, "sim");
+  EXPECT_EQ(chain.backend_json, "{}");
+  EXPECT_EQ(chain.finality.kind, FinalityConfig::Kind::kConfirmations);
+  EXPECT_EQ(chain.finality.confirmations, 12u);
+  EXPECT_EQ(chain.strategy, DepositStrategy::kXpub);
+  EXPECT_EQ(chain.xpub, kXpub);
+  EXPECT_EQ(chain.derivation_path, "0");
+  EXPECT_EQ(chain.merchant_address, "");
+  ASSERT_EQ(chain.tokens.size(), 1u);
+  EXPECT_EQ(chain.tokens[0].symbol, "USD1");
+  EXPECT_EQ(chain.tokens[0].contract, kEvmToken);
+  EXPECT_EQ(chain.tokens[0].decimals, 18u);
+  EXPECT_EQ(c.default_chain, "eip155:1337");
+  EXPECT_EQ(c.default_token, "USD1");
+  EXPECT_EQ(c.default_expiry_seconds, 900);
+  EXPECT_EQ(c.underpayment_tolerance, "0.00");
+  EXPECT_EQ(c.metadata_max_bytes, 4096u);
+  EXPECT_EQ(c.actor, "api");
+  EXPECT_TRUE(c.webhooks.empty());
+}
+
+TEST(ConfigTest, EveryKeyIsRead) {
+  json doc = base();
+  doc["version"] = 1;
+  doc["store"] = {
+      {"path", "/var/lib/usd1pay/pay.db"}, {"synchronous", "normal"}, {"busy_timeout_ms", 250}};
+  doc["chains"][0]["backend"] = "evm-rpc";
+  doc["chains"][0]["backend_settings"] = {{"url", "http://127.0.0.1:8545"}, {"poll_ms", 500}};
+  doc["chains"][0]["finality"] = {{"kind", "confirmations"}, {"confirmations", 3}};
+  doc["chains"][0]["derivation_path"] = "1/7";
+  doc["chains"][0]["tokens"].push_back(
+      {{"symbol", "USDX"}, {"contract", kEvmToken2}, {"decimals", 6}});
+  doc["chains"].push_back(solana_chain());
+  doc["chains"].push_back(tron_chain());
+  doc["default_chain"] = kSolChain;
+  doc["default_token"] = "USD1";
+  doc["default_expiry_seconds"] = 3600;
+  doc["underpayment_tolerance"] = "0.05";
+  doc["metadata_max_bytes"] = 0;
+  doc["actor"] = "pos-terminal:7@shop.example";
+  doc["webhooks"] = json::array({json{{"url", "https://shop.example/hooks"},
+                                      {"events", {"intent.succeeded", "intent.*"}},
+                                      {"secret", "whsec_abc"},
+                                      {"description", "main shop"},
+                                      {"enabled", false}},
+                                 json{{"url", "http://127.0.0.1:9000"}}});
+  const auto r = Config::parse(doc.dump(2), "test.json");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Config& c = *r;
+  EXPECT_EQ(c.source, "test.json");
+  EXPECT_EQ(c.store.path, "/var/lib/usd1pay/pay.db");
+  EXPECT_EQ(c.store.synchronous, StoreConfig::Synchronous::kNormal);
+  EXPECT_EQ(c.store.busy_timeout_ms, 250);
+  ASSERT_EQ(c.chains.size(), 3u);
+  EXPECT_EQ(c.chains[0].backend, "evm-rpc");
+  EXPECT_EQ(json::parse(c.chains[0].backend_json), doc["chains"][0]["backend_settings"]);
+  EXPECT_EQ(c.chains[0].finality.confirmations, 3u);
+  EXPECT_EQ(c.chains[0].derivation_path, "1/7");
+  ASSERT_EQ(c.chains[0].tokens.size(), 2u);
+  EXPECT_EQ(c.chains[0].tokens[1].decimals, 6u);
+  EXPECT_EQ(c.chains[1].family, ChainFamily::kSolana);
+  EXPECT_EQ(c.chains[1].strategy, DepositStrategy::kReference);
+  EXPECT_EQ(c.chains[1].merchant_address, kSolMerchant);
+  EXPECT_EQ(c.chains[1].tokens[0].contract, kSolMint);
+  EXPECT_EQ(c.chains[2].family, ChainFamily::kTron);
+  EXPECT_EQ(c.chains[2].tokens[0].contract, tron_address(7));
+  EXPECT_EQ(c.default_chain, kSolChain);
+  EXPECT_EQ(c.default_expiry_seconds, 3600);
+  EXPECT_EQ(c.underpayment_tolerance, "0.05");
+  EXPECT_EQ(c.metadata_max_bytes, 0u);
+  EXPECT_EQ(c.actor, "pos-terminal:7@shop.example");
+  ASSERT_EQ(c.webhooks.size(), 2u);
+  EXPECT_EQ(c.webhooks[0].url, "https://shop.example/hooks");
+  EXPECT_EQ(c.webhooks[0].events, (std::vector<std::string>{"intent.succeeded", "intent.*"}));
+  EXPECT_EQ(c.webhooks[0].secret, "whsec_abc");
+  EXPECT_EQ(c.webhooks[0].description, "main shop");
+  EXPECT_FALSE(c.webhooks[0].enabled);
+  EXPECT_TRUE(c.webhooks[1].enabled);
+  EXPECT_TRUE(c.webhooks[1].events.empty());
+
+  EXPECT_EQ(c.find_chain("eip155:1337"), &c.chains[0]);
+  EXPECT_EQ(c.find_chain(kSolChain), &c.chains[1]);
+  EXPECT_EQ(c.find_chain("eip155:1"), nullptr);
+  EXPECT_EQ(c.find_chain("eip155:13370"), nullptr);
+  EXPECT_EQ(c.find_chain("eip155"), nullptr);
+  EXPECT_EQ(c.chains[0].find_token("USDX"), &c.chains[0].tokens[1]);
+  EXPECT_EQ(c.chains[0].find_token("usdx"), nullptr);  // case-sensitive
+  EXPECT_EQ(c.chains[0].find_token(""), nullptr);
+}
+
+struct GoodCase {
+  const char* name;
+  std::function<void(json&)> edit;
+  std::function<void(const Config&)> check;
+};
+
+TEST(ConfigTest, GoodConfigs) {
+  const GoodCase cases[] = {
+      {"another EIP-55 contract",
+       [](json& d) { d["chains"][0]["tokens"][0]["contract"] = kEvmToken2; },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].tokens[0].contract, kEvmToken2); }},
+      {"TRON contract in hex form is stored as base58check",
+       [](json& d) {
+         d["chains"][0] = tron_chain();
+         d["chains"][0]["tokens"][0]["contract"] = "41" + std::string(40, 'a');
+       },
+       [](const Config& c) {
+         std::array<std::uint8_t, 20> a{};
+         a.fill(0xaa);
+         EXPECT_EQ(c.chains[0].tokens[0].contract, tron_address_from_account(a));
+       }},
+      {"finalized finality",
+       [](json& d) {
+         d["chains"][0]["finality"] = {{"kind", "finalized"}};
+       },
+       [](const Config& c) {
+         EXPECT_EQ(c.chains[0].finality.kind, FinalityConfig::Kind::kFinalized);
+       }},
+      {"safe finality on EVM",
+       [](json& d) {
+         d["chains"][0]["finality"] = {{"kind", "safe"}};
+       },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].finality.kind, FinalityConfig::Kind::kSafe); }},
+      {"confirmations without kind",
+       [](json& d) {
+         d["chains"][0]["finality"] = {{"confirmations", 1}};
+       },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].finality.confirmations, 1u); }},
+      {"confirmations at the upper bound",
+       [](json& d) {
+         d["chains"][0]["finality"] = {{"confirmations", 10000}};
+       },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].finality.confirmations, 10000u); }},
+      {"empty finality object keeps the default",
+       [](json& d) { d["chains"][0]["finality"] = json::object(); },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].finality.confirmations, 12u); }},
+      {"static strategy on EVM",
+       [](json& d) {
+         d["chains"][0].erase("xpub");
+         d["chains"][0]["strategy"] = "static";
+         d["chains"][0]["merchant_address"] = kEvmToken2;
+       },
+       [](const Config& c) {
+         EXPECT_EQ(c.chains[0].strategy, DepositStrategy::kStatic);
+         EXPECT_EQ(c.chains[0].merchant_address, kEvmToken2);
+         EXPECT_EQ(c.chains[0].xpub, "");
+       }},
+      {"static strategy on Solana",
+       [](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["strategy"] = "static";
+       },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].strategy, DepositStrategy::kStatic); }},
+      {"static strategy on TRON",
+       [](json& d) {
+         d["chains"][0] = tron_chain();
+         d["chains"][0].erase("xpub");
+         d["chains"][0]["strategy"] = "static";
+         d["chains"][0]["merchant_address"] = tron_address(9);
+       },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].merchant_address, tron_address(9)); }},
+      {"empty derivation path (children of the xpub itself)",
+       [](json& d) { d["chains"][0]["derivation_path"] = ""; },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].derivation_path, ""); }},
+      {"decimals 0 and 38 with a whole tolerance",
+       [](json& d) {
+         d["chains"][0]["tokens"][0]["decimals"] = 0;
+         d["chains"][0]["tokens"].push_back(
+             {{"symbol", "U38"}, {"contract", kEvmToken2}, {"decimals", 38}});
+         d["underpayment_tolerance"] = "1";
+       },
+       [](const Config& c) {
+         EXPECT_EQ(c.chains[0].tokens[0].decimals, 0u);
+         EXPECT_EQ(c.chains[0].tokens[1].decimals, 38u);
+         EXPECT_EQ(c.underpayment_tolerance, "1.00");
+       }},
+      {"tolerance is normalised", [](json& d) { d["underpayment_tolerance"] = "00.050000"; },
+       [](const Config& c) { EXPECT_EQ(c.underpayment_tolerance, "0.05"); }},
+      {"tolerance at its limit", [](json& d) { d["underpayment_tolerance"] = "10.00"; },
+       [](const Config& c) { EXPECT_EQ(c.underpayment_tolerance, "10.00"); }},
+      {"tolerance with 6 decimals fits a 6-decimal token",
+       [](json& d) {
+         d["chains"].push_back(solana_chain());
+         d["underpayment_tolerance"] = "0.000001";
+       },
+       [](const Config& c) { EXPECT_EQ(c.underpayment_tolerance, "0.000001"); }},
+      {"expiry bounds", [](json& d) { d["default_expiry_seconds"] = 60; },
+       [](const Config& c) { EXPECT_EQ(c.default_expiry_seconds, 60); }},
+      {"expiry upper bound", [](json& d) { d["default_expiry_seconds"] = 604800; },
+       [](const Config& c) { EXPECT_EQ(c.default_expiry_seconds, 604800); }},
+      {"default token other than the first",
+       [](json& d) {
+         d["chains"][0]["tokens"].push_back(
+             {{"symbol", "USDX"}, {"contract", kEvmToken2}, {"decimals", 6}});
+         d["default_token"] = "USDX";
+       },
+       [](const Config& c) { EXPECT_EQ(c.default_token, "USDX"); }},
+      {"default chain defaults to the first one",
+       [](json& d) { d["chains"].insert(d["chains"].begin(), solana_chain()); },
+       [](const Config& c) {
+         EXPECT_EQ(c.default_chain, kSolChain);
+         EXPECT_EQ(c.default_token, "USD1");
+       }},
+      {"same symbol on two chains", [](json& d) { d["chains"].push_back(tron_chain()); },
+       [](const Config& c) { EXPECT_EQ(c.chains.size(), 2u); }},
+      {"empty webhook list", [](json& d) { d["webhooks"] = json::array(); },
+       [](const Config& c) { EXPECT_TRUE(c.webhooks.empty()); }},
+      {"UTF-8 in a description",
+       [](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https://x"}, {"description", "caf\u00e9"}}});
+       },
+       [](const Config& c) { EXPECT_EQ(c.webhooks[0].description, "caf\u00e9"); }},
+      {"backend settings keep nested values",
+       [](json& d) {
+         d["chains"][0]["backend_settings"] = {{"a", {{"b", {1, 2}}}}};
+       },
+       [](const Config& c) { EXPECT_EQ(c.chains[0].backend_json, R"({"a":{"b":[1,2]}})"); }},
+  };
+  for (const auto& tc : cases) {
+    SCOPED_TRACE(tc.name);
+    json doc = base();
+    tc.edit(doc);
+    const auto r = parse(doc);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    tc.check(*r);
+  }
+}
+
+// ---- bad configs ----
+
+struct BadCase {
+  std::function<void(json&)> edit;
+  ErrorCode code;
+  const char* fragment;  // the whole message must contain it
+};
+
+TEST(ConfigTest, EveryErrorNamesItsKeyPath) {
+  const std::string lower_token = "0x46f55d6933f9bf2cbf96565eac0e91c3577f32fa";
+  const std::string bad_checksum = "0x46F55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+  const BadCase cases[] = {
+      // top level
+      {[](json& d) { d["chain"] = json::array(); }, ErrorCode::kInvalidArgument,
+       "config: unknown key 'chain' (did you mean 'chains'?)"},
+      {[](json& d) { d["colour"] = 1; }, ErrorCode::kInvalidArgument,
+       "config: unknown key 'colour' (known keys: version, store, chains"},
+      {[](json& d) { d["default_expiry"] = 1; }, ErrorCode::kInvalidArgument,
+       "did you mean 'default_expiry_seconds'?"},
+      {[](json& d) { d.erase("store"); }, ErrorCode::kInvalidArgument,
+       "config: store: missing required key"},
+      {[](json& d) { d.erase("chains"); }, ErrorCode::kInvalidArgument,
+       "config: chains: missing required key"},
+      {[](json& d) { d["chains"] = json::object(); }, ErrorCode::kInvalidArgument,
+       "config: chains: expected an array, found an object"},
+      {[](json& d) { d["chains"] = json::array(); }, ErrorCode::kInvalidArgument,
+       "config: chains: at least one chain is needed"},
+      {[](json& d) { d["version"] = 2; }, ErrorCode::kUnsupported,
+       "config: version: 2 is not supported"},
+      {[](json& d) { d["version"] = "1"; }, ErrorCode::kInvalidArgument,
+       "config: version: expected an integer, found a string"},
+      {[](json& d) { d["default_chain"] = "eip155:1"; }, ErrorCode::kInvalidArgument,
+       "config: default_chain: no chain 'eip155:1' is configured (configured: eip155:1337)"},
+      {[](json& d) { d["default_chain"] = 1337; }, ErrorCode::kInvalidArgument,
+       "config: default_chain: expected a string, found an integer"},
+      {[](json& d) { d["default_token"] = "usd1"; }, ErrorCode::kInvalidArgument,
+       "config: default_token: no token 'usd1' on the default chain eip155:1337 (its tokens: "
+       "USD1)"},
+      {[](json& d) { d["default_expiry_seconds"] = 59; }, ErrorCode::kOutOfRange,
+       "config: default_expiry_seconds: 59 is not between 60 and 604800"},
+      {[](json& d) { d["default_expiry_seconds"] = 604801; }, ErrorCode::kOutOfRange,
+       "config: default_expiry_seconds: 604801 is not between 60 and 604800"},
+      {[](json& d) { d["default_expiry_seconds"] = -1; }, ErrorCode::kOutOfRange,
+       "config: default_expiry_seconds: -1 is not between"},
+      {[](json& d) { d["default_expiry_seconds"] = 900.0; }, ErrorCode::kInvalidArgument,
+       "config: default_expiry_seconds: expected an integer, found a number with a fraction"},
+      {[](json& d) { d["default_expiry_seconds"] = json::parse("18446744073709551615"); },
+       ErrorCode::kOutOfRange, "config: default_expiry_seconds: 18446744073709551615 is not"},
+      {[](json& d) { d["underpayment_tolerance"] = 0.05; }, ErrorCode::kInvalidArgument,
+       "config: underpayment_tolerance: expected a string (money is an exact decimal string"},
+      {[](json& d) { d["underpayment_tolerance"] = 0; }, ErrorCode::kInvalidArgument,
+       "config: underpayment_tolerance: expected a string"},
+      {[](json& d) { d["underpayment_tolerance"] = "-0.01"; }, ErrorCode::kInvalidArgument,
+       "config: underpayment_tolerance: amount: negative"},
+      {[](json& d) { d["underpayment_tolerance"] = "1e-2"; }, ErrorCode::kInvalidArgument,
+       "config: underpayment_tolerance: amount:"},
+      {[](json& d) { d["underpayment_tolerance"] = "10.01"; }, ErrorCode::kOutOfRange,
+       "config: underpayment_tolerance: 10.01 is more than the limit of 10.00"},
+      {[](json& d) { d["underpayment_tolerance"] = "0.0000000000000000001"; },
+       ErrorCode::kOutOfRange, "config: underpayment_tolerance: amount:"},
+      {[](json& d) {
+         d["chains"].push_back(solana_chain());
+         d["underpayment_tolerance"] = "0.0000001";
+       },
+       ErrorCode::kOutOfRange,
+       "config: underpayment_tolerance: 0.0000001 is not exact in USD1 with 6 decimals "
+       "(chains[1].tokens[0])"},
+      {[](json& d) { d["metadata_max_bytes"] = 65537; }, ErrorCode::kOutOfRange,
+       "config: metadata_max_bytes: 65537 is not between 0 and 65536"},
+      {[](json& d) { d["actor"] = ""; }, ErrorCode::kInvalidArgument,
+       "config: actor: must be 1 to 64 characters long, not 0"},
+      {[](json& d) { d["actor"] = "api key"; }, ErrorCode::kInvalidArgument,
+       "config: actor: bad character ' ' at position 3"},
+      {[](json& d) { d["actor"] = "api\n"; }, ErrorCode::kInvalidArgument,
+       "config: actor: control character byte 0x0a at position 3"},
+      // store
+      {[](json& d) { d["store"] = "usd1pay.db"; }, ErrorCode::kInvalidArgument,
+       "config: store: expected an object, found a string"},
+      {[](json& d) { d["store"].erase("path"); }, ErrorCode::kInvalidArgument,
+       "config: store.path: missing required key"},
+      {[](json& d) { d["store"]["path"] = ""; }, ErrorCode::kInvalidArgument,
+       "config: store.path: must not be empty"},
+      {[](json& d) { d["store"]["path"] = std::string("a\0b", 3); }, ErrorCode::kInvalidArgument,
+       "config: store.path: control character byte 0x00 at position 1"},
+      {[](json& d) { d["store"]["synchronous"] = "off"; }, ErrorCode::kInvalidArgument,
+       "config: store.synchronous: 'off' is not one of: full, normal"},
+      {[](json& d) { d["store"]["busy_timeout_ms"] = 600001; }, ErrorCode::kOutOfRange,
+       "config: store.busy_timeout_ms: 600001 is not between 0 and 600000"},
+      {[](json& d) { d["store"]["sync"] = "full"; }, ErrorCode::kInvalidArgument,
+       "config: store: unknown key 'sync'"},
+      // chains
+      {[](json& d) { d["chains"][0] = "eip155:1"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0]: expected an object, found a string"},
+      {[](json& d) { d["chains"][0].erase("id"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].id: missing required key"},
+      {[](json& d) { d["chains"][0]["id"] = "eip155"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].id: "},
+      {[](json& d) { d["chains"][0]["id"] = "cosmos:hub"; }, ErrorCode::kUnsupported,
+       "config: chains[0].id: "},
+      {[](json& d) { d["chains"].push_back(d["chains"][0]); }, ErrorCode::kInvalidArgument,
+       "config: chains[1].id: duplicate chain 'eip155:1337' (also chains[0])"},
+      {[](json& d) { d["chains"][0]["backend"] = "ganache"; }, ErrorCode::kUnsupported,
+       "config: chains[0].backend: unknown backend 'ganache' (known: sim, evm-rpc)"},
+      {[](json& d) { d["chains"][0].erase("backend"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].backend: missing required key"},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["backend"] = "evm-rpc";
+       },
+       ErrorCode::kUnsupported, "config: chains[0].backend: 'evm-rpc' serves EVM chains only"},
+      {[](json& d) { d["chains"][0]["backend_settings"] = "http://x"; },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].backend_settings: expected an object, found a string"},
+      {[](json& d) { d["chains"][0]["rpc_url"] = "http://x"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0]: unknown key 'rpc_url'"},
+      {[](json& d) { d["chains"][0]["confirmations"] = 3; }, ErrorCode::kInvalidArgument,
+       "config: chains[0]: unknown key 'confirmations'"},
+      // finality
+      {[](json& d) { d["chains"][0]["finality"] = 3; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].finality: expected an object, found an integer"},
+      {[](json& d) {
+         d["chains"][0]["finality"] = {{"confirmations", 0}};
+       },
+       ErrorCode::kOutOfRange, "config: chains[0].finality.confirmations: 0 is not between 1"},
+      {[](json& d) {
+         d["chains"][0]["finality"] = {{"confirmations", 10001}};
+       },
+       ErrorCode::kOutOfRange, "config: chains[0].finality.confirmations: 10001 is not"},
+      {[](json& d) {
+         d["chains"][0]["finality"] = {{"confirmations", "3"}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].finality.confirmations: expected an integer, found a string"},
+      {[](json& d) {
+         d["chains"][0]["finality"] = {{"kind", "latest"}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].finality.kind: 'latest' is not one of: confirmations, finalized, safe"},
+      {[](json& d) {
+         d["chains"][0]["finality"] = {{"kind", "finalized"}, {"confirmations", 3}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].finality.confirmations: only with kind 'confirmations', not 'finalized'"},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["finality"] = {{"kind", "safe"}};
+       },
+       ErrorCode::kUnsupported, "config: chains[0].finality.kind: 'safe' is an EVM block tag"},
+      {[](json& d) {
+         d["chains"][0]["finality"] = {{"knd", "safe"}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].finality: unknown key 'knd' (did you mean 'kind'?)"},
+      // tokens
+      {[](json& d) { d["chains"][0].erase("tokens"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens: missing required key"},
+      {[](json& d) { d["chains"][0]["tokens"] = json::array(); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens: at least one token is needed"},
+      {[](json& d) { d["chains"][0]["tokens"][0] = "USD1"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0]: expected an object, found a string"},
+      {[](json& d) { d["chains"][0]["tokens"][0].erase("symbol"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0].symbol: missing required key"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["symbol"] = ""; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0].symbol: must be 1 to 16 characters long, not 0"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["symbol"] = "USD 1"; },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0].symbol: bad character ' ' at position 3"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["symbol"] = "USD1USD1USD1USD1X"; },
+       ErrorCode::kInvalidArgument, "must be 1 to 16 characters long, not 17"},
+      {[](json& d) { d["chains"][0]["tokens"][0].erase("contract"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0].contract: missing required key"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["contract"] = ""; }, ErrorCode::kUnsupported,
+       "config: chains[0].tokens[0].contract: must name the token contract"},
+      {[lower_token](json& d) { d["chains"][0]["tokens"][0]["contract"] = lower_token; },
+       ErrorCode::kChecksumMismatch,
+       "config: chains[0].tokens[0].contract: address: no EIP-55 checksum"},
+      {[bad_checksum](json& d) { d["chains"][0]["tokens"][0]["contract"] = bad_checksum; },
+       ErrorCode::kChecksumMismatch, "config: chains[0].tokens[0].contract: address: "},
+      {[](json& d) { d["chains"][0]["tokens"][0]["contract"] = kSolMint; },
+       ErrorCode::kInvalidArgument, "config: chains[0].tokens[0].contract: address: "},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["tokens"][0]["contract"] = kEvmToken;
+       },
+       ErrorCode::kInvalidArgument, "config: chains[0].tokens[0].contract: address: "},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["tokens"][0].erase("contract");
+         d["chains"][0]["tokens"][0]["mint"] = kSolMint;
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0].mint: unknown key 'mint' (write the mint address under "
+       "'contract'"},
+      {[](json& d) { d["chains"][0]["tokens"][0].erase("decimals"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0].decimals: missing required key"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["decimals"] = 39; }, ErrorCode::kOutOfRange,
+       "config: chains[0].tokens[0].decimals: 39 is not between 0 and 38"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["decimals"] = -1; }, ErrorCode::kOutOfRange,
+       "config: chains[0].tokens[0].decimals: -1 is not between 0 and 38"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["decimals"] = "18"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0].decimals: expected an integer, found a string"},
+      {[](json& d) { d["chains"][0]["tokens"][0]["decimal"] = 18; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[0]: unknown key 'decimal' (did you mean 'decimals'?)"},
+      {[](json& d) {
+         d["chains"][0]["tokens"].push_back(
+             {{"symbol", "usd1"}, {"contract", kEvmToken2}, {"decimals", 6}});
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[1].symbol: duplicate symbol 'usd1' (also chains[0].tokens[0]"},
+      {[](json& d) {
+         d["chains"][0]["tokens"].push_back(
+             {{"symbol", "USDX"}, {"contract", kEvmToken}, {"decimals", 18}});
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].tokens[1].contract: duplicate contract "
+       "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA (also chains[0].tokens[0])"},
+      // strategies
+      {[](json& d) { d["chains"][0].erase("strategy"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].strategy: missing required key"},
+      {[](json& d) { d["chains"][0]["strategy"] = "hd"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].strategy: 'hd' is not one of: xpub, reference, static"},
+      {[](json& d) { d["chains"][0].erase("xpub"); }, ErrorCode::kInvalidArgument,
+       "config: chains[0].xpub: missing required key"},
+      {[](json& d) { d["chains"][0]["xpub"] = std::string(kXpub).substr(0, 100) + "1"; },
+       ErrorCode::kInvalidArgument, "config: chains[0].xpub: "},
+      {[](json& d) {
+         std::string x = kXpub;
+         x[50] = x[50] == 'a' ? 'b' : 'a';
+         d["chains"][0]["xpub"] = x;
+       },
+       ErrorCode::kChecksumMismatch, "config: chains[0].xpub: "},
+      {[](json& d) { d["chains"][0]["derivation_path"] = "m/0"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].derivation_path: "},
+      {[](json& d) { d["chains"][0]["derivation_path"] = "0'"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].derivation_path: "},
+      {[](json& d) { d["chains"][0]["derivation_path"] = "2147483648"; },
+       ErrorCode::kInvalidArgument, "config: chains[0].derivation_path: "},
+      {[](json& d) { d["chains"][0]["merchant_address"] = kEvmToken2; },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].merchant_address: not used with strategy 'xpub'"},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["strategy"] = "xpub";
+         d["chains"][0]["xpub"] = kXpub;
+       },
+       ErrorCode::kUnsupported,
+       "config: chains[0].strategy: 'xpub' needs secp256k1 keys (EVM, TRON); Solana keys are "
+       "ed25519"},
+      {[](json& d) {
+         d["chains"][0]["strategy"] = "reference";
+         d["chains"][0].erase("xpub");
+       },
+       ErrorCode::kUnsupported,
+       "config: chains[0].strategy: 'reference' keys exist only in Solana Pay"},
+      {[](json& d) { d["chains"][0]["strategy"] = "static"; }, ErrorCode::kInvalidArgument,
+       "config: chains[0].xpub: only with strategy 'xpub', not 'static'"},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["derivation_path"] = "0";
+       },
+       ErrorCode::kInvalidArgument,
+       "config: chains[0].derivation_path: only with strategy 'xpub', not 'reference'"},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0].erase("merchant_address");
+       },
+       ErrorCode::kInvalidArgument, "config: chains[0].merchant_address: missing required key"},
+      {[](json& d) {
+         d["chains"][0].erase("xpub");
+         d["chains"][0]["strategy"] = "static";
+         d["chains"][0]["merchant_address"] = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed";
+       },
+       ErrorCode::kChecksumMismatch,
+       "config: chains[0].merchant_address: address: no EIP-55 checksum"},
+      {[](json& d) {
+         d["chains"][0] = solana_chain();
+         d["chains"][0]["merchant_address"] = "3Koo8UGnRrxpiK1hMaXeqmw7L9DxWmcexfuVrW28hML0";
+       },
+       ErrorCode::kInvalidArgument, "config: chains[0].merchant_address: address: "},
+      {[](json& d) {
+         d["chains"][0] = tron_chain();
+         d["chains"][0]["tokens"][0]["contract"] = kEvmToken;
+       },
+       ErrorCode::kInvalidArgument, "config: chains[0].tokens[0].contract: address: "},
+      // errors deeper in the array name the right element
+      {[](json& d) {
+         d["chains"].push_back(solana_chain());
+         d["chains"][1]["tokens"].push_back({{"symbol", "X"}, {"contract", kSolMerchant}});
+       },
+       ErrorCode::kInvalidArgument, "config: chains[1].tokens[1].decimals: missing required key"},
+      // webhooks
+      {[](json& d) { d["webhooks"] = json::object(); }, ErrorCode::kInvalidArgument,
+       "config: webhooks: expected an array, found an object"},
+      {[](json& d) { d["webhooks"] = json::array({json::object()}); }, ErrorCode::kInvalidArgument,
+       "config: webhooks[0].url: missing required key"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "ftp://x"}}});
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhooks[0].url: 'ftp://x' must start with https:// or http://"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https:///path"}}});
+       },
+       ErrorCode::kInvalidArgument, "config: webhooks[0].url: 'https:///path' has no host"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https://a b"}}});
+       },
+       ErrorCode::kInvalidArgument, "config: webhooks[0].url: bad character ' ' at position 9"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https://x"}, {"events", "*"}}});
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhooks[0].events: expected an array, found a string"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https://x"}, {"events", {"intent.*", 3}}}});
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhooks[0].events[1]: expected a string, found an integer"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https://x"}, {"events", {"Intent.Created"}}}});
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhooks[0].events[0]: bad character 'I' at position 0"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https://x"}, {"enabled", "yes"}}});
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhooks[0].enabled: expected true or false, found a string"},
+      {[](json& d) {
+         d["webhooks"] = json::array({json{{"url", "https://x"}}, json{{"uri", "https://y"}}});
+       },
+       ErrorCode::kInvalidArgument, "config: webhooks[1]: unknown key 'uri' (did you mean 'url'?)"},
+  };
+  std::size_t i = 0;
+  for (const auto& tc : cases) {
+    SCOPED_TRACE("case " + std::to_string(i++) + ": " + tc.fragment);
+    json doc = base();
+    tc.edit(doc);
+    const auto r = parse(doc);
+    ASSERT_FALSE(r.ok()) << doc.dump();
+    EXPECT_EQ(r.status().code(), tc.code) << r.status().message();
+    EXPECT_NE(r.status().message().find(tc.fragment), std::string::npos) << r.status().message();
+    EXPECT_EQ(r.status().message().rfind("config: ", 0), 0u) << r.status().message();
+  }
+}
+
+// Errors found by the parser itself, before any key is looked at.
+TEST(ConfigTest, DocumentErrors) {
+  struct Case {
+    std::string text;
+    ErrorCode code;
+    std::string fragment;
+  };
+  const Case cases[] = {
+      {"", ErrorCode::kInvalidArgument, "config: JSON syntax error at line 1, column 1"},
+      {"{\n  \"store\": {\"path\": \"x\"},\n  \"chains\": [1,]\n}", ErrorCode::kInvalidArgument,
+       "config: JSON syntax error at line 3, column 16"},
+      {"{\"a\": 1} x", ErrorCode::kInvalidArgument,
+       "config: JSON syntax error at line 1, column 10"},
+      {"{\"store\": {\"path\": \"x\"}} // note", ErrorCode::kInvalidArgument,
+       "config: JSON syntax error at line 1, column 26"},
+      {"{\"a\": \"\xff\"}", ErrorCode::kInvalidArgument, "config: JSON syntax error at line 1"},
+      {"[]", ErrorCode::kInvalidArgument,
+       "config: the document must be a JSON object, found an array"},
+      {"\"x\"", ErrorCode::kInvalidArgument,
+       "config: the document must be a JSON object, found a string"},
+      {R"({"store": {"path": "a", "path": "b"}})", ErrorCode::kInvalidArgument,
+       "config: store.path: duplicate key"},
+      {R"({"chains": [{"id": "x"}, {"tokens": [{"symbol": "A", "symbol": "B"}]}]})",
+       ErrorCode::kInvalidArgument, "config: chains[1].tokens[0].symbol: duplicate key"},
+      {R"({"chains": [1, [2, 3], {"x": {"y": 1, "y": 2}}]})", ErrorCode::kInvalidArgument,
+       "config: chains[2].x.y: duplicate key"},
+      {R"({"a": 1, "a": 1})", ErrorCode::kInvalidArgument, "config: a: duplicate key"},
+      {std::string(40, '[') + std::string(40, ']'), ErrorCode::kInvalidArgument,
+       "nested more than 32 levels deep"},
+      {std::string(100000, '['), ErrorCode::kInvalidArgument, "nested more than 32 levels deep"},
+      {std::string((1u << 20) + 1, ' '), ErrorCode::kOutOfRange,
+       "config: document is 1048577 bytes, more than the limit of 1048576"},
+  };
+  for (const auto& tc : cases) {
+    SCOPED_TRACE(tc.fragment);
+    const auto r = Config::parse(tc.text);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), tc.code) << r.status().message();
+    EXPECT_NE(r.status().message().find(tc.fragment), std::string::npos) << r.status().message();
+  }
+  // The document is depth 0, chains 1, a chain 2, backend_settings 3: 28
+  // objects wrapped around an empty one inside it reach depth 31, the deepest
+  // allowed.
+  for (const int wraps : {28, 29}) {
+    json inner = json::object();
+    for (int i = 0; i < wraps; ++i) inner = json{{"n", inner}};
+    json doc = base();
+    doc["chains"][0]["backend_settings"] = inner;
+    const auto r = parse(doc);
+    if (wraps == 28) {
+      EXPECT_TRUE(r.ok()) << r.status().message();
+    } else {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(r.status().message().find("config: chains[0].backend_settings.n.n."),
+                std::string::npos)
+          << r.status().message();
+      EXPECT_NE(r.status().message().find(": nested more than 32 levels deep"), std::string::npos)
+          << r.status().message();
+    }
+  }
+}
+
+TEST(ConfigTest, MessagesNameTheSourceWhenGiven) {
+  json doc = base();
+  doc["store"]["path"] = 5;
+  const auto r = Config::parse(doc.dump(), "/etc/usd1pay.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "config: /etc/usd1pay.json: store.path: expected a string, found an integer");
+}
+
+TEST(ConfigTest, UnknownKeyHintsAreShownOnlyForNearMisses) {
+  json doc = base();
+  doc["chains"][0]["stratgy"] = "xpub";
+  auto r = parse(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "config: chains[0]: unknown key 'stratgy' (did you mean 'strategy'?)");
+  doc = base();
+  doc["chains"][0]["zzz"] = 1;
+  r = parse(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "config: chains[0]: unknown key 'zzz' (known keys: id, backend, backend_settings, "
+            "finality, tokens, strategy, xpub, derivation_path, merchant_address)");
+  // An unknown key is reported before a missing one, so the typo is named.
+  doc = base();
+  doc["store"] = {{"paht", "x.db"}};
+  r = parse(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "config: store: unknown key 'paht' (did you mean 'path'?)");
+}
+
+// ---- files ----
+
+TEST(ConfigLoadTest, SampleFileLoads) {
+  const std::string sample = testing::required_env("USD1PAY_SOURCE_DIR") + "/samples/usd1pay.json";
+  const auto r = Config::load(sample);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Config& c = *r;
+  EXPECT_EQ(c.source, sample);
+  EXPECT_EQ(c.store.path, testing::required_env("USD1PAY_SOURCE_DIR") + "/samples/usd1pay.db");
+  ASSERT_EQ(c.chains.size(), 2u);
+  EXPECT_EQ(c.default_chain, "eip155:1337");
+  const ChainConfig* devnet = c.find_chain("eip155:1337");
+  ASSERT_NE(devnet, nullptr);
+  EXPECT_EQ(devnet->backend, "sim");
+  EXPECT_EQ(devnet->strategy, DepositStrategy::kXpub);
+  EXPECT_EQ(devnet->finality.confirmations, 3u);
+  ASSERT_NE(devnet->find_token("USD1"), nullptr);
+  EXPECT_EQ(devnet->find_token("USD1")->decimals, 18u);
+  const ChainConfig& solana = c.chains[1];
+  EXPECT_EQ(solana.family, ChainFamily::kSolana);
+  EXPECT_EQ(solana.strategy, DepositStrategy::kReference);
+  EXPECT_EQ(solana.tokens[0].decimals, 6u);
+  EXPECT_EQ(c.default_expiry_seconds, 900);
+  EXPECT_EQ(c.underpayment_tolerance, "0.00");
+}
+
+TEST(ConfigLoadTest, RelativeStorePathIsBesideTheFile) {
+  testing::TempDir dir;
+  json doc = base();
+  testing::write_file(dir.file("a.json"), doc.dump());
+  auto r = Config::load(dir.file("a.json"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->store.path, dir.file("usd1pay.db"));
+
+  doc["store"]["path"] = "../x/./db.sqlite";
+  testing::write_file(dir.file("b.json"), doc.dump());
+  r = Config::load(dir.file("b.json"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const std::string parent = dir.path().substr(0, dir.path().rfind('/'));
+  EXPECT_EQ(r->store.path, parent + "/x/db.sqlite");
+
+  for (const std::string kept : {"/abs/db.sqlite", ":memory:"}) {
+    doc["store"]["path"] = kept;
+    testing::write_file(dir.file("c.json"), doc.dump());
+    r = Config::load(dir.file("c.json"));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->store.path, kept);
+  }
+}
+
+TEST(ConfigLoadTest, FileErrors) {
+  testing::TempDir dir;
+  auto r = Config::load(dir.file("missing.json"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kIo);
+  EXPECT_EQ(r.status().message(), "config: cannot open " + dir.file("missing.json"));
+
+  r = Config::load(dir.path());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kIo);
+  EXPECT_EQ(r.status().message(), "config: " + dir.path() + " is a directory, not a file");
+
+  testing::write_file(dir.file("big.json"), std::string((1u << 20) + 1, ' '));
+  r = Config::load(dir.file("big.json"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kIo);
+  EXPECT_NE(r.status().message().find(dir.file("big.json") + " is larger than 1048576 bytes"),
+            std::string::npos);
+
+  testing::write_file(dir.file("bad.json"), "{\n  \"store\": {\"path\": 1}\n}\n");
+  r = Config::load(dir.file("bad.json"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "config: " + dir.file("bad.json") +
+                                      ": store.path: expected a string, found an integer");
+}
+
+TEST(ConfigTest, Names) {
+  EXPECT_STREQ(deposit_strategy_name(DepositStrategy::kXpub), "xpub");
+  EXPECT_STREQ(deposit_strategy_name(DepositStrategy::kReference), "reference");
+  EXPECT_STREQ(deposit_strategy_name(DepositStrategy::kStatic), "static");
+  EXPECT_STREQ(finality_kind_name(FinalityConfig::Kind::kConfirmations), "confirmations");
+  EXPECT_STREQ(finality_kind_name(FinalityConfig::Kind::kFinalized), "finalized");
+  EXPECT_STREQ(finality_kind_name(FinalityConfig::Kind::kSafe), "safe");
+}
+
+}  // namespace
+}  // namespace usd1pay
