@@ -167,18 +167,18 @@ constexpr std::uint32_t kXpub = 0x0488B21EU;
 constexpr std::uint32_t kTpub = 0x043587CFU;
 
 struct KnownVersion {
-  std::uint32_t bytes;
   const char* name;
+  std::uint32_t bytes;
   bool is_private;
 };
 // Versions that people paste by mistake, named in the error so that they know
 // what they gave. SLIP-132 lists these for Bitcoin's other script types.
 constexpr KnownVersion kOtherVersions[] = {
-    {0x0488ADE4U, "xprv", true},  {0x04358394U, "tprv", true},  {0x049D7878U, "yprv", true},
-    {0x04B2430CU, "zprv", true},  {0x044A4E28U, "uprv", true},  {0x045F18BCU, "vprv", true},
-    {0x0295B005U, "Yprv", true},  {0x02AA7A99U, "Zprv", true},  {0x049D7CB2U, "ypub", false},
-    {0x04B24746U, "zpub", false}, {0x044A5262U, "upub", false}, {0x045F1CF6U, "vpub", false},
-    {0x0295B43FU, "Ypub", false}, {0x02AA7ED3U, "Zpub", false},
+    {"xprv", 0x0488ADE4U, true},  {"tprv", 0x04358394U, true},  {"yprv", 0x049D7878U, true},
+    {"zprv", 0x04B2430CU, true},  {"uprv", 0x044A4E28U, true},  {"vprv", 0x045F18BCU, true},
+    {"Yprv", 0x0295B005U, true},  {"Zprv", 0x02AA7A99U, true},  {"ypub", 0x049D7CB2U, false},
+    {"zpub", 0x04B24746U, false}, {"upub", 0x044A5262U, false}, {"vpub", 0x045F1CF6U, false},
+    {"Ypub", 0x0295B43FU, false}, {"Zpub", 0x02AA7ED3U, false},
 };
 
 std::string hex32(std::uint32_t v) {
