@@ -1,0 +1,392 @@
+// The SQLite store shared by several processes, and killed mid-write.
+//
+// The test binary re-executes itself as the other processes: a child runs
+// only StoreChild.Run (fork + execve of /proc/self/exe with a gtest filter),
+// told what to do by USD1PAY_STORE_CHILD_* environment variables. Run
+// directly, StoreChild.Run has nothing to do and skips. Children are fresh
+// processes (execve), so no SQLite state is inherited across fork.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/temp_dir.h"
+#include "usd1pay/id.h"
+#include "usd1pay/store.h"
+
+extern char** environ;
+
+namespace usd1pay {
+namespace {
+
+using testing::TempDir;
+
+constexpr char kModeVar[] = "USD1PAY_STORE_CHILD_MODE";
+constexpr char kDbVar[] = "USD1PAY_STORE_CHILD_DB";
+constexpr char kOutVar[] = "USD1PAY_STORE_CHILD_OUT";
+constexpr char kGoVar[] = "USD1PAY_STORE_CHILD_GO";
+
+bool file_exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
+
+void touch(const std::string& path) {
+  std::ofstream(path).put('\n');
+}
+
+CreateIntentParams intent_params(const std::string& id, std::optional<std::string> key,
+                                 std::optional<std::uint32_t> index) {
+  CreateIntentParams p;
+  IntentRow& r = p.intent;
+  r.id = id;
+  r.order_id = "order-" + id;
+  r.status = "requires_payment";
+  r.chain = "eip155:1";
+  r.token_symbol = "USD1";
+  r.token_contract = "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d";
+  r.token_decimals = 18;
+  r.amount = "1.00";
+  r.currency = "USD";
+  r.amount_base_units = "1000000000000000000";
+  r.strategy = "xpub";
+  r.deposit_address = "0x000000000000000000000000000000000000dEaD";
+  r.deposit_index = index;
+  r.payment_uri = "ethereum:...";
+  r.metadata_json = "{}";
+  r.idempotency_key = std::move(key);
+  r.request_hash = "same-request";
+  r.created_at_ms = 1700000000000;
+  r.updated_at_ms = r.created_at_ms;
+  r.expires_at_ms = r.created_at_ms + 900000;
+  p.created.id = new_id(kEventIdPrefix);
+  p.created.type = "intent.created";
+  p.created.actor = "test";
+  p.created.created_at_ms = r.created_at_ms;
+  p.created.data_json = "{}";
+  return p;
+}
+
+Result<std::unique_ptr<Store>> open_store(const std::string& path) {
+  SqliteStoreOptions o;
+  o.path = path;
+  o.busy_timeout_ms = 10000;
+  return open_sqlite_store(o);
+}
+
+// ---- the child side ----
+
+int child_create(const std::string& db, const std::string& out) {
+  // Opening after the go signal makes the children race on creating the file too.
+  auto store = open_store(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "child: %s\n", to_string(store.status()).c_str());
+    return 2;
+  }
+  constexpr int kThreads = 8;
+  std::vector<std::string> lines(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = (*store)->create_intent(
+          intent_params(new_id(kIntentIdPrefix), std::string("shared-key"), std::nullopt));
+      if (!r.ok()) {
+        std::fprintf(stderr, "child: %s\n", to_string(r.status()).c_str());
+        ++failures;
+        return;
+      }
+      lines[static_cast<std::size_t>(t)] = r->intent.id + (r->created ? " created\n" : " found\n");
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::ofstream file(out);
+  for (const auto& line : lines) file << line;
+  return failures.load() == 0 ? 0 : 1;
+}
+
+int child_allocate(const std::string& db, const std::string& out) {
+  auto store = open_store(db);
+  if (!store.ok()) return 2;
+  constexpr int kThreads = 4;
+  constexpr int kEach = 25;
+  std::vector<std::vector<std::uint32_t>> got(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto r = (*store)->allocate_deposit_index({"eip155:1", "xpub-test"});
+        if (!r.ok()) {
+          std::fprintf(stderr, "child: %s\n", to_string(r.status()).c_str());
+          ++failures;
+          continue;
+        }
+        got[static_cast<std::size_t>(t)].push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::ofstream file(out);
+  for (const auto& v : got) {
+    for (std::uint32_t index : v) file << index << '\n';
+  }
+  return failures.load() == 0 ? 0 : 1;
+}
+
+// Writes forever until killed: allocate an index, create an intent with it,
+// move it to processing. `ready` is touched once the store is open.
+int child_loop(const std::string& db, const std::string& ready) {
+  auto store = open_store(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "child: %s\n", to_string(store.status()).c_str());
+    return 2;
+  }
+  touch(ready);
+  for (std::uint64_t i = 0;; ++i) {
+    auto index = (*store)->allocate_deposit_index({"eip155:1", "xpub-test"});
+    if (!index.ok()) return 3;
+    const std::string id = new_id(kIntentIdPrefix);
+    auto created = (*store)->create_intent(
+        intent_params(id, "k-" + std::to_string(::getpid()) + "-" + std::to_string(i), *index));
+    if (!created.ok()) return 4;
+    TransitionIntentParams t;
+    t.id = id;
+    t.from_statuses = {"requires_payment"};
+    t.to_status = "processing";
+    t.at_ms = 1700000000001;
+    t.event.id = new_id(kEventIdPrefix);
+    t.event.type = "intent.processing";
+    t.event.actor = "tracker";
+    t.event.created_at_ms = t.at_ms;
+    if (!(*store)->transition_intent(t).ok()) return 5;
+  }
+}
+
+TEST(StoreChild, Run) {
+  const char* mode = std::getenv(kModeVar);
+  if (mode == nullptr) GTEST_SKIP() << "only runs as a child of the other tests";
+  const std::string db = std::getenv(kDbVar);
+  const std::string out = std::getenv(kOutVar);
+  const char* go = std::getenv(kGoVar);
+  if (go != nullptr) {
+    while (!file_exists(go)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  int code = 9;
+  if (std::string(mode) == "create") code = child_create(db, out);
+  if (std::string(mode) == "allocate") code = child_allocate(db, out);
+  if (std::string(mode) == "loop") code = child_loop(db, out);
+  std::fflush(stderr);
+  std::_Exit(code);
+}
+
+// ---- the parent side ----
+
+pid_t spawn_child(const std::string& mode, const std::string& db, const std::string& out,
+                  const std::string& go) {
+  std::vector<std::string> env = {std::string(kModeVar) + "=" + mode,
+                                  std::string(kDbVar) + "=" + db, std::string(kOutVar) + "=" + out};
+  if (!go.empty()) env.push_back(std::string(kGoVar) + "=" + go);
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  std::vector<std::string> args = {"/proc/self/exe", "--gtest_filter=StoreChild.Run"};
+  // Everything execve needs is built before fork: the child only calls
+  // async-signal-safe functions.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
+    ::execve("/proc/self/exe", argv.data(), envp.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_child(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream file(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+struct Raw {
+  explicit Raw(const std::string& path) { sqlite3_open(path.c_str(), &db); }
+  ~Raw() { sqlite3_close(db); }
+  Raw(const Raw&) = delete;
+  Raw& operator=(const Raw&) = delete;
+  std::string one(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string out = "<error>";
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      out = "";
+      if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+        out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      }
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
+  sqlite3* db = nullptr;
+};
+
+TEST(SqliteProcessesTest, TwoProcessesWithOneKeyCreateOneIntent) {
+  TempDir dir;
+  const std::string db = dir.file("shared.db");  // created by whichever child is first
+  const std::string go = dir.file("go");
+  const pid_t a = spawn_child("create", db, dir.file("a.out"), go);
+  const pid_t b = spawn_child("create", db, dir.file("b.out"), go);
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // both waiting at the start line
+  touch(go);
+  EXPECT_EQ(wait_child(a), 0);
+  EXPECT_EQ(wait_child(b), 0);
+
+  std::vector<std::string> lines = read_lines(dir.file("a.out"));
+  for (const auto& l : read_lines(dir.file("b.out"))) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 16U);
+  std::set<std::string> ids;
+  int created = 0;
+  for (const auto& line : lines) {
+    std::istringstream in(line);
+    std::string id;
+    std::string how;
+    in >> id >> how;
+    ids.insert(id);
+    if (how == "created") ++created;
+  }
+  EXPECT_EQ(ids.size(), 1U) << "every caller must get the one intent";
+  EXPECT_EQ(created, 1);
+  Raw raw(db);
+  EXPECT_EQ(raw.one("SELECT count(*) FROM intents"), "1");
+  EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE type = 'intent.created'"), "1");
+  EXPECT_EQ(raw.one("SELECT id FROM intents"), *ids.begin());
+  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "1") << "migrated once";
+}
+
+TEST(SqliteProcessesTest, AllocationsFromTwoProcessesAreDistinctAndContiguous) {
+  TempDir dir;
+  const std::string db = dir.file("shared.db");
+  ASSERT_TRUE(open_store(db).ok());
+  const std::string go = dir.file("go");
+  const pid_t a = spawn_child("allocate", db, dir.file("a.out"), go);
+  const pid_t b = spawn_child("allocate", db, dir.file("b.out"), go);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  touch(go);
+  EXPECT_EQ(wait_child(a), 0);
+  EXPECT_EQ(wait_child(b), 0);
+  std::vector<std::uint32_t> all;
+  for (const char* name : {"a.out", "b.out"}) {
+    for (const auto& line : read_lines(dir.file(name))) {
+      all.push_back(static_cast<std::uint32_t>(std::stoul(line)));
+    }
+  }
+  ASSERT_EQ(all.size(), 200U);  // 2 processes x 4 threads x 25
+  std::sort(all.begin(), all.end());
+  for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i], i) << "at " << i;
+}
+
+TEST(SqliteProcessesTest, SurvivesSigkillAtRandomPoints) {
+  TempDir dir;
+  const std::string db = dir.file("crash.db");
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> delay_ms(5, 50);
+  std::int64_t last_next_index = 0;
+  std::int64_t last_intents = 0;
+  constexpr int kRounds = 20;
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::string ready = dir.file("ready" + std::to_string(round));
+    const pid_t child = spawn_child("loop", db, ready, "");
+    ASSERT_GT(child, 0);
+    // Rounds 0 and every 5th kill without waiting, possibly during open and
+    // migration; the others once the child is writing.
+    if (round % 5 != 0) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!file_exists(ready) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ASSERT_TRUE(file_exists(ready)) << "child never opened the store";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    ::kill(child, SIGKILL);
+    const int code = wait_child(child);
+    ASSERT_EQ(code, 128 + SIGKILL) << "the child stopped on its own (error exit)";
+
+    if (!file_exists(db)) continue;  // killed before it created the file
+    auto store = open_store(db);
+    ASSERT_TRUE(store.ok()) << to_string(store.status());
+    {
+      Raw raw(db);
+      EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+      if (raw.one("SELECT count(*) FROM sqlite_schema WHERE name = 'intents'") != "1") continue;
+      EXPECT_EQ(raw.one("SELECT count(*) FROM intents i WHERE NOT EXISTS (SELECT 1 FROM events e "
+                        "WHERE e.intent_id = i.id AND e.type = 'intent.created')"),
+                "0")
+          << "an intent without its intent.created event";
+      EXPECT_EQ(raw.one("SELECT count(*) FROM events e WHERE e.type = 'intent.created' AND NOT "
+                        "EXISTS (SELECT 1 FROM intents i WHERE i.id = e.intent_id)"),
+                "0")
+          << "an intent.created event without its intent";
+      EXPECT_EQ(raw.one("SELECT count(*) FROM intents i WHERE (status = 'processing') != "
+                        "EXISTS (SELECT 1 FROM events e WHERE e.intent_id = i.id AND e.type = "
+                        "'intent.processing')"),
+                "0")
+          << "a status change without its event, or the reverse";
+      EXPECT_EQ(raw.one("SELECT count(*) FROM (SELECT deposit_index FROM intents GROUP BY "
+                        "deposit_index HAVING count(*) > 1)"),
+                "0")
+          << "a deposit index handed out twice";
+      const std::string next = raw.one("SELECT COALESCE(MAX(next_index), 0) FROM deposit_indexes");
+      const std::string max_used = raw.one("SELECT COALESCE(MAX(deposit_index), -1) FROM intents");
+      EXPECT_GT(std::stoll(next), std::stoll(max_used));
+      EXPECT_GE(std::stoll(next), last_next_index) << "the index counter went back";
+      last_next_index = std::stoll(next);
+      const std::int64_t intents = std::stoll(raw.one("SELECT count(*) FROM intents"));
+      EXPECT_GE(intents, last_intents) << "committed intents were lost";
+      last_intents = intents;
+      auto report = (*store)->verify_audit_chain({});
+      ASSERT_TRUE(report.ok()) << to_string(report.status());
+      EXPECT_TRUE(report->ok) << report->first_bad_seq << ": " << report->problem;
+      EXPECT_EQ(std::to_string(report->events_checked), raw.one("SELECT count(*) FROM events"));
+    }
+    // The store keeps working after the crash: the next index is new.
+    auto index = (*store)->allocate_deposit_index({"eip155:1", "xpub-test"});
+    ASSERT_TRUE(index.ok()) << to_string(index.status());
+    EXPECT_EQ(static_cast<std::int64_t>(*index), last_next_index);
+    last_next_index += 1;
+  }
+  RecordProperty("intents_after_crashes", static_cast<int>(last_intents));
+  EXPECT_GT(last_intents, 0) << "no child ever committed an intent";
+}
+
+}  // namespace
+}  // namespace usd1pay
