@@ -214,10 +214,9 @@ Status ObjectReader::check(std::initializer_list<std::string_view> known) const 
       std::size_t d = edit_distance(key, candidate, cap);
       // A shortened or lengthened name ("default_expiry" for
       // "default_expiry_seconds") is a near miss too.
-      const std::string_view shorter =
-          key.size() < candidate.size() ? std::string_view(key) : candidate;
-      const std::string_view longer =
-          key.size() < candidate.size() ? candidate : std::string_view(key);
+      const std::string_view key_view = key;
+      const std::string_view shorter = key.size() < candidate.size() ? key_view : candidate;
+      const std::string_view longer = key.size() < candidate.size() ? candidate : key_view;
       if (d > cap && shorter.size() >= 4 && longer.substr(0, shorter.size()) == shorter) d = cap;
       if (d <= cap && (best.empty() || d < best_distance)) {
         best = candidate;
