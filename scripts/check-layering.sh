@@ -10,7 +10,7 @@ declare -A allowed=(
   [core]="status amount chain encoding hash id clock version"
   [address]="status amount chain encoding hash address hd"
   [request]="status amount chain encoding hash address request qr"
-  [config]="status amount chain encoding hash id clock address config"
+  [config]="status amount chain encoding hash id clock address hd config"
   [store]="status amount chain encoding hash id clock store"
   [intent]="status amount chain encoding hash id clock address hd request qr config store intent"
 )

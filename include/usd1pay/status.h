@@ -143,11 +143,16 @@ class Result {
 }  // namespace usd1pay
 
 /// Evaluates `expr` (a Status); returns it from the enclosing function when it
-/// is not OK.
-#define USD1PAY_RETURN_IF_ERROR(expr)                  \
-  do {                                                 \
-    ::usd1pay::Status usd1pay_status_ = (expr);        \
-    if (!usd1pay_status_.ok()) return usd1pay_status_; \
+/// is not OK. The local's name carries the line number, so that nested uses
+/// (a macro inside a lambda inside a function using it) never shadow.
+#define USD1PAY_RETURN_IF_ERROR(expr) \
+  USD1PAY_RETURN_IF_ERROR_IMPL_(USD1PAY_STATUS_CONCAT_(usd1pay_status_, __LINE__), expr)
+#define USD1PAY_RETURN_IF_ERROR_IMPL_(var, expr) \
+  do {                                           \
+    ::usd1pay::Status var = (expr);              \
+    if (!var.ok()) return var;                   \
   } while (false)
+#define USD1PAY_STATUS_CONCAT_(a, b) USD1PAY_STATUS_CONCAT_INNER_(a, b)
+#define USD1PAY_STATUS_CONCAT_INNER_(a, b) a##b
 
 #endif  // USD1PAY_STATUS_H
