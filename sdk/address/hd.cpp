@@ -204,6 +204,13 @@ Status bad(std::string message) {
 }
 
 const secp256k1_context* ctx() noexcept {
+  // libsecp256k1 asks users of the static context to run its self test once
+  // first (it aborts if the build is broken). Thread-safe one-time init.
+  static const bool tested = [] {
+    secp256k1_selftest();
+    return true;
+  }();
+  static_cast<void>(tested);
   return secp256k1_context_static;
 }
 
