@@ -147,11 +147,14 @@ class Result {
 /// (a macro inside a lambda inside a function using it) never shadow.
 #define USD1PAY_RETURN_IF_ERROR(expr) \
   USD1PAY_RETURN_IF_ERROR_IMPL_(USD1PAY_STATUS_CONCAT_(usd1pay_status_, __LINE__), expr)
+// `var` is a declared name, which cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define USD1PAY_RETURN_IF_ERROR_IMPL_(var, expr) \
   do {                                           \
     ::usd1pay::Status var = (expr);              \
     if (!var.ok()) return var;                   \
   } while (false)
+// NOLINTEND(bugprone-macro-parentheses)
 #define USD1PAY_STATUS_CONCAT_(a, b) USD1PAY_STATUS_CONCAT_INNER_(a, b)
 #define USD1PAY_STATUS_CONCAT_INNER_(a, b) a##b
 
