@@ -89,7 +89,7 @@ Result<ChainRuntime> prepare_chain(const ChainConfig& chain) {
       if (!xpub.ok()) return xpub.status().with_context(where + ": xpub");
       auto account = xpub->derive_path(chain.derivation_path);
       if (!account.ok()) return account.status().with_context(where + ": derivation path");
-      rt.account = std::move(*account);
+      rt.account = *account;
       // The index sequence belongs to the key and the path: the same xpub
       // with another path (or another xpub) starts its own sequence.
       const std::string digest = hex_encode(sha256(xpub->to_string()));
