@@ -402,12 +402,11 @@ Status SqliteStore::read(std::string_view op, Body&& body) {
     int rc = db->exec_rc("BEGIN");
     if (rc == SQLITE_OK) {
       result = body(*db);
+      // A busy error inside body comes back as kIo; its SQLite code says
+      // whether retrying can help. Read it before the rollback resets it.
+      const bool busy = is_busy(sqlite3_extended_errcode(db->handle()));
       db->rollback_quietly();  // read-only: ending the snapshot is all there is to do
-      // A busy error inside body is reported as kIo by body; retry those too.
-      if (result.ok() || attempt >= kMaxAttempts ||
-          (sqlite3_extended_errcode(db->handle()) & 0xff) != SQLITE_BUSY) {
-        break;
-      }
+      if (result.ok() || !busy || attempt >= kMaxAttempts) break;
     } else if (!is_busy(rc) || attempt >= kMaxAttempts) {
       result = db->error(op, rc);
       break;
