@@ -32,9 +32,10 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j $(JOBS)
 
-demo: deps
-	@$(MAKE) --no-print-directory build >/dev/null
-	@$(BUILD)/samples/demo/usd1pay_demo
+demo: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target usd1pay_demo >/dev/null
+	@mkdir -p $(BUILD)/demo
+	@$(BUILD)/samples/demo/usd1pay_demo samples/usd1pay.json $(BUILD)/demo/usd1pay.db
 
 test: deps-test
 	@$(MAKE) --no-print-directory build

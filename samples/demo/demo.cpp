@@ -1,22 +1,22 @@
-// make demo: the static half of a checkout, on embedded defaults.
+// make demo: a checkout's first half on embedded defaults.
 //
-// A shop's order of 25.00 USD becomes a payment request for exactly 25.00 USD1
-// (1 USD1 = 1 USD at par): the amount converted to token base units without
-// floating point, the merchant's receiving address validated (EIP-55), the
-// EIP-681 URI a wallet understands, and its QR code in the terminal.
+//   usd1pay_demo CONFIG STORE
 //
-// The addresses are samples: EIP-55's own example address as the merchant,
-// and a placeholder token contract. A real deployment reads both from its
-// configuration.
+// Loads the sample configuration (samples/usd1pay.json: a local devnet chain,
+// the USD1 token, an account-level xpub), opens the embedded SQLite store at
+// STORE, and creates the payment intent for a sample order through the
+// Processor: the exact amount at par, a deposit address derived from the
+// xpub (no private key anywhere), the EIP-681 URI and its QR code, and the
+// intent.created event in the hash-chained audit log. The order carries an
+// idempotency key, so running the demo again shows the same intent.
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 
-#include "usd1pay/address.h"
-#include "usd1pay/amount.h"
-#include "usd1pay/chain.h"
+#include "usd1pay/config.h"
+#include "usd1pay/intent.h"
 #include "usd1pay/qr.h"
-#include "usd1pay/request.h"
 #include "usd1pay/version.h"
 
 namespace {
@@ -33,51 +33,53 @@ T or_die(usd1pay::Result<T> r, const char* what) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   using namespace usd1pay;
-  const std::string order_id = "order-1001";
-  const std::string order_total = "25.00";  // USD, as the shop's cart computed it
-  const unsigned usd_decimals = 2;
-  const unsigned token_decimals = 18;
-  const std::string chain_text = "eip155:1";
-  const std::string token = "0x00000000000000000000000000000000000d0d01";  // placeholder
-  const std::string merchant = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+  if (argc != 3) {
+    std::cerr << "usage: usd1pay_demo CONFIG STORE\n";
+    return 2;
+  }
+  Config config = or_die(Config::load(argv[1]), "configuration");
+  config.store.path = argv[2];  // keep the demo's database out of the source tree
 
-  std::cout << "usd1pay " << USD1PAY_VERSION_STRING << " demo: a payment request\n\n";
+  ProcessorOptions options;
+  options.config = config;
+  auto processor = or_die(Processor::open(std::move(options)), "store");
 
-  // 1. The exact amount: fiat cents to token base units, at par.
-  const Amount usd = or_die(Amount::parse(order_total, usd_decimals), "order total");
-  const Amount due = or_die(usd.rescale(token_decimals), "amount in token units");
+  CreateIntentRequest order;
+  order.order_id = "order-1001";
+  order.amount = "25.00";  // USD, as the shop's cart computed it
+  order.idempotency_key = "demo-order-1001";
+  order.metadata_json = R"({"customer":"demo","items":1})";
+  const PaymentIntent intent = or_die(processor->create_intent(order), "create intent");
 
-  // 2. The merchant's address, refused unless its EIP-55 checksum is present
-  //    and right (a point-of-sale screen must never show a mistyped address).
-  AddressOptions strict;
-  strict.strict = true;
-  const AddressInfo to =
-      or_die(validate_address(ChainFamily::kEvm, merchant, strict), "merchant address");
+  std::cout << "usd1pay " << USD1PAY_VERSION_STRING << " demo: a payment intent\n\n"
+            << "  intent        " << intent.id << "  (" << intent_status_name(intent.status)
+            << ")\n"
+            << "  order         " << intent.order_id << "\n"
+            << "  amount due    " << intent.amount_due.to_string_fixed(2) << " "
+            << intent.token_symbol << " (" << intent.amount.to_string_fixed(2) << " "
+            << intent.currency << " at par)\n"
+            << "  base units    " << intent.amount_due.base_units().to_decimal() << " ("
+            << intent.token_decimals << " decimals)\n"
+            << "  chain         " << intent.chain.to_string() << "\n"
+            << "  pay to        " << intent.deposit_address << "  (xpub index "
+            << (intent.deposit_index ? std::to_string(*intent.deposit_index) : "-") << ")\n"
+            << "  expires at    " << format_intent_time(intent.expires_at) << "\n"
+            << "  payment URI   " << intent.payment_uri << "\n\n";
 
-  // 3. The payment request URI.
-  PaymentRequest request;
-  request.chain = or_die(ChainSelector::parse(chain_text), "chain");
-  request.token = token;
-  request.recipient = to.canonical;
-  request.amount = due;
-  const std::string uri = or_die(build_payment_uri(request), "payment URI");
+  const QrCode qr = or_die(intent_qr(intent), "QR code");
+  std::cout << render_terminal(qr) << "\n";
 
-  std::cout << "  order         " << order_id << "\n"
-            << "  amount due    " << due.to_string_fixed(2) << " USD1 (" << usd.to_string_fixed(2)
-            << " USD at par)\n"
-            << "  base units    " << due.base_units().to_decimal() << " (" << token_decimals
-            << " decimals)\n"
-            << "  chain         " << chain_text << "\n"
-            << "  pay to        " << to.canonical << "  (EIP-55 checksum verified)\n"
-            << "  payment URI   " << uri << "\n\n";
-
-  // 4. The QR code a wallet scans.
-  const QrCode qr = or_die(encode_qr(uri, QrErrorCorrection::kMedium), "QR code");
-  std::cout << render_terminal(qr) << "\n"
-            << "  QR version " << qr.version() << ", error correction "
-            << qr_error_correction_name(qr.error_correction()) << ", " << qr.size()
-            << " modules + quiet zone\n";
-  return 0;
+  const auto events = or_die(processor->list_events(intent.id), "events");
+  std::cout << "  events (audit trail):\n";
+  for (const auto& e : events) {
+    std::cout << "    #" << e.seq << " " << e.type << " by " << e.actor << "  hash "
+              << e.hash.substr(0, 16) << "...\n";
+  }
+  const AuditReport audit = or_die(processor->verify_audit(), "audit");
+  std::cout << "  audit chain   " << (audit.ok ? "verified" : "BROKEN: " + audit.problem) << " ("
+            << audit.events_checked << (audit.events_checked == 1 ? " event)\n" : " events)\n")
+            << "  store         " << argv[2] << "\n";
+  return audit.ok ? 0 : 1;
 }
