@@ -115,7 +115,10 @@ Status parse_json_strict(std::string_view text, const ErrorSink& sink, json* out
     return true;
   };
   try {
-    *out = json::parse(text.begin(), text.end(), callback);
+    // Comments (// and /* */) are allowed so that a configuration can explain
+    // itself (samples/usd1pay.commented.jsonc); they are not kept.
+    *out = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
+                       /*ignore_comments=*/true);
   } catch (const StrictViolation& v) {
     return sink.error(ErrorCode::kInvalidArgument, v.path, v.what);
   } catch (const json::parse_error& e) {

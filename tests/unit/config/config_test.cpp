@@ -785,6 +785,56 @@ TEST(ConfigLoadTest, SampleFileLoads) {
   EXPECT_EQ(c.underpayment_tolerance, "0.00");
 }
 
+// Every setting of a Config as text, to compare two configurations whole.
+std::string describe(const Config& c) {
+  std::string out = c.store.path + "|" + std::to_string(static_cast<int>(c.store.synchronous)) +
+                    "|" + std::to_string(c.store.busy_timeout_ms) + "|" + c.default_chain + "|" +
+                    c.default_token + "|" + std::to_string(c.default_expiry_seconds) + "|" +
+                    c.underpayment_tolerance + "|" + std::to_string(c.metadata_max_bytes) + "|" +
+                    c.actor + "\n";
+  for (const auto& ch : c.chains) {
+    out += ch.id.to_string() + "|" + ch.backend + "|" + ch.backend_json + "|" +
+           std::to_string(static_cast<int>(ch.finality.kind)) + "|" +
+           std::to_string(ch.finality.confirmations) + "|" +
+           std::to_string(static_cast<int>(ch.strategy)) + "|" + ch.xpub + "|" +
+           ch.derivation_path + "|" + ch.merchant_address + "\n";
+    for (const auto& t : ch.tokens) {
+      out += "  " + t.symbol + "|" + t.contract + "|" + std::to_string(t.decimals) + "\n";
+    }
+  }
+  for (const auto& w : c.webhooks) {
+    out += w.url + "|" + w.secret + "|" + w.description + "|" + (w.enabled ? "on" : "off");
+    for (const auto& e : w.events) out += "|" + e;
+    out += "\n";
+  }
+  return out;
+}
+
+TEST(ConfigLoadTest, CommentedSampleLoadsToTheSameConfiguration) {
+  const std::string dir = testing::required_env("USD1PAY_SOURCE_DIR") + "/samples/";
+  const auto plain = Config::load(dir + "usd1pay.json");
+  const auto commented = Config::load(dir + "usd1pay.commented.jsonc");
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  ASSERT_TRUE(commented.ok()) << commented.status().message();
+  EXPECT_EQ(describe(*commented), describe(*plain));
+  EXPECT_EQ(commented->chains.size(), 2u);
+}
+
+TEST(ConfigParseTest, CommentsAreAllowedAndAnUnterminatedOneIsASyntaxError) {
+  json doc = base();
+  const std::string text = doc.dump(2);
+  const std::string with_comments =
+      "// leading comment\n" + text.substr(0, 1) + " /* block */ " + text.substr(1);
+  const auto r = Config::parse(with_comments);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(describe(*r), describe(*Config::parse(text)));
+
+  const auto bad = Config::parse("/* never closed\n" + text);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("line"), std::string::npos) << bad.status().message();
+}
+
 TEST(ConfigLoadTest, RelativeStorePathIsBesideTheFile) {
   testing::TempDir dir;
   json doc = base();
