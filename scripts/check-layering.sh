@@ -13,12 +13,15 @@ declare -A allowed=(
   [config]="status amount chain encoding hash id clock address hd config"
   [store]="status amount chain encoding hash id clock store"
   [intent]="status amount chain encoding hash id clock address hd request qr config store intent"
+  [chain]="status amount chain encoding hash id clock address chain_backend sim_chain evm_rpc"
+  [tracker]="status amount chain encoding hash id clock address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement"
 )
 # which public header belongs to which module
 declare -A owner=(
   [status]=core [amount]=core [chain]=core [encoding]=core [hash]=core [id]=core
   [clock]=core [version]=core [address]=address [hd]=address [request]=request [qr]=request
-  [config]=config [store]=store [intent]=intent
+  [config]=config [store]=store [intent]=intent [chain_backend]=chain [sim_chain]=chain
+  [evm_rpc]=chain [tracker]=tracker [settlement]=tracker
 )
 
 bad=0
@@ -35,7 +38,7 @@ for module in "${!allowed[@]}"; do
   while IFS= read -r line; do
     echo "layering: $line reaches into another module's private headers" >&2
     bad=1
-  done < <(grep -RHnE '#include "(core|address|request|config|store|intent|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
+  done < <(grep -RHnE '#include "(core|address|request|config|store|intent|chain|tracker|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
 done
 # mocks are for tests and integrators, never for the library itself
 if grep -RHn '#include "usd1pay/mocks/' sdk/; then
@@ -43,7 +46,7 @@ if grep -RHn '#include "usd1pay/mocks/' sdk/; then
   bad=1
 fi
 # public headers include only public headers
-if grep -RHnE '#include "(sdk|core|address|request|config|store|intent|cli)/' include/; then
+if grep -RHnE '#include "(sdk|core|address|request|config|store|intent|chain|tracker|cli)/' include/; then
   echo "layering: a public header includes a private one" >&2
   bad=1
 fi
