@@ -140,6 +140,9 @@ struct TransitionIntentParams {
   std::optional<std::string> flags_json;
   std::int64_t at_ms = 0;  ///< becomes updated_at_ms
   NewEvent event;          ///< recorded in the same transaction
+  /// When set, the change happens only if the intent's version equals this
+  /// (kFailedPrecondition otherwise): guards against lost updates.
+  std::optional<std::uint64_t> expected_version;
 };
 
 struct ListExpirableParams {
@@ -164,6 +167,116 @@ struct AuditReport {
   std::string problem;
 };
 
+/// One observed token transfer credited (or flagged) by the tracker.
+/// (chain, tx_hash, log_index) is unique: a payment is recorded once.
+struct PaymentRow {
+  std::string id;     ///< "py_..."
+  std::string chain;  ///< CAIP-2 of the chain it was seen on
+  std::string tx_hash;
+  std::uint32_t log_index = 0;
+  std::uint64_t block_number = 0;
+  std::string block_hash;
+  std::int64_t block_time = 0;  ///< Unix seconds
+  std::string token_contract;
+  std::string from_address;
+  std::string to_address;
+  std::string amount_base_units;  ///< decimal digits
+  std::string intent_id;          ///< "" when no intent could take it (unmatched)
+  /// "pending" (seen, not final), "final", "orphaned" (its block was reorged away)
+  std::string status;
+  /// JSON array of strings: "late", "wrong_network", "after_success", "duplicate"...
+  std::string flags_json = "[]";
+  std::int64_t detected_at_ms = 0;
+  std::int64_t final_at_ms = 0;  ///< 0 until final
+  std::int64_t updated_at_ms = 0;
+};
+
+/// Where a chain's scan stands.
+struct ChainCursorRow {
+  std::string chain;
+  std::uint64_t next_block = 0;  ///< the first block not yet scanned
+  std::int64_t updated_at_ms = 0;
+};
+
+/// A block the tracker scanned, remembered to detect reorganisations.
+struct BlockHashRow {
+  std::string chain;
+  std::uint64_t number = 0;
+  std::string hash;
+};
+
+/// An event that is not an intent state change (payment.detected,
+/// payment.confirmed, payment.orphaned, payment.wrong_network, ...).
+struct NewIntentEvent {
+  /// "" for an event about no intent (an unmatched transfer). Such events
+  /// are stored with intent_id "" and intent_seq 0, and are hash-chained like
+  /// all others.
+  std::string intent_id;
+  NewEvent event;
+};
+
+/// Everything one tracker poll step decided, applied in ONE transaction:
+/// cursor move, remembered block hashes, payments, intent transitions and all
+/// their events. All or nothing; a crash leaves the previous state.
+///
+/// Order inside the transaction: cursor compare-and-set and move,
+/// forget_blocks_from, remember_blocks, prune_blocks_below, upsert_payments,
+/// transitions (each with its event), events.
+struct ApplyScanParams {
+  std::string chain;
+  /// Compare-and-set on the cursor: the step applies only if the stored
+  /// next_block equals this (absent = no cursor stored yet).
+  std::optional<std::uint64_t> expected_next_block;
+  std::uint64_t new_next_block = 0;
+  /// Forget remembered hashes of blocks >= this (a reorg rewind), first.
+  std::optional<std::uint64_t> forget_blocks_from;
+  /// Then remember these (upsert by (chain, number)); each one's chain must
+  /// be `chain`.
+  std::vector<BlockHashRow> remember_blocks;
+  /// Then forget remembered hashes of blocks < this (keep a window).
+  std::optional<std::uint64_t> prune_blocks_below;
+  /// Insert new payments, or update existing ones (matched by chain, tx_hash,
+  /// log_index: id and detected_at_ms of an existing one are kept). A
+  /// payment's chain may differ from `chain` (a transfer seen on the wrong
+  /// network); its intent_id must be "" or an existing intent; status one of
+  /// "pending", "final", "orphaned".
+  std::vector<PaymentRow> upsert_payments;
+  /// Intent state changes, each a CAS (from_statuses, expected_version) with
+  /// its event, exactly as transition_intent.
+  std::vector<TransitionIntentParams> transitions;
+  /// Further events, appended after the transitions' events, in order.
+  std::vector<NewIntentEvent> events;
+  std::int64_t at_ms = 0;  ///< the cursor's updated_at_ms
+};
+
+struct GetCursorParams {
+  std::string chain;
+};
+
+struct ListBlockHashesParams {
+  std::string chain;
+  std::uint64_t from_number = 0;
+  std::size_t limit = 10000;  ///< 1..1000000
+};
+
+/// Filters combine with AND; an absent one matches everything.
+struct ListPaymentsParams {
+  std::optional<std::string> intent_id;  ///< "" selects unmatched payments
+  std::optional<std::string> chain;
+  std::optional<std::string> status;
+  std::optional<std::string> tx_hash;
+  /// 1..100000, in (block_number, log_index, chain, tx_hash) order
+  std::size_t limit = 1000;
+};
+
+struct ListOpenIntentsParams {
+  /// Intents in these statuses (e.g. requires_payment, processing, underpaid,
+  /// expired, canceled — whatever the tracker still watches), any chain.
+  /// Empty selects nothing.
+  std::vector<std::string> statuses;
+  std::size_t limit = 1000000;  ///< 1..1000000, oldest first (created_at, then id)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -180,12 +293,29 @@ class Store {
   virtual Result<IntentPage> list_intents(const ListIntentsParams& p) = 0;
   /// Compare-and-set of the status plus the event, in one transaction.
   /// kNotFound for an unknown id; kFailedPrecondition (naming the current
-  /// status) when the status is not one of from_statuses.
+  /// status) when the status is not one of from_statuses, or (naming both
+  /// versions) when expected_version is set and differs.
   virtual Result<IntentRow> transition_intent(const TransitionIntentParams& p) = 0;
   virtual Result<std::vector<IntentRow>> list_expirable(const ListExpirableParams& p) = 0;
   virtual Result<std::vector<EventRow>> list_events(const ListEventsParams& p) = 0;
   /// Walks the whole event log in seq order and re-computes every hash.
   virtual Result<AuditReport> verify_audit_chain(const VerifyAuditParams& p) = 0;
+
+  // ---- confirmation tracking ----
+
+  /// Applies one tracker step atomically (see ApplyScanParams).
+  /// kFailedPrecondition (naming what) when the cursor CAS or any intent CAS
+  /// fails, kNotFound for a transition of an unknown intent, kInvalidArgument
+  /// for a malformed part, kAlreadyExists for a reused event id: nothing is
+  /// written then, and the message names the failing part ("store:
+  /// apply_scan: transitions[1] pi_x: ...").
+  virtual Status apply_scan(const ApplyScanParams& p) = 0;
+  /// The chain's cursor, or std::nullopt when the chain was never scanned.
+  virtual Result<std::optional<ChainCursorRow>> get_cursor(const GetCursorParams& p) = 0;
+  /// Remembered block hashes with number >= from_number, ascending.
+  virtual Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) = 0;
+  virtual Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) = 0;
+  virtual Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) = 0;
 };
 
 /// How the SQLite store writes. FULL is the default: a committed intent

@@ -116,10 +116,50 @@ BEGIN
   SELECT RAISE(ABORT, 'usd1pay: events are append-only (delete refused)');
 END;
 )sql"},
+  // Confirmation tracking (issue 4): payments seen on chain, each chain's
+  // scan cursor and the block hashes remembered to detect reorganisations.
+  // payments.intent_id is NULL for a transfer no intent could take.
+  {2, R"sql(
+CREATE TABLE payments (
+  id                TEXT PRIMARY KEY NOT NULL,
+  chain             TEXT NOT NULL,
+  tx_hash           TEXT NOT NULL,
+  log_index         INTEGER NOT NULL CHECK (log_index BETWEEN 0 AND 4294967295),
+  block_number      INTEGER NOT NULL CHECK (block_number >= 0),
+  block_hash        TEXT NOT NULL,
+  block_time        INTEGER NOT NULL,
+  token_contract    TEXT NOT NULL,
+  from_address      TEXT NOT NULL,
+  to_address        TEXT NOT NULL,
+  amount_base_units TEXT NOT NULL,
+  intent_id         TEXT REFERENCES intents (id),
+  status            TEXT NOT NULL CHECK (status IN ('pending', 'final', 'orphaned')),
+  flags_json        TEXT NOT NULL,
+  detected_at_ms    INTEGER NOT NULL,
+  final_at_ms       INTEGER NOT NULL,
+  updated_at_ms     INTEGER NOT NULL,
+  UNIQUE (chain, tx_hash, log_index)
+);
+CREATE INDEX payments_intent ON payments (intent_id);
+CREATE INDEX payments_chain_status ON payments (chain, status);
+CREATE INDEX payments_tx_hash ON payments (tx_hash);
+CREATE INDEX payments_block_order ON payments (block_number, log_index, chain, tx_hash);
+CREATE TABLE chain_cursors (
+  chain         TEXT PRIMARY KEY NOT NULL,
+  next_block    INTEGER NOT NULL CHECK (next_block >= 0),
+  updated_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE block_hashes (
+  chain  TEXT NOT NULL,
+  number INTEGER NOT NULL CHECK (number >= 0),
+  hash   TEXT NOT NULL,
+  PRIMARY KEY (chain, number)
+) WITHOUT ROWID;
+)sql"},
 };
 // clang-format on
 
-constexpr int kLatestSchemaVersion = 1;
+constexpr int kLatestSchemaVersion = 2;
 constexpr int kMaxAttempts = 6;  ///< of one operation when the lock stays busy
 constexpr std::size_t kMaxIdleReaders = 4;
 constexpr std::size_t kMaxOrderIdBytes = 200;
@@ -132,6 +172,18 @@ constexpr char kIntentColumns[] =
     "currency, amount_base_units, strategy, deposit_address, deposit_index, reference, "
     "payment_uri, metadata_json, idempotency_key, request_hash, flags_json, created_at_ms, "
     "updated_at_ms, expires_at_ms, version";
+
+constexpr char kPaymentColumns[] =
+    "id, chain, tx_hash, log_index, block_number, block_hash, block_time, token_contract, "
+    "from_address, to_address, amount_base_units, intent_id, status, flags_json, "
+    "detected_at_ms, final_at_ms, updated_at_ms";
+
+/// Payment statuses the store accepts (the table's CHECK says the same).
+constexpr std::string_view kPaymentStatuses[] = {"pending", "final", "orphaned"};
+
+/// Block numbers are stored as SQLite's signed 64-bit integers.
+constexpr std::uint64_t kMaxBlockNumber =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
 constexpr char kEventColumns[] =
     "seq, id, intent_id, intent_seq, type, actor, created_at_ms, data_json, prev_hash, hash";
@@ -167,6 +219,28 @@ IntentRow read_intent(const Query& q) {
   r.updated_at_ms = q.int64(20);
   r.expires_at_ms = q.int64(21);
   r.version = static_cast<std::uint64_t>(q.int64(22));
+  return r;
+}
+
+PaymentRow read_payment(const Query& q) {
+  PaymentRow r;
+  r.id = q.text(0);
+  r.chain = q.text(1);
+  r.tx_hash = q.text(2);
+  r.log_index = static_cast<std::uint32_t>(q.int64(3));
+  r.block_number = static_cast<std::uint64_t>(q.int64(4));
+  r.block_hash = q.text(5);
+  r.block_time = q.int64(6);
+  r.token_contract = q.text(7);
+  r.from_address = q.text(8);
+  r.to_address = q.text(9);
+  r.amount_base_units = q.text(10);
+  if (!q.is_null(11)) r.intent_id = q.text(11);
+  r.status = q.text(12);
+  r.flags_json = q.text(13);
+  r.detected_at_ms = q.int64(14);
+  r.final_at_ms = q.int64(15);
+  r.updated_at_ms = q.int64(16);
   return r;
 }
 
@@ -255,6 +329,54 @@ Status validate_intent(std::string_view op, const IntentRow& r) {
   return require_json(op, "intent.flags_json", r.flags_json, JsonShape::kStringArray);
 }
 
+Status require_block_number(std::string_view op, std::string_view field, std::uint64_t value) {
+  if (value > kMaxBlockNumber) {
+    return invalid(op, std::string(field) + " " + std::to_string(value) + " is more than " +
+                           std::to_string(kMaxBlockNumber));
+  }
+  return Status();
+}
+
+/// `field` prefixes the names in messages ("transitions[2]." in apply_scan).
+Status validate_transition(std::string_view op, const std::string& field,
+                           const TransitionIntentParams& p) {
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field + "id", p.id));
+  if (p.from_statuses.empty()) return invalid(op, field + "from_statuses is empty");
+  for (const auto& s : p.from_statuses) {
+    USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field + "from_statuses[]", s));
+  }
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field + "to_status", p.to_status));
+  if (p.flags_json) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_json(op, field + "flags_json", *p.flags_json, JsonShape::kStringArray));
+  }
+  return validate_new_event(op, p.event, field + "event");
+}
+
+Status validate_payment(std::string_view op, const std::string& field, const PaymentRow& r) {
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field + ".id", r.id));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field + ".chain", r.chain));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field + ".tx_hash", r.tx_hash));
+  USD1PAY_RETURN_IF_ERROR(require_block_number(op, field + ".block_number", r.block_number));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field + ".amount_base_units", r.amount_base_units));
+  if (r.amount_base_units.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid(
+        op, field + ".amount_base_units '" + r.amount_base_units + "' is not decimal digits");
+  }
+  if (std::find(std::begin(kPaymentStatuses), std::end(kPaymentStatuses), r.status) ==
+      std::end(kPaymentStatuses)) {
+    return invalid(
+        op, field + ".status '" + r.status + "' is not one of 'pending', 'final', 'orphaned'");
+  }
+  for (const std::string* text :
+       {&r.block_hash, &r.token_contract, &r.from_address, &r.to_address, &r.intent_id}) {
+    if (text->find('\0') != std::string::npos) {
+      return invalid(op, field + " (" + r.id + ") has a field with a NUL byte");
+    }
+  }
+  return require_json(op, field + ".flags_json", r.flags_json, JsonShape::kStringArray);
+}
+
 Status check_limit(std::string_view op, std::size_t limit, std::size_t max) {
   if (limit < 1 || limit > max) {
     return invalid(op, "limit " + std::to_string(limit) + " is outside 1.." + std::to_string(max));
@@ -326,6 +448,11 @@ class SqliteStore final : public Store {
   Result<std::vector<IntentRow>> list_expirable(const ListExpirableParams& p) override;
   Result<std::vector<EventRow>> list_events(const ListEventsParams& p) override;
   Result<AuditReport> verify_audit_chain(const VerifyAuditParams& p) override;
+  Status apply_scan(const ApplyScanParams& p) override;
+  Result<std::optional<ChainCursorRow>> get_cursor(const GetCursorParams& p) override;
+  Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) override;
+  Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) override;
+  Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) override;
 
   /// Per-connection settings, for the writer and every reader.
   static Status configure(Db& db, const SqliteStoreOptions& options, bool reader);
@@ -709,61 +836,70 @@ std::string join_quoted(const std::vector<std::string>& items) {
   return out;
 }
 
+/// The next intent_seq of an intent's events.
+Status next_intent_seq(Db& db, std::string_view op, const std::string& intent_id,
+                       std::uint64_t* out) {
+  USD1PAY_STORE_QUERY(
+      q, db, "SELECT COALESCE(MAX(intent_seq), 0) + 1 FROM events WHERE intent_id = ?1", op);
+  q.bind(1, intent_id);
+  const int rc = q.step();
+  if (rc != SQLITE_ROW) return db.error(op, rc);
+  *out = static_cast<std::uint64_t>(q.int64(0));
+  return Status();
+}
+
+/// One status compare-and-set with its event, inside a write transaction.
+/// `where` is inserted after "store: <op>: " in messages ("" or
+/// "transitions[1]: ").
+Status transition_in_tx(Db& db, std::string_view op, const std::string& where,
+                        const TransitionIntentParams& p, IntentRow* out) {
+  const std::string prefix = "store: " + std::string(op) + ": " + where;
+  std::optional<IntentRow> current;
+  USD1PAY_RETURN_IF_ERROR(find_intent(db, op, "id", p.id, &current));
+  if (!current) return Status(ErrorCode::kNotFound, prefix + "no intent " + p.id);
+  if (std::find(p.from_statuses.begin(), p.from_statuses.end(), current->status) ==
+      p.from_statuses.end()) {
+    return Status(ErrorCode::kFailedPrecondition,
+                  prefix + "intent " + p.id + " is '" + current->status + "', not one of " +
+                      join_quoted(p.from_statuses) + " (to '" + p.to_status + "')");
+  }
+  if (p.expected_version && *p.expected_version != current->version) {
+    return Status(ErrorCode::kFailedPrecondition,
+                  prefix + "intent " + p.id + " is at version " + std::to_string(current->version) +
+                      ", expected version " + std::to_string(*p.expected_version) +
+                      " (changed meanwhile)");
+  }
+  IntentRow row = std::move(*current);
+  row.status = p.to_status;
+  if (p.flags_json) row.flags_json = *p.flags_json;
+  row.updated_at_ms = p.at_ms;
+  row.version += 1;
+  {
+    USD1PAY_STORE_QUERY(up, db,
+                        "UPDATE intents SET status = ?1, flags_json = ?2, updated_at_ms = ?3, "
+                        "version = ?4 WHERE id = ?5",
+                        op);
+    up.bind(1, row.status)
+        .bind(2, row.flags_json)
+        .bind(3, row.updated_at_ms)
+        .bind(4, static_cast<std::int64_t>(row.version))
+        .bind(5, row.id);
+    const int rc = up.step();
+    if (rc != SQLITE_DONE) return db.error(op, rc);
+  }
+  std::uint64_t intent_seq = 0;
+  USD1PAY_RETURN_IF_ERROR(next_intent_seq(db, op, row.id, &intent_seq));
+  USD1PAY_RETURN_IF_ERROR(append_event(db, op, row.id, intent_seq, p.event));
+  *out = std::move(row);
+  return Status();
+}
+
 Result<IntentRow> SqliteStore::transition_intent(const TransitionIntentParams& p) {
   constexpr std::string_view kOp = "transition_intent";
-  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "id", p.id));
-  if (p.from_statuses.empty()) return invalid(kOp, "from_statuses is empty");
-  for (const auto& s : p.from_statuses) {
-    USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "from_statuses[]", s));
-  }
-  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "to_status", p.to_status));
-  if (p.flags_json) {
-    USD1PAY_RETURN_IF_ERROR(
-        require_json(kOp, "flags_json", *p.flags_json, JsonShape::kStringArray));
-  }
-  USD1PAY_RETURN_IF_ERROR(validate_new_event(kOp, p.event, "event"));
+  USD1PAY_RETURN_IF_ERROR(validate_transition(kOp, "", p));
   IntentRow row;
-  const Status io = write(kOp, [&](Db& db) -> Status {
-    std::optional<IntentRow> current;
-    USD1PAY_RETURN_IF_ERROR(find_intent(db, kOp, "id", p.id, &current));
-    if (!current)
-      return Status(ErrorCode::kNotFound, "store: transition_intent: no intent " + p.id);
-    if (std::find(p.from_statuses.begin(), p.from_statuses.end(), current->status) ==
-        p.from_statuses.end()) {
-      return Status(ErrorCode::kFailedPrecondition,
-                    "store: transition_intent: intent " + p.id + " is '" + current->status +
-                        "', not one of " + join_quoted(p.from_statuses) + " (to '" + p.to_status +
-                        "')");
-    }
-    row = std::move(*current);
-    row.status = p.to_status;
-    if (p.flags_json) row.flags_json = *p.flags_json;
-    row.updated_at_ms = p.at_ms;
-    row.version += 1;
-    {
-      USD1PAY_STORE_QUERY(up, db,
-                          "UPDATE intents SET status = ?1, flags_json = ?2, updated_at_ms = ?3, "
-                          "version = ?4 WHERE id = ?5",
-                          kOp);
-      up.bind(1, row.status)
-          .bind(2, row.flags_json)
-          .bind(3, row.updated_at_ms)
-          .bind(4, static_cast<std::int64_t>(row.version))
-          .bind(5, row.id);
-      const int rc = up.step();
-      if (rc != SQLITE_DONE) return db.error(kOp, rc);
-    }
-    std::uint64_t intent_seq = 0;
-    {
-      USD1PAY_STORE_QUERY(
-          q, db, "SELECT COALESCE(MAX(intent_seq), 0) + 1 FROM events WHERE intent_id = ?1", kOp);
-      q.bind(1, row.id);
-      const int rc = q.step();
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
-      intent_seq = static_cast<std::uint64_t>(q.int64(0));
-    }
-    return append_event(db, kOp, row.id, intent_seq, p.event);
-  });
+  const Status io =
+      write(kOp, [&](Db& db) -> Status { return transition_in_tx(db, kOp, "", p, &row); });
   if (!io.ok()) return io;
   return row;
 }
@@ -874,6 +1010,322 @@ Result<AuditReport> SqliteStore::verify_audit_chain(const VerifyAuditParams& /*p
   });
   if (!io.ok()) return io;
   return report;
+}
+
+// ---- confirmation tracking ----
+
+std::string cursor_text(std::optional<std::uint64_t> next_block) {
+  return next_block ? "next_block " + std::to_string(*next_block) : std::string("no cursor");
+}
+
+/// Inserts the payment, or updates the one with its (chain, tx_hash,
+/// log_index), keeping that one's id and detected_at_ms.
+Status upsert_payment(Db& db, std::string_view op, const std::string& field, const PaymentRow& r) {
+  const std::string prefix = "store: " + std::string(op) + ": " + field + " (" + r.id + "): ";
+  if (!r.intent_id.empty()) {
+    bool found = false;
+    USD1PAY_RETURN_IF_ERROR(
+        exists(db, op, "SELECT 1 FROM intents WHERE id = ?1", r.intent_id, &found));
+    if (!found) return Status(ErrorCode::kNotFound, prefix + "no intent " + r.intent_id);
+  }
+  std::optional<std::string> existing_id;
+  {
+    USD1PAY_STORE_QUERY(
+        q, db, "SELECT id FROM payments WHERE chain = ?1 AND tx_hash = ?2 AND log_index = ?3", op);
+    q.bind(1, r.chain).bind(2, r.tx_hash).bind(3, static_cast<std::int64_t>(r.log_index));
+    const int rc = q.step();
+    if (rc == SQLITE_ROW) {
+      existing_id = q.text(0);
+    } else if (rc != SQLITE_DONE) {
+      return db.error(op, rc);
+    }
+  }
+  if (!existing_id) {
+    bool taken = false;
+    USD1PAY_RETURN_IF_ERROR(exists(db, op, "SELECT 1 FROM payments WHERE id = ?1", r.id, &taken));
+    if (taken) {
+      return Status(ErrorCode::kAlreadyExists,
+                    prefix + "payment id " + r.id + " is taken by another transfer");
+    }
+  }
+  // New row: ?1 is its id and ?15 detected_at_ms. Existing row: the UPDATE
+  // below leaves both alone.
+  const std::string sql =
+      existing_id
+          ? std::string(
+                "UPDATE payments SET block_number = ?5, block_hash = ?6, block_time = ?7, "
+                "token_contract = ?8, from_address = ?9, to_address = ?10, "
+                "amount_base_units = ?11, intent_id = ?12, status = ?13, flags_json = ?14, "
+                "final_at_ms = ?16, updated_at_ms = ?17 "
+                "WHERE id = ?1 AND chain = ?2 AND tx_hash = ?3 AND log_index = ?4")
+          : std::string("INSERT INTO payments (") + kPaymentColumns +
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                "?16, ?17)";
+  USD1PAY_STORE_QUERY(q, db, sql, op);
+  q.bind(1, existing_id ? *existing_id : r.id)
+      .bind(2, r.chain)
+      .bind(3, r.tx_hash)
+      .bind(4, static_cast<std::int64_t>(r.log_index))
+      .bind(5, static_cast<std::int64_t>(r.block_number))
+      .bind(6, r.block_hash)
+      .bind(7, r.block_time)
+      .bind(8, r.token_contract)
+      .bind(9, r.from_address)
+      .bind(10, r.to_address)
+      .bind(11, r.amount_base_units);
+  if (r.intent_id.empty()) {
+    q.bind_null(12);
+  } else {
+    q.bind(12, r.intent_id);
+  }
+  q.bind(13, r.status);
+  q.bind(14, r.flags_json);
+  if (!existing_id) q.bind(15, r.detected_at_ms);
+  q.bind(16, r.final_at_ms).bind(17, r.updated_at_ms);
+  const int rc = q.step();
+  if (rc != SQLITE_DONE) return db.error(op, rc);
+  return Status();
+}
+
+Status SqliteStore::apply_scan(const ApplyScanParams& p) {
+  constexpr std::string_view kOp = "apply_scan";
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "chain", p.chain));
+  if (p.expected_next_block) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_block_number(kOp, "expected_next_block", *p.expected_next_block));
+  }
+  USD1PAY_RETURN_IF_ERROR(require_block_number(kOp, "new_next_block", p.new_next_block));
+  if (p.forget_blocks_from) {
+    USD1PAY_RETURN_IF_ERROR(require_block_number(kOp, "forget_blocks_from", *p.forget_blocks_from));
+  }
+  if (p.prune_blocks_below) {
+    USD1PAY_RETURN_IF_ERROR(require_block_number(kOp, "prune_blocks_below", *p.prune_blocks_below));
+  }
+  for (std::size_t i = 0; i < p.remember_blocks.size(); ++i) {
+    const BlockHashRow& b = p.remember_blocks[i];
+    const std::string field = "remember_blocks[" + std::to_string(i) + "]";
+    if (!b.chain.empty() && b.chain != p.chain) {
+      return invalid(kOp,
+                     field + ".chain '" + b.chain + "' is not the scan's chain '" + p.chain + "'");
+    }
+    USD1PAY_RETURN_IF_ERROR(require_block_number(kOp, field + ".number", b.number));
+    USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, field + ".hash", b.hash));
+  }
+  for (std::size_t i = 0; i < p.upsert_payments.size(); ++i) {
+    USD1PAY_RETURN_IF_ERROR(
+        validate_payment(kOp, "upsert_payments[" + std::to_string(i) + "]", p.upsert_payments[i]));
+  }
+  for (std::size_t i = 0; i < p.transitions.size(); ++i) {
+    USD1PAY_RETURN_IF_ERROR(
+        validate_transition(kOp, "transitions[" + std::to_string(i) + "].", p.transitions[i]));
+  }
+  for (std::size_t i = 0; i < p.events.size(); ++i) {
+    const std::string field = "events[" + std::to_string(i) + "]";
+    if (p.events[i].intent_id.find('\0') != std::string::npos) {
+      return invalid(kOp, field + ".intent_id contains a NUL byte");
+    }
+    USD1PAY_RETURN_IF_ERROR(validate_new_event(kOp, p.events[i].event, field + ".event"));
+  }
+  const std::string chain_prefix = "store: apply_scan: chain " + p.chain + ": ";
+  return write(kOp, [&](Db& db) -> Status {
+    // 1. Cursor compare-and-set, then move.
+    std::optional<std::uint64_t> stored;
+    {
+      USD1PAY_STORE_QUERY(q, db, "SELECT next_block FROM chain_cursors WHERE chain = ?1", kOp);
+      q.bind(1, p.chain);
+      const int rc = q.step();
+      if (rc == SQLITE_ROW) {
+        stored = static_cast<std::uint64_t>(q.int64(0));
+      } else if (rc != SQLITE_DONE) {
+        return db.error(kOp, rc);
+      }
+    }
+    if (stored != p.expected_next_block) {
+      return Status(ErrorCode::kFailedPrecondition,
+                    chain_prefix + "cursor is at " + cursor_text(stored) + ", expected " +
+                        cursor_text(p.expected_next_block) + " (another scan moved it)");
+    }
+    {
+      USD1PAY_STORE_QUERY(
+          q, db,
+          "INSERT INTO chain_cursors (chain, next_block, updated_at_ms) "
+          "VALUES (?1, ?2, ?3) ON CONFLICT (chain) DO UPDATE SET "
+          "next_block = excluded.next_block, updated_at_ms = excluded.updated_at_ms",
+          kOp);
+      q.bind(1, p.chain).bind(2, static_cast<std::int64_t>(p.new_next_block)).bind(3, p.at_ms);
+      const int rc = q.step();
+      if (rc != SQLITE_DONE) return db.error(kOp, rc);
+    }
+    // 2. Remembered block hashes: rewind, remember, prune.
+    if (p.forget_blocks_from) {
+      USD1PAY_STORE_QUERY(q, db, "DELETE FROM block_hashes WHERE chain = ?1 AND number >= ?2", kOp);
+      q.bind(1, p.chain).bind(2, static_cast<std::int64_t>(*p.forget_blocks_from));
+      const int rc = q.step();
+      if (rc != SQLITE_DONE) return db.error(kOp, rc);
+    }
+    for (const BlockHashRow& b : p.remember_blocks) {
+      USD1PAY_STORE_QUERY(q, db,
+                          "INSERT INTO block_hashes (chain, number, hash) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT (chain, number) DO UPDATE SET hash = excluded.hash",
+                          kOp);
+      q.bind(1, p.chain).bind(2, static_cast<std::int64_t>(b.number)).bind(3, b.hash);
+      const int rc = q.step();
+      if (rc != SQLITE_DONE) return db.error(kOp, rc);
+    }
+    if (p.prune_blocks_below) {
+      USD1PAY_STORE_QUERY(q, db, "DELETE FROM block_hashes WHERE chain = ?1 AND number < ?2", kOp);
+      q.bind(1, p.chain).bind(2, static_cast<std::int64_t>(*p.prune_blocks_below));
+      const int rc = q.step();
+      if (rc != SQLITE_DONE) return db.error(kOp, rc);
+    }
+    // 3. Payments.
+    for (std::size_t i = 0; i < p.upsert_payments.size(); ++i) {
+      USD1PAY_RETURN_IF_ERROR(upsert_payment(db, kOp, "upsert_payments[" + std::to_string(i) + "]",
+                                             p.upsert_payments[i]));
+    }
+    // 4. Intent transitions, each with its event.
+    for (std::size_t i = 0; i < p.transitions.size(); ++i) {
+      IntentRow ignored;
+      USD1PAY_RETURN_IF_ERROR(transition_in_tx(
+          db, kOp, "transitions[" + std::to_string(i) + "]: ", p.transitions[i], &ignored));
+    }
+    // 5. Further events. One about no intent has intent_seq 0.
+    for (std::size_t i = 0; i < p.events.size(); ++i) {
+      const NewIntentEvent& e = p.events[i];
+      std::uint64_t intent_seq = 0;
+      if (!e.intent_id.empty()) {
+        bool found = false;
+        USD1PAY_RETURN_IF_ERROR(
+            exists(db, kOp, "SELECT 1 FROM intents WHERE id = ?1", e.intent_id, &found));
+        if (!found) {
+          return Status(ErrorCode::kNotFound, "store: apply_scan: events[" + std::to_string(i) +
+                                                  "] (" + e.event.id + "): no intent " +
+                                                  e.intent_id);
+        }
+        USD1PAY_RETURN_IF_ERROR(next_intent_seq(db, kOp, e.intent_id, &intent_seq));
+      }
+      USD1PAY_RETURN_IF_ERROR(append_event(db, kOp, e.intent_id, intent_seq, e.event));
+    }
+    return Status();
+  });
+}
+
+Result<std::optional<ChainCursorRow>> SqliteStore::get_cursor(const GetCursorParams& p) {
+  constexpr std::string_view kOp = "get_cursor";
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "chain", p.chain));
+  std::optional<ChainCursorRow> found;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    found.reset();
+    USD1PAY_STORE_QUERY(
+        q, db, "SELECT chain, next_block, updated_at_ms FROM chain_cursors WHERE chain = ?1", kOp);
+    q.bind(1, p.chain);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return Status();
+    if (rc != SQLITE_ROW) return db.error(kOp, rc);
+    ChainCursorRow row;
+    row.chain = q.text(0);
+    row.next_block = static_cast<std::uint64_t>(q.int64(1));
+    row.updated_at_ms = q.int64(2);
+    found = std::move(row);
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return found;
+}
+
+Result<std::vector<BlockHashRow>> SqliteStore::list_block_hashes(const ListBlockHashesParams& p) {
+  constexpr std::string_view kOp = "list_block_hashes";
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "chain", p.chain));
+  USD1PAY_RETURN_IF_ERROR(require_block_number(kOp, "from_number", p.from_number));
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 1000000));
+  std::vector<BlockHashRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db,
+                        "SELECT chain, number, hash FROM block_hashes WHERE chain = ?1 AND "
+                        "number >= ?2 ORDER BY number LIMIT ?3",
+                        kOp);
+    q.bind(1, p.chain)
+        .bind(2, static_cast<std::int64_t>(p.from_number))
+        .bind(3, static_cast<std::int64_t>(p.limit));
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      BlockHashRow row;
+      row.chain = q.text(0);
+      row.number = static_cast<std::uint64_t>(q.int64(1));
+      row.hash = q.text(2);
+      rows.push_back(std::move(row));
+    }
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<std::vector<PaymentRow>> SqliteStore::list_payments(const ListPaymentsParams& p) {
+  constexpr std::string_view kOp = "list_payments";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 100000));
+  // Numbered parameters keep their numbers whichever filters are present.
+  std::string sql = std::string("SELECT ") + kPaymentColumns + " FROM payments WHERE 1";
+  if (p.intent_id) sql += p.intent_id->empty() ? " AND intent_id IS NULL" : " AND intent_id = ?1";
+  if (p.chain) sql += " AND chain = ?2";
+  if (p.status) sql += " AND status = ?3";
+  if (p.tx_hash) sql += " AND tx_hash = ?4";
+  sql += " ORDER BY block_number, log_index, chain, tx_hash LIMIT ?5";
+  std::vector<PaymentRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    if (p.intent_id && !p.intent_id->empty()) q.bind(1, *p.intent_id);
+    if (p.chain) q.bind(2, *p.chain);
+    if (p.status) q.bind(3, *p.status);
+    if (p.tx_hash) q.bind(4, *p.tx_hash);
+    q.bind(5, static_cast<std::int64_t>(p.limit));
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      rows.push_back(read_payment(q));
+    }
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<std::vector<IntentRow>> SqliteStore::list_open_intents(const ListOpenIntentsParams& p) {
+  constexpr std::string_view kOp = "list_open_intents";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 1000000));
+  if (p.statuses.size() > kMaxStatuses) {
+    return invalid(kOp, std::to_string(p.statuses.size()) + " statuses, more than " +
+                            std::to_string(kMaxStatuses));
+  }
+  std::vector<IntentRow> rows;
+  if (p.statuses.empty()) return rows;  // no status can match
+  std::string sql = std::string("SELECT ") + kIntentColumns + " FROM intents WHERE status IN (";
+  for (std::size_t i = 0; i < p.statuses.size(); ++i) {
+    sql += (i == 0 ? "?" : ", ?") + std::to_string(i + 2);
+  }
+  sql += ") ORDER BY created_at_ms, id LIMIT ?1";
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    q.bind(1, static_cast<std::int64_t>(p.limit));
+    for (std::size_t i = 0; i < p.statuses.size(); ++i) {
+      q.bind(static_cast<int>(i) + 2, p.statuses[i]);
+    }
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      rows.push_back(read_intent(q));
+    }
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return rows;
 }
 
 #undef USD1PAY_STORE_QUERY

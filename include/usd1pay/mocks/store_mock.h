@@ -42,6 +42,11 @@ class MockStore : public trompeloeil::mock_interface<Store> {
   IMPLEMENT_MOCK1(list_expirable);
   IMPLEMENT_MOCK1(list_events);
   IMPLEMENT_MOCK1(verify_audit_chain);
+  IMPLEMENT_MOCK1(apply_scan);
+  IMPLEMENT_MOCK1(get_cursor);
+  IMPLEMENT_MOCK1(list_block_hashes);
+  IMPLEMENT_MOCK1(list_payments);
+  IMPLEMENT_MOCK1(list_open_intents);
 };
 
 }  // namespace usd1pay::mocks
