@@ -22,8 +22,9 @@
 //   expired, canceled    -> paid_late when any credited payment is final
 //                        (an in-time payment seen after the expiry sweep too:
 //                        the note says so); otherwise unchanged.
-//   succeeded            stays succeeded while F covers the intent; when a
-//                        reorg took final payments away, recomputed as below.
+//   succeeded            stays succeeded while F (late payments included)
+//                        covers the intent; when a reorg took final payments
+//                        away, recomputed as below.
 //   before expiry        F covers -> succeeded; anything credited ->
 //                        processing; nothing -> requires_payment.
 //   at/after expiry      F_in covers -> succeeded; F_in > 0 and F covers ->
@@ -71,7 +72,8 @@ struct SettlementInput {
   /// Every payment recorded for this intent: pending, final and orphaned,
   /// flagged ones included. Order does not matter.
   std::vector<PaymentRow> payments;
-  /// Underpayment tolerance with the decimals of intent.amount_due.
+  /// Underpayment tolerance with the decimals of intent.amount_due; a zero
+  /// Amount of any decimals (the default) means none.
   Amount tolerance;
   TimePoint now;
 };
@@ -105,8 +107,9 @@ struct SettlementDecision {
 /// Decides. Errors, each naming the payment ("settlement: payment py_x: ..."):
 ///   kInternal: an amount that is not 1..39 decimal digits or exceeds
 ///     2^128-1, an unknown payment status, flags_json that is not a JSON
-///     array of strings, a payment of another intent or another token, a
-///     tolerance or amount_due whose decimals differ from the token's.
+///     array of strings, a payment of another intent or (on the intent's
+///     chain) another token, a non-zero tolerance or an amount_due whose
+///     decimals differ from the token's.
 ///   kOutOfRange: a sum of payments above 2^128-1.
 Result<SettlementDecision> settle(const SettlementInput& in);
 
