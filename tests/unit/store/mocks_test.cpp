@@ -41,6 +41,41 @@ TEST(StoreMockTest, ReturnsWhatTheExpectationSays) {
   EXPECT_EQ(*index, 7U);
 }
 
+TEST(StoreMockTest, TrackingOperationsAreMocked) {
+  mocks::MockStore store;
+  REQUIRE_CALL(store, apply_scan(_))
+      .WITH(_1.chain == "eip155:1" && _1.new_next_block == 11U)
+      .RETURN(Status(ErrorCode::kFailedPrecondition, "store: apply_scan: cursor moved"));
+  REQUIRE_CALL(store, get_cursor(_))
+      .WITH(_1.chain == "eip155:1")
+      .RETURN(Result<std::optional<ChainCursorRow>>(ChainCursorRow{"eip155:1", 12, 5}));
+  REQUIRE_CALL(store, list_block_hashes(_))
+      .RETURN(
+          Result<std::vector<BlockHashRow>>(std::vector<BlockHashRow>{{"eip155:1", 11, "0xa"}}));
+  REQUIRE_CALL(store, list_payments(_))
+      .RETURN(Result<std::vector<PaymentRow>>(std::vector<PaymentRow>{}));
+  REQUIRE_CALL(store, list_open_intents(_))
+      .WITH(_1.statuses.size() == 1U)
+      .RETURN(Result<std::vector<IntentRow>>(std::vector<IntentRow>(2)));
+
+  Store& s = store;
+  ApplyScanParams step;
+  step.chain = "eip155:1";
+  step.new_next_block = 11;
+  EXPECT_EQ(s.apply_scan(step).code(), ErrorCode::kFailedPrecondition);
+  auto cursor = s.get_cursor({"eip155:1"});
+  ASSERT_TRUE(cursor.ok());
+  ASSERT_TRUE(cursor->has_value());
+  EXPECT_EQ((*cursor)->next_block, 12U);
+  auto blocks = s.list_block_hashes({"eip155:1", 0, 10});
+  ASSERT_TRUE(blocks.ok());
+  EXPECT_EQ(blocks->at(0).hash, "0xa");
+  EXPECT_TRUE(s.list_payments({})->empty());
+  ListOpenIntentsParams open;
+  open.statuses = {"processing"};
+  EXPECT_EQ(s.list_open_intents(open)->size(), 2U);
+}
+
 TEST(StoreMockTest, UnexpectedCallIsReported) {
   mocks::MockStore store;
   // With no expectation, trompeloeil's gtest adapter throws on the call.
