@@ -41,7 +41,7 @@ void put_u64(Keccak256& k, std::uint64_t v) {
 
 void put_str(Keccak256& k, const std::string& s) {
   put_u64(k, s.size());
-  k.update(std::string_view(s));
+  k.update(ByteView::of(s));
 }
 
 std::string hash_hex(Keccak256& k) {
