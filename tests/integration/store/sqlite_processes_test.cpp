@@ -176,6 +176,85 @@ int child_loop(const std::string& db, const std::string& ready) {
   }
 }
 
+// Tracker steps forever until killed, each deterministic from the cursor n
+// it finds: create intent pi_scan_<n> (its own transaction, idempotent), then
+// one apply_scan moving the cursor n -> n+1 that remembers block n, records
+// payment of tx 0xtx<n> (pending), marks the one of 0xtx<n-1> final, moves
+// pi_scan_<n> to processing and appends a payment.detected and an unmatched
+// event. So a store whose cursor is N holds exactly N blocks, N payments,
+// N processing intents ... whatever instant the process died at.
+int child_scan(const std::string& db, const std::string& ready) {
+  auto store = open_store(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "child: %s\n", to_string(store.status()).c_str());
+    return 2;
+  }
+  touch(ready);
+  for (;;) {
+    auto cursor = (*store)->get_cursor({"eip155:1"});
+    if (!cursor.ok()) return 3;
+    const std::uint64_t n = cursor->has_value() ? (*cursor)->next_block : 0;
+    const std::string ns = std::to_string(n);
+    const std::string intent_id = "pi_scan_" + ns;
+    auto created = (*store)->create_intent(intent_params(intent_id, "scan-" + ns, std::nullopt));
+    if (!created.ok()) return 4;
+    ApplyScanParams p;
+    p.chain = "eip155:1";
+    if (cursor->has_value()) p.expected_next_block = n;
+    p.new_next_block = n + 1;
+    p.forget_blocks_from = n;  // nothing to forget: exercises the statement
+    p.remember_blocks = {BlockHashRow{"eip155:1", n, "0xh" + ns}};
+    PaymentRow pay;
+    pay.id = "py_scan_" + ns;
+    pay.chain = "eip155:1";
+    pay.tx_hash = "0xtx" + ns;
+    pay.block_number = n;
+    pay.block_hash = "0xh" + ns;
+    pay.amount_base_units = "1000000000000000000";
+    pay.intent_id = intent_id;
+    pay.status = "pending";
+    pay.detected_at_ms = 1700000000000 + static_cast<std::int64_t>(n);
+    p.upsert_payments = {pay};
+    if (n > 0) {
+      PaymentRow prev = pay;
+      prev.id = "py_scan_" + std::to_string(n - 1);
+      prev.tx_hash = "0xtx" + std::to_string(n - 1);
+      prev.block_number = n - 1;
+      prev.block_hash = "0xh" + std::to_string(n - 1);
+      prev.intent_id = "pi_scan_" + std::to_string(n - 1);
+      prev.status = "final";
+      prev.final_at_ms = 1700000000000 + static_cast<std::int64_t>(n);
+      p.upsert_payments.push_back(prev);
+    }
+    TransitionIntentParams t;
+    t.id = intent_id;
+    t.from_statuses = {"requires_payment"};
+    t.to_status = "processing";
+    t.expected_version = 1;
+    t.at_ms = 1700000000001;
+    t.event.id = "evt_scan_t" + ns;
+    t.event.type = "intent.processing";
+    t.event.actor = "tracker";
+    p.transitions = {t};
+    NewIntentEvent detected;
+    detected.intent_id = intent_id;
+    detected.event.id = "evt_scan_d" + ns;
+    detected.event.type = "payment.detected";
+    detected.event.actor = "tracker";
+    NewIntentEvent unmatched;
+    unmatched.event.id = "evt_scan_u" + ns;
+    unmatched.event.type = "payment.unmatched";
+    unmatched.event.actor = "tracker";
+    p.events = {detected, unmatched};
+    p.at_ms = 1700000000000 + static_cast<std::int64_t>(n);
+    const Status applied = (*store)->apply_scan(p);
+    if (!applied.ok()) {
+      std::fprintf(stderr, "child: %s\n", to_string(applied).c_str());
+      return 5;
+    }
+  }
+}
+
 TEST(StoreChild, Run) {
   const char* mode = std::getenv(kModeVar);
   if (mode == nullptr) GTEST_SKIP() << "only runs as a child of the other tests";
@@ -189,6 +268,7 @@ TEST(StoreChild, Run) {
   if (std::string(mode) == "create") code = child_create(db, out);
   if (std::string(mode) == "allocate") code = child_allocate(db, out);
   if (std::string(mode) == "loop") code = child_loop(db, out);
+  if (std::string(mode) == "scan") code = child_scan(db, out);
   std::fflush(stderr);
   std::_Exit(code);
 }
@@ -289,7 +369,7 @@ TEST(SqliteProcessesTest, TwoProcessesWithOneKeyCreateOneIntent) {
   EXPECT_EQ(raw.one("SELECT count(*) FROM intents"), "1");
   EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE type = 'intent.created'"), "1");
   EXPECT_EQ(raw.one("SELECT id FROM intents"), *ids.begin());
-  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "1") << "migrated once";
+  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "2") << "migrated once";
 }
 
 TEST(SqliteProcessesTest, AllocationsFromTwoProcessesAreDistinctAndContiguous) {
@@ -386,6 +466,71 @@ TEST(SqliteProcessesTest, SurvivesSigkillAtRandomPoints) {
   }
   RecordProperty("intents_after_crashes", static_cast<int>(last_intents));
   EXPECT_GT(last_intents, 0) << "no child ever committed an intent";
+}
+
+TEST(SqliteProcessesTest, ApplyScanStepsSurviveSigkillWhole) {
+  TempDir dir;
+  const std::string db = dir.file("scan.db");
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> delay_ms(5, 60);
+  std::int64_t last_cursor = 0;
+  constexpr int kRounds = 15;
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::string ready = dir.file("ready" + std::to_string(round));
+    const pid_t child = spawn_child("scan", db, ready, "");
+    ASSERT_GT(child, 0);
+    if (round % 5 != 0) {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!file_exists(ready) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ASSERT_TRUE(file_exists(ready)) << "child never opened the store";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    ::kill(child, SIGKILL);
+    ASSERT_EQ(wait_child(child), 128 + SIGKILL) << "the child stopped on its own (error exit)";
+
+    if (!file_exists(db)) continue;
+    auto store = open_store(db);
+    ASSERT_TRUE(store.ok()) << to_string(store.status());
+    auto cursor = (*store)->get_cursor({"eip155:1"});
+    ASSERT_TRUE(cursor.ok()) << to_string(cursor.status());
+    const std::int64_t n =
+        cursor->has_value() ? static_cast<std::int64_t>((*cursor)->next_block) : 0;
+    const std::string ns = std::to_string(n);
+    Raw raw(db);
+    EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+    EXPECT_GE(n, last_cursor) << "a committed step was lost";
+    last_cursor = n;
+    // Every committed step entirely present, the interrupted one entirely absent.
+    EXPECT_EQ(raw.one("SELECT count(*) FROM block_hashes"), ns);
+    EXPECT_EQ(raw.one("SELECT COALESCE(MAX(number) + 1, 0) FROM block_hashes"), ns);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM payments"), ns);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM payments WHERE status = 'final'"),
+              std::to_string(std::max<std::int64_t>(n - 1, 0)));
+    EXPECT_EQ(raw.one("SELECT count(*) FROM payments p JOIN block_hashes b ON b.number = "
+                      "p.block_number AND b.hash = p.block_hash"),
+              ns);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM intents WHERE status = 'processing'"), ns);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM intents WHERE status = 'processing' AND version = 2"),
+              ns);
+    EXPECT_LE(std::stoll(raw.one("SELECT count(*) FROM intents WHERE status = "
+                                 "'requires_payment'")),
+              1)
+        << "only the interrupted step's intent may wait";
+    EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE type = 'intent.processing'"), ns);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE type = 'payment.detected'"), ns);
+    EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE type = 'payment.unmatched' AND "
+                      "intent_id IS NULL AND intent_seq = 0"),
+              ns);
+    auto report = (*store)->verify_audit_chain({});
+    ASSERT_TRUE(report.ok()) << to_string(report.status());
+    EXPECT_TRUE(report->ok) << report->first_bad_seq << ": " << report->problem;
+    EXPECT_EQ(std::to_string(report->events_checked), raw.one("SELECT count(*) FROM events"));
+  }
+  RecordProperty("scan_steps_after_crashes", static_cast<int>(last_cursor));
+  EXPECT_GT(last_cursor, 0) << "no child ever committed a step";
 }
 
 }  // namespace
