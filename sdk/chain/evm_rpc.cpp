@@ -282,7 +282,7 @@ class EvmRpcBackend final : public ChainBackend {
           return Status(ErrorCode::kUnavailable, "evm_rpc: " + what + ".result.number: got block " +
                                                      std::to_string(b->number));
         }
-        blocks[b->number] = std::move(b).value();
+        blocks[wanted[i + j]] = std::move(b).value();
       }
       i += n;
     }

@@ -47,7 +47,8 @@ Result<Bytes> fixed_hex(const json& value, const std::string& field, std::size_t
                  "bad character " + quote_char(text[i]) + " at position " + std::to_string(i));
     }
   }
-  auto decoded = hex_decode(std::string_view(text).substr(2));
+  const std::string_view view = text;
+  auto decoded = hex_decode(view.substr(2));
   if (!decoded.ok()) return bad(field, decoded.status().message());
   return std::move(decoded).value();
 }

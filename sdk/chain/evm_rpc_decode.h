@@ -58,7 +58,8 @@ std::string to_quantity(std::uint64_t value);
 // ---- JSON-RPC envelopes ----
 
 /// The outcome of one call: a result or a JSON-RPC error object.
-struct RpcReply {
+// nlohmann::json's moves only assert invariants; they do not throw.
+struct RpcReply {  // NOLINT(bugprone-exception-escape)
   bool ok = false;
   nlohmann::json result;
   std::int64_t error_code = 0;
