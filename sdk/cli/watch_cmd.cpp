@@ -1,0 +1,225 @@
+// usd1pay watch | payments
+//
+// `watch` runs the tracker over every configured chain: it scans to the
+// current head (and applies the expiry sweep) and exits, or with --follow
+// keeps polling until SIGINT / SIGTERM. Each poll prints one JSON line per
+// chain. `payments` lists what the tracker recorded.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "cli/commands.h"
+#include "usd1pay/clock.h"
+#include "usd1pay/config.h"
+#include "usd1pay/intent.h"
+#include "usd1pay/store.h"
+#include "usd1pay/tracker.h"
+
+namespace usd1pay::cli {
+namespace {
+
+constexpr const char* kDefaultConfig = "./usd1pay.json";
+// A scan to the head stops after this many polls even if a chain keeps
+// growing faster than it is scanned; the next run continues from the cursor.
+constexpr int kMaxCatchUpPolls = 10000;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int /*signal*/) {
+  g_stop = true;
+}
+
+int fail(const Status& status) {
+  std::cerr << "usd1pay: " << status.message() << "\n";
+  return kExitInvalid;
+}
+
+Result<std::shared_ptr<Store>> open_store(const Config& config) {
+  SqliteStoreOptions options;
+  options.path = config.store.path;
+  options.synchronous = config.store.synchronous == StoreConfig::Synchronous::kNormal
+                            ? SqliteSynchronous::kNormal
+                            : SqliteSynchronous::kFull;
+  options.busy_timeout_ms = config.store.busy_timeout_ms;
+  auto store = open_sqlite_store(options);
+  if (!store.ok()) return store.status();
+  return std::shared_ptr<Store>(std::move(store).value());
+}
+
+nlohmann::json chain_report_json(const ChainPollReport& r) {
+  nlohmann::json j{{"chain", r.chain},
+                   {"ok", r.error.ok()},
+                   {"latest", r.latest},
+                   {"next_block", r.next_block},
+                   {"blocks_scanned", r.blocks_scanned},
+                   {"caught_up", r.caught_up},
+                   {"payments_detected", r.payments_detected},
+                   {"payments_confirmed", r.payments_confirmed},
+                   {"payments_orphaned", r.payments_orphaned},
+                   {"payments_wrong_network", r.payments_wrong_network},
+                   {"payments_unmatched", r.payments_unmatched},
+                   {"intents_changed", r.intents_changed},
+                   {"reorgs", r.reorgs},
+                   {"backend_calls", r.backend_calls}};
+  if (!r.error.ok()) j["error"] = r.error.message();
+  return j;
+}
+
+struct WatchArgs {
+  std::string config = kDefaultConfig;
+  bool once = false;
+  bool follow = false;
+  std::optional<int> interval_ms;
+};
+
+int run_watch(const WatchArgs& a) {
+  if (a.once && a.follow) throw UsageError("--once and --follow exclude each other");
+  auto config = Config::load(a.config);
+  if (!config.ok()) return fail(config.status());
+  auto store = open_store(*config);
+  if (!store.ok()) return fail(store.status());
+
+  ProcessorOptions popts;
+  popts.config = *config;
+  popts.store = *store;
+  auto processor = Processor::open(std::move(popts));
+  if (!processor.ok()) return fail(processor.status());
+
+  TrackerOptions topts;
+  topts.config = *config;
+  topts.store = *store;
+  if (a.interval_ms) topts.poll_interval = std::chrono::milliseconds(*a.interval_ms);
+  auto tracker = Tracker::open(std::move(topts));
+  if (!tracker.ok()) return fail(tracker.status());
+
+  if (!a.follow) {
+    // Scan every chain to its head, then sweep expired intents.
+    bool all_ok = true;
+    for (int i = 0; i < kMaxCatchUpPolls; ++i) {
+      const auto report = (*tracker)->poll_once();
+      if (!report.ok()) return fail(report.status());
+      for (const auto& chain : report->chains) std::cout << chain_report_json(chain).dump() << "\n";
+      if (!report->ok()) {
+        all_ok = false;
+        break;
+      }
+      if (report->caught_up()) break;
+    }
+    const auto expired = (*processor)->expire_due();
+    if (!expired.ok()) return fail(expired.status());
+    std::cout << nlohmann::json{{"expired", *expired}}.dump() << "\n";
+    return all_ok ? kExitOk : kExitInvalid;
+  }
+
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  const Status started = (*tracker)->start();
+  if (!started.ok()) return fail(started);
+  std::cerr << "usd1pay: watching " << config->chains.size() << " chain(s); Ctrl-C to stop\n";
+  std::uint64_t seen_polls = 0;
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const TrackerStats stats = (*tracker)->stats();
+    if (stats.polls == seen_polls) continue;
+    seen_polls = stats.polls;
+    for (const auto& chain : (*tracker)->last_report().chains) {
+      std::cout << chain_report_json(chain).dump() << "\n" << std::flush;
+    }
+    const auto expired = (*processor)->expire_due();
+    if (!expired.ok()) std::cerr << "usd1pay: expiry sweep: " << expired.status().message() << "\n";
+  }
+  (*tracker)->stop();
+  std::cerr << "usd1pay: stopped\n";
+  return kExitOk;
+}
+
+struct PaymentsArgs {
+  std::string config = kDefaultConfig;
+  std::optional<std::string> intent;
+  std::optional<std::string> chain;
+  std::optional<std::string> status;
+  std::optional<std::string> tx;
+  std::size_t limit = 1000;
+};
+
+nlohmann::json payment_json(const PaymentRow& p) {
+  auto flags = nlohmann::json::parse(p.flags_json, nullptr, /*allow_exceptions=*/false);
+  if (flags.is_discarded()) flags = p.flags_json;
+  const auto ms = [](std::int64_t v) -> nlohmann::json {
+    if (v == 0) return nullptr;
+    return format_intent_time(TimePoint(std::chrono::milliseconds(v)));
+  };
+  return {
+      {"id", p.id},
+      {"chain", p.chain},
+      {"tx_hash", p.tx_hash},
+      {"log_index", p.log_index},
+      {"block_number", p.block_number},
+      {"block_hash", p.block_hash},
+      {"block_time", format_iso8601(from_unix_seconds(p.block_time))},
+      {"token", p.token_contract},
+      {"from", p.from_address},
+      {"to", p.to_address},
+      {"amount_base_units", p.amount_base_units},
+      {"intent_id", p.intent_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.intent_id)},
+      {"status", p.status},
+      {"flags", flags},
+      {"detected_at", ms(p.detected_at_ms)},
+      {"final_at", ms(p.final_at_ms)}};
+}
+
+int run_payments(const PaymentsArgs& a) {
+  auto config = Config::load(a.config);
+  if (!config.ok()) return fail(config.status());
+  auto store = open_store(*config);
+  if (!store.ok()) return fail(store.status());
+  ListPaymentsParams params;
+  params.intent_id = a.intent;
+  params.chain = a.chain;
+  params.status = a.status;
+  params.tx_hash = a.tx;
+  params.limit = a.limit;
+  const auto rows = (*store)->list_payments(params);
+  if (!rows.ok()) return fail(rows.status());
+  for (const auto& p : *rows) std::cout << payment_json(p).dump() << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_watch_commands(CLI::App& app, int* exit_code) {
+  auto w = std::make_shared<WatchArgs>();
+  auto* watch = app.add_subcommand(
+      "watch",
+      "Track payments on every configured chain: scan to the current head, apply the expiry\n"
+      "sweep and exit (default, or --once), or keep following with --follow. Prints one JSON\n"
+      "line per chain and poll.");
+  watch->add_option("--config", w->config, "Configuration file (default ./usd1pay.json)");
+  watch->add_flag("--once", w->once, "Scan to the current head and exit (the default)");
+  watch->add_flag("--follow", w->follow, "Keep polling until interrupted");
+  watch->add_option("--interval-ms", w->interval_ms, "Poll interval with --follow (default 2000)")
+      ->check(CLI::Range(50, 3600000));
+  watch->callback([w, exit_code] { *exit_code = run_watch(*w); });
+
+  auto p = std::make_shared<PaymentsArgs>();
+  auto* payments = app.add_subcommand(
+      "payments", "List recorded payments, one JSON object per line, in block order");
+  payments->add_option("--config", p->config, "Configuration file (default ./usd1pay.json)");
+  payments->add_option("--intent", p->intent, "Only this intent's payments");
+  payments->add_option("--chain", p->chain, "Only this chain (CAIP-2)");
+  payments->add_option("--status", p->status, "pending | final | orphaned")
+      ->check(CLI::IsMember({"pending", "final", "orphaned"}));
+  payments->add_option("--tx", p->tx, "Only this transaction hash");
+  payments->add_option("--limit", p->limit, "At most this many (default 1000)")
+      ->check(CLI::Range(1, 100000));
+  payments->callback([p, exit_code] { *exit_code = run_payments(*p); });
+}
+
+}  // namespace usd1pay::cli
