@@ -412,6 +412,8 @@ Result<EvmRpcOptions> evm_rpc_options_from_json(std::string_view chain_id,
   } catch (const json::parse_error& e) {
     return Status(ErrorCode::kInvalidArgument,
                   "evm_rpc: backend: not valid JSON (byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {
+    return Status(ErrorCode::kInvalidArgument, "evm_rpc: backend: not valid JSON");
   }
   if (!doc.is_object()) return bad_option("", "expected an object");
   EvmRpcOptions o;

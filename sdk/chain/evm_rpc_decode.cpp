@@ -188,6 +188,9 @@ Result<json> parse_body(std::string_view body, const std::string& method) {
     return Status(ErrorCode::kUnavailable, method + ": response is not valid JSON (byte " +
                                                std::to_string(e.byte) + " of " +
                                                std::to_string(body.size()) + ")");
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    return Status(ErrorCode::kUnavailable,
+                  method + ": response is not valid JSON (" + std::to_string(e.id) + ")");
   }
 }
 

@@ -164,6 +164,7 @@ TEST(EvmRpcDecodeTest, EnvelopesBad) {
       {"nul", "eth_getLogs: response is not valid JSON"},
       {R"({"jsonrpc":"2.0","id":1,"result":[]} x)", "not valid JSON"},
       {"\"\xff\"", "not valid JSON"},
+      {R"({"jsonrpc":"2.0","id":1,"result":[1e999]})", "not valid JSON"},  // found by rpc_fuzz
       {"[]", "eth_getLogs: expected a JSON-RPC response object, got array"},
       {R"({"id":1,"result":[]})", "eth_getLogs.jsonrpc: expected \"2.0\""},
       {R"({"jsonrpc":"2.0","result":[]})", "eth_getLogs.id: missing"},
