@@ -1,0 +1,433 @@
+// The tracker killed with SIGKILL at random points, restarted, and compared
+// with an uninterrupted run of the same script.
+//
+// The parent creates 40 intents in a SQLite file (so their ids and xpub
+// addresses are fixed and stored), copies the pristine file for the
+// reference run, then starts 20+ rounds: each round re-executes this binary
+// (fork + execve of /proc/self/exe, so no SQLite state crosses the fork) as a
+// child running only TrackerCrashChild.Run, which rebuilds the same
+// deterministic SimChain (fixed seed, a fixed script of transfers over 300
+// blocks derived from a fixed RNG seed and the intents' addresses) and polls
+// with max_blocks_per_poll 1 (a 1 ms pause between polls) from the stored
+// cursor; the parent SIGKILLs it a random 5..100 ms after its first poll,
+// until 20+ children were killed and the kills covered the whole scan.
+// Finally the parent runs a tracker to completion on the killed file and on
+// the reference copy and asserts: PRAGMA integrity_check ok, every watched
+// transfer of the script recorded exactly once, the same payments, intent
+// statuses and flags as the uninterrupted run, the audit chain verifies, and
+// the same events per intent in the same order.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+#include "usd1pay/config.h"
+#include "usd1pay/intent.h"
+#include "usd1pay/sim_chain.h"
+#include "usd1pay/store.h"
+#include "usd1pay/tracker.h"
+
+extern char** environ;
+
+namespace usd1pay {
+namespace {
+
+using testing::TempDir;
+
+constexpr const char* kXpub =
+    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
+    "ski8PX9rL2dZXvgGDnw";
+constexpr const char* kChain = "eip155:1337";
+constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+constexpr const char* kCustomer = "0x1111111111111111111111111111111111111111";
+constexpr const char* kStranger = "0x2222222222222222222222222222222222222222";
+constexpr const char* kDbVar = "USD1PAY_TRACKER_CRASH_DB";
+// The fd on which a child writes one byte when it starts polling.
+constexpr const char* kReadyVar = "USD1PAY_TRACKER_CRASH_READY_FD";
+constexpr std::int64_t kGenesis = 1767225600;
+constexpr int kIntents = 40;
+constexpr std::uint32_t kBlocks = 300;
+constexpr std::uint64_t kChainSeed = 424242;
+constexpr std::uint64_t kScriptSeed = 20260101;
+constexpr std::uint64_t kMaxBlocksPerPoll = 1;
+// A child pauses this long between polls so that the scan of 300 blocks
+// spans 20+ rounds of 5..100 ms (unpaused it finishes within a few rounds).
+constexpr std::chrono::milliseconds kPause{1};
+constexpr int kMinKills = 20;
+constexpr int kMaxRounds = 80;
+
+Config make_config(const std::string& path) {
+  nlohmann::json c = {{"version", 1},
+                      {"store", {{"path", path}}},
+                      {"chains",
+                       {{{"id", kChain},
+                         {"backend", "sim"},
+                         {"finality", {{"kind", "confirmations"}, {"confirmations", 3}}},
+                         {"tokens", {{{"symbol", "USD1"}, {"contract", kToken}, {"decimals", 6}}}},
+                         {"strategy", "xpub"},
+                         {"xpub", kXpub},
+                         {"derivation_path", "0"}}}},
+                      {"default_chain", kChain},
+                      {"default_token", "USD1"},
+                      {"underpayment_tolerance", "0.00"}};
+  auto parsed = Config::parse(c.dump());
+  if (!parsed.ok()) throw std::runtime_error(parsed.status().message());
+  return *parsed;
+}
+
+// Intents are created at kGenesis + 60 s; every tracker run reads this fixed
+// clock, 3 hours later: the short-lived intents (60 s) are past expiry, the
+// others (1 day) are open, so statuses depend on the payments only.
+TimePoint created_time() {
+  return from_unix_seconds(kGenesis + 60);
+}
+TimePoint tracker_time() {
+  return from_unix_seconds(kGenesis + 3 * 3600);
+}
+
+struct ScriptTransfer {
+  std::uint32_t block = 0;
+  std::string to;
+  std::uint64_t amount = 0;
+  bool watched = false;
+};
+
+// The deposit addresses of the stored intents, by deposit index.
+std::vector<std::string> addresses(Store& store) {
+  ListOpenIntentsParams p;
+  p.statuses = {"requires_payment", "processing", "succeeded", "underpaid",
+                "expired",          "canceled",   "paid_late"};
+  auto rows = store.list_open_intents(p);
+  if (!rows.ok()) return {};
+  std::map<std::uint32_t, std::string> by_index;
+  for (const auto& r : *rows) by_index[r.deposit_index.value_or(0)] = r.deposit_address;
+  std::vector<std::string> out;
+  for (auto& [i, a] : by_index) out.push_back(a);
+  return out;
+}
+
+// The fixed script: from kScriptSeed and the intents' addresses only.
+std::vector<ScriptTransfer> make_script(const std::vector<std::string>& addrs) {
+  std::mt19937_64 rng(kScriptSeed);
+  const std::uint64_t amounts[] = {10000000, 9000000, 5000000, 12000000, 10000000};
+  std::vector<ScriptTransfer> script;
+  for (std::uint32_t b = 1; b <= kBlocks; ++b) {
+    const auto roll = rng() % 100;
+    int n = roll < 4 ? 2 : roll < 22 ? 1 : 0;
+    for (int i = 0; i < n; ++i) {
+      ScriptTransfer t;
+      t.block = b;
+      t.to = addrs[rng() % addrs.size()];
+      t.amount = amounts[rng() % 5];
+      t.watched = true;
+      script.push_back(t);
+    }
+    if (roll >= 22 && roll < 27) script.push_back({b, kStranger, 1, false});
+  }
+  return script;
+}
+
+std::shared_ptr<SimChain> build_chain(const std::vector<ScriptTransfer>& script) {
+  SimChainOptions o;
+  o.chain_id = kChain;
+  o.seed = kChainSeed;
+  auto chain = std::make_shared<SimChain>(o);
+  std::size_t next = 0;
+  for (std::uint32_t b = 1; b <= kBlocks; ++b) {
+    while (next < script.size() && script[next].block == b) {
+      chain->submit_transfer(
+          {kToken, kCustomer, script[next].to, Uint128(script[next].amount), {}});
+      ++next;
+    }
+    chain->mine();
+  }
+  return chain;
+}
+
+// Opens the store, rebuilds the chain and polls until caught up.
+// 0: caught up; 2..: a failure (printed on stderr).
+int run_tracker(const std::string& db, bool pause, int ready_fd = -1) {
+  SqliteStoreOptions so;
+  so.path = db;
+  so.create = false;
+  auto s = open_sqlite_store(so);
+  if (!s.ok()) {
+    std::cerr << "child: " << s.status().message() << "\n";
+    return 2;
+  }
+  std::shared_ptr<Store> store(std::move(*s));
+  const auto script = make_script(addresses(*store));
+  auto chain = build_chain(script);
+  TrackerOptions to;
+  to.config = make_config(db);
+  to.store = store;
+  to.clock = std::make_shared<ManualClock>(tracker_time());
+  to.backends = {{kChain, chain}};
+  to.max_blocks_per_poll = kMaxBlocksPerPoll;
+  to.start_block = 0;
+  auto t = Tracker::open(std::move(to));
+  if (!t.ok()) {
+    std::cerr << "child: " << t.status().message() << "\n";
+    return 3;
+  }
+  if (ready_fd >= 0) {
+    const char byte = 'r';
+    if (::write(ready_fd, &byte, 1) != 1) return 7;
+    ::close(ready_fd);
+  }
+  for (int i = 0; i < 1000; ++i) {
+    auto r = (*t)->poll_once();
+    if (!r.ok()) {
+      std::cerr << "child: " << r.status().message() << "\n";
+      return 4;
+    }
+    if (!r->ok()) {
+      std::cerr << "child: " << r->first_error().message() << "\n";
+      return 5;
+    }
+    if (r->caught_up()) return 0;
+    if (pause) std::this_thread::sleep_for(kPause);
+  }
+  return 6;
+}
+
+TEST(TrackerCrashChild, Run) {
+  const char* db = std::getenv(kDbVar);
+  if (db == nullptr) GTEST_SKIP() << "only run as the child of TrackerCrash.*";
+  const char* ready = std::getenv(kReadyVar);
+  std::fflush(stdout);
+  std::_Exit(run_tracker(db, true, ready == nullptr ? -1 : std::atoi(ready)));
+}
+
+// Starts a child; *ready_fd is the read end of its ready pipe.
+pid_t spawn_child(const std::string& db, int* ready_fd) {
+  int fds[2] = {-1, -1};
+  if (::pipe(fds) != 0) return -1;
+  ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  *ready_fd = fds[0];
+  std::vector<std::string> env = {std::string(kDbVar) + "=" + db,
+                                  std::string(kReadyVar) + "=" + std::to_string(fds[1])};
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  std::vector<std::string> args = {"/proc/self/exe", "--gtest_filter=TrackerCrashChild.Run"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
+    ::execve("/proc/self/exe", argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  return pid;
+}
+
+int wait_child(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+// What the two runs are compared on.
+struct Outcome {
+  std::map<std::string, std::string> status;  // by intent id
+  std::map<std::string, std::string> flags;
+  std::map<std::string, std::vector<std::string>> events;  // types in order, by intent id
+  // (tx, log_index) -> (intent, status, amount, block hash, flags)
+  std::map<std::pair<std::string, std::uint32_t>, std::string> payments;
+  std::size_t payment_rows = 0;
+  std::size_t total_events = 0;
+  bool audit_ok = false;
+  std::string audit_problem;
+};
+
+Outcome read_outcome(const std::string& db) {
+  Outcome o;
+  auto s = open_sqlite_store({db});
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  if (!s.ok()) return o;
+  Store& store = **s;
+  ListIntentsParams lp;
+  lp.limit = 1000;
+  auto intents = store.list_intents(lp);
+  EXPECT_TRUE(intents.ok());
+  for (const auto& r : intents->intents) {
+    o.status[r.id] = r.status;
+    o.flags[r.id] = r.flags_json;
+    ListEventsParams ep;
+    ep.intent_id = r.id;
+    auto ev = store.list_events(ep);
+    EXPECT_TRUE(ev.ok());
+    for (const auto& e : *ev) o.events[r.id].push_back(e.type);
+  }
+  ListEventsParams all;
+  all.limit = 10000;
+  o.total_events = store.list_events(all)->size();
+  ListPaymentsParams pp;
+  pp.limit = 100000;
+  auto pays = store.list_payments(pp);
+  EXPECT_TRUE(pays.ok());
+  o.payment_rows = pays->size();
+  for (const auto& p : *pays) {
+    EXPECT_EQ(p.chain, kChain);
+    o.payments[{p.tx_hash, p.log_index}] = p.intent_id + " " + p.status + " " +
+                                           p.amount_base_units + " " + p.block_hash + " " +
+                                           p.flags_json;
+  }
+  auto audit = store.verify_audit_chain({});
+  EXPECT_TRUE(audit.ok());
+  o.audit_ok = audit->ok;
+  o.audit_problem = audit->problem;
+  return o;
+}
+
+std::uint64_t cursor_of(const std::string& db) {
+  auto s = open_sqlite_store({db});
+  if (!s.ok()) return 0;
+  auto c = (*s)->get_cursor({kChain});
+  return c.ok() && *c ? (*c)->next_block : 0;
+}
+
+TEST(TrackerCrash, KilledAtRandomPointsCreditsEverythingOnceAsAnUninterruptedRun) {
+  TempDir dir;
+  const std::string db = dir.file("crash.db");
+  const std::string ref = dir.file("reference.db");
+  {
+    auto s = open_sqlite_store({db});
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    std::shared_ptr<Store> store(std::move(*s));
+    auto clock = std::make_shared<ManualClock>(created_time());
+    ProcessorOptions po;
+    po.config = make_config(db);
+    po.store = store;
+    po.clock = clock;
+    auto p = Processor::open(po);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    for (int i = 0; i < kIntents; ++i) {
+      CreateIntentRequest r;
+      r.order_id = "order-" + std::to_string(i);
+      r.amount = "10.00";
+      r.expires_in_seconds = i % 2 == 0 ? 60 : 86400;
+      auto intent = (*p)->create_intent(r);
+      ASSERT_TRUE(intent.ok()) << intent.status().message();
+      clock->advance(std::chrono::milliseconds(1));
+    }
+  }  // closed: the WAL is checkpointed into the file
+  testing::write_file(ref, testing::read_file(db));
+
+  std::vector<ScriptTransfer> script;
+  {
+    auto s = open_sqlite_store({db});
+    ASSERT_TRUE(s.ok());
+    const auto addrs = addresses(**s);
+    ASSERT_EQ(addrs.size(), static_cast<std::size_t>(kIntents));
+    script = make_script(addrs);
+  }
+  const auto watched = static_cast<std::size_t>(std::count_if(
+      script.begin(), script.end(), [](const ScriptTransfer& t) { return t.watched; }));
+  ASSERT_GT(watched, 40U);
+
+  // The rounds: each child continues from the stored cursor until killed.
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> delay(5, 100);
+  int killed = 0;
+  int finished = 0;
+  std::vector<std::uint64_t> cursors;
+  int rounds = 0;
+  std::uint64_t reached = 0;
+  for (int round = 0; round < kMaxRounds && (killed < kMinKills || reached <= kBlocks); ++round) {
+    ++rounds;
+    int ready_fd = -1;
+    const pid_t pid = spawn_child(db, &ready_fd);
+    ASSERT_GT(pid, 0);
+    // The delay counts from the child's first poll (its start-up, exec and
+    // building the chain, takes tens of ms of its own).
+    char byte = 0;
+    const bool started = ::read(ready_fd, &byte, 1) == 1;
+    ::close(ready_fd);
+    EXPECT_TRUE(started) << "the child died before polling in round " << round;
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay(rng)));
+    ::kill(pid, SIGKILL);
+    const int code = wait_child(pid);
+    if (code == 128 + SIGKILL) {
+      ++killed;
+    } else {
+      ASSERT_EQ(code, 0) << "the child failed in round " << round;
+      ++finished;
+    }
+    reached = cursor_of(db);
+    cursors.push_back(reached);
+  }
+  std::cout << "rounds: " << rounds << ", killed " << killed << ", finished " << finished
+            << "; cursor after each round:";
+  for (auto c : cursors) std::cout << " " << c;
+  std::cout << "\n";
+  EXPECT_GE(killed, kMinKills);
+  for (std::size_t i = 1; i < cursors.size(); ++i) EXPECT_GE(cursors[i], cursors[i - 1]);
+
+  // Completion on the killed file, and the uninterrupted reference run.
+  ASSERT_EQ(run_tracker(db, false), 0);
+  ASSERT_EQ(run_tracker(ref, false), 0);
+  EXPECT_EQ(cursor_of(db), kBlocks + 1);
+
+  for (const std::string& path : {db, ref}) {
+    auto check = testing::run_process({"sqlite3", path, "PRAGMA integrity_check;"});
+    EXPECT_EQ(check.exit_code, 0) << check.err;
+    EXPECT_EQ(check.out, "ok\n") << path;
+  }
+
+  const Outcome got = read_outcome(db);
+  const Outcome want = read_outcome(ref);
+  // Every watched transfer of the script exactly once (payments are unique
+  // by (chain, tx, log_index): one chain here, so by (tx, log_index)).
+  EXPECT_EQ(got.payment_rows, watched);
+  EXPECT_EQ(got.payments.size(), got.payment_rows);
+  EXPECT_EQ(want.payment_rows, watched);
+  // Same payments (ids are random per run: compared by key and contents).
+  EXPECT_EQ(got.payments, want.payments);
+  EXPECT_EQ(got.status, want.status);
+  EXPECT_EQ(got.flags, want.flags);
+  EXPECT_TRUE(got.audit_ok) << got.audit_problem;
+  EXPECT_TRUE(want.audit_ok) << want.audit_problem;
+  EXPECT_EQ(got.total_events, want.total_events);
+  ASSERT_EQ(got.events.size(), want.events.size());
+  for (const auto& [id, types] : want.events) {
+    auto it = got.events.find(id);
+    ASSERT_NE(it, got.events.end()) << id;
+    EXPECT_EQ(it->second, types) << id;
+  }
+  // The script reaches more than one outcome (the comparison means something).
+  std::set<std::string> statuses;
+  for (const auto& [id, st] : want.status) statuses.insert(st);
+  std::cout << "final statuses:";
+  for (const auto& st : statuses) std::cout << " " << st;
+  std::cout << "; payments " << want.payment_rows << ", events " << want.total_events << "\n";
+  EXPECT_GE(statuses.size(), 3U);
+}
+
+}  // namespace
+}  // namespace usd1pay
