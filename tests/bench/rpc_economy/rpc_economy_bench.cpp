@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -140,9 +141,7 @@ struct Window {
   double ms = 0;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using namespace usd1pay;
   const Args args = parse_args(argc, argv);
   if (GanacheNode::cli_path().empty()) die("ganache is not installed under tests/peers");
@@ -311,4 +310,15 @@ int main(int argc, char** argv) {
       static_cast<double>(catchup.rpc.calls) /
           static_cast<double>(std::max<std::uint64_t>(catchup.blocks, 1)));
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_rpc_economy: %s\n", e.what());
+    return 1;
+  }
 }

@@ -525,6 +525,7 @@ TEST_F(TrackerGanacheTest, TrackerKilledMidScanAndRestartedCreditsEveryPaymentOn
   const std::uint64_t start = head() + 1;
   constexpr int kIntents = 8;
   std::vector<PaymentIntent> intents;
+  intents.reserve(kIntents);
   for (int i = 0; i < kIntents; ++i) intents.push_back(create("1.0" + std::to_string(i)));
   std::vector<Sent> sent;
   for (const auto& i : intents) {
@@ -669,6 +670,7 @@ TEST_F(TrackerGanacheTest, DetectionLatencyIsAboutOnePollInterval) {
     }
   };
   std::vector<PaymentIntent> intents;
+  intents.reserve(kSamples);
   for (int i = 0; i < kSamples; ++i) intents.push_back(create("2.00"));
   auto tracker = open_tracker(std::move(to));
   ASSERT_NE(tracker, nullptr);
