@@ -244,7 +244,8 @@ struct ApplyScanParams {
   /// Intent state changes, each a CAS (from_statuses, expected_version) with
   /// its event, exactly as transition_intent.
   std::vector<TransitionIntentParams> transitions;
-  /// Further events, appended after the transitions' events, in order.
+  /// Further events (payment.detected, ...), appended in order BEFORE the
+  /// transitions' events, so that the log reads cause before effect.
   std::vector<NewIntentEvent> events;
   std::int64_t at_ms = 0;  ///< the cursor's updated_at_ms
 };

@@ -1183,13 +1183,7 @@ Status SqliteStore::apply_scan(const ApplyScanParams& p) {
       USD1PAY_RETURN_IF_ERROR(upsert_payment(db, kOp, "upsert_payments[" + std::to_string(i) + "]",
                                              p.upsert_payments[i]));
     }
-    // 4. Intent transitions, each with its event.
-    for (std::size_t i = 0; i < p.transitions.size(); ++i) {
-      IntentRow ignored;
-      USD1PAY_RETURN_IF_ERROR(transition_in_tx(
-          db, kOp, "transitions[" + std::to_string(i) + "]: ", p.transitions[i], &ignored));
-    }
-    // 5. Further events. One about no intent has intent_seq 0.
+    // 4. Further events (payment.*). One about no intent has intent_seq 0.
     for (std::size_t i = 0; i < p.events.size(); ++i) {
       const NewIntentEvent& e = p.events[i];
       std::uint64_t intent_seq = 0;
@@ -1205,6 +1199,13 @@ Status SqliteStore::apply_scan(const ApplyScanParams& p) {
         USD1PAY_RETURN_IF_ERROR(next_intent_seq(db, kOp, e.intent_id, &intent_seq));
       }
       USD1PAY_RETURN_IF_ERROR(append_event(db, kOp, e.intent_id, intent_seq, e.event));
+    }
+    // 5. Intent transitions, each with its event: after the payment events, so the
+    //    log reads cause before effect (payment.detected, then intent.processing).
+    for (std::size_t i = 0; i < p.transitions.size(); ++i) {
+      IntentRow ignored;
+      USD1PAY_RETURN_IF_ERROR(transition_in_tx(
+          db, kOp, "transitions[" + std::to_string(i) + "]: ", p.transitions[i], &ignored));
     }
     return Status();
   });

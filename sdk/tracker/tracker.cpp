@@ -55,6 +55,17 @@ Status PollReport::first_error() const {
 
 namespace {
 
+// ChainBackend's promise for block hashes: "0x" + 64 lowercase hex digits.
+// Anything else is a broken or hostile node, never something to remember.
+bool is_block_hash(std::string_view h) noexcept {
+  if (h.size() != 66 || h[0] != '0' || h[1] != 'x') return false;
+  for (std::size_t i = 2; i < h.size(); ++i) {
+    const char c = h[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 using tracker_internal::AccountKey;
 using tracker_internal::StaticWatch;
 using tracker_internal::WatchedIntent;
@@ -505,6 +516,11 @@ struct Tracker::Impl {
         auto b = rt.backend->block({newest->number});
         ++rep.backend_calls;
         if (!b.ok()) return backend_error(b.status(), "block " + std::to_string(newest->number));
+        if (!is_block_hash(b->hash)) {
+          return Status(ErrorCode::kUnavailable, where + ": block " +
+                                                     std::to_string(newest->number) +
+                                                     ": malformed block hash from the backend");
+        }
         linked = b->hash == newest->hash;
       }
       if (!*linked) {
@@ -520,11 +536,22 @@ struct Tracker::Impl {
     std::map<std::uint64_t, std::string> block_hashes;
     std::map<std::uint64_t, std::int64_t> block_times;
     if (did_scan) {
+      const auto malformed = [&where](std::uint64_t number) {
+        return Status(ErrorCode::kUnavailable, where + ": block " + std::to_string(number) +
+                                                   ": malformed block hash from the backend");
+      };
       for (const BlockRef& b : scanned.blocks) {
         if (b.number < from || b.number > to) continue;
+        if (!is_block_hash(b.hash)) return malformed(b.number);
         block_hashes[b.number] = b.hash;
         block_times[b.number] = b.timestamp;
       }
+      // (chain, tx, log_index) identifies a payment: the same transfer twice in
+      // one answer is kept once when the copies agree, and refused when they
+      // do not (the node contradicts itself).
+      std::map<std::pair<std::string, std::uint32_t>, const TokenTransfer*> seen;
+      std::vector<TokenTransfer> unique;
+      unique.reserve(scanned.transfers.size());
       for (const TokenTransfer& t : scanned.transfers) {
         if (t.block_number < from || t.block_number > to) {
           return Status(ErrorCode::kUnavailable,
@@ -536,6 +563,7 @@ struct Tracker::Impl {
           return Status(ErrorCode::kUnavailable,
                         where + ": the backend returned a transfer of chain " + t.chain);
         }
+        if (!is_block_hash(t.block_hash)) return malformed(t.block_number);
         auto it = block_hashes.find(t.block_number);
         if (it != block_hashes.end() && it->second != t.block_hash) {
           return Status(ErrorCode::kUnavailable,
@@ -544,11 +572,23 @@ struct Tracker::Impl {
         }
         block_hashes.emplace(t.block_number, t.block_hash);
         block_times.emplace(t.block_number, t.block_time);
+        const auto [dup, inserted] = seen.emplace(std::make_pair(t.tx_hash, t.log_index), &t);
+        if (!inserted) {
+          if (!(*dup->second == t)) {
+            return Status(ErrorCode::kUnavailable,
+                          where + ": the backend returned transaction " + t.tx_hash + " log " +
+                              std::to_string(t.log_index) + " twice, with different contents");
+          }
+          continue;
+        }
+        unique.push_back(t);
       }
+      scanned.transfers = std::move(unique);
       if (block_hashes.find(to) == block_hashes.end()) {
         auto b = rt.backend->block({to});
         ++rep.backend_calls;
         if (!b.ok()) return backend_error(b.status(), "block " + std::to_string(to));
+        if (!is_block_hash(b->hash)) return malformed(to);
         block_hashes[to] = b->hash;
       }
     }

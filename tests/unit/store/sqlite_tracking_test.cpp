@@ -296,16 +296,17 @@ TEST_F(TrackingTest, ApplyScanWritesEverythingInOrder) {
 
   const auto ev = events();
   ASSERT_EQ(ev.size(), 4U);
-  EXPECT_EQ(ev[1].id, "evt_t1");  // the transition's event first
+  // The step's events first (cause), then the transitions' events (effect).
+  EXPECT_EQ(ev[1].id, "evt_d1");
+  EXPECT_EQ(ev[1].intent_id, "pi_a");
   EXPECT_EQ(ev[1].intent_seq, 2U);
-  EXPECT_EQ(ev[2].id, "evt_d1");
-  EXPECT_EQ(ev[2].intent_id, "pi_a");
-  EXPECT_EQ(ev[2].intent_seq, 3U);
-  EXPECT_EQ(ev[2].data_json, R"({"n":1})");
-  EXPECT_EQ(ev[3].id, "evt_u1");
-  EXPECT_EQ(ev[3].intent_id, "");
-  EXPECT_EQ(ev[3].intent_seq, 0U);
-  EXPECT_EQ(ev[3].type, "payment.unmatched");
+  EXPECT_EQ(ev[1].data_json, R"({"n":1})");
+  EXPECT_EQ(ev[2].id, "evt_u1");
+  EXPECT_EQ(ev[2].intent_id, "");
+  EXPECT_EQ(ev[2].intent_seq, 0U);
+  EXPECT_EQ(ev[2].type, "payment.unmatched");
+  EXPECT_EQ(ev[3].id, "evt_t1");
+  EXPECT_EQ(ev[3].intent_seq, 3U);
 
   auto audit = store_->verify_audit_chain({});
   ASSERT_TRUE(audit.ok());

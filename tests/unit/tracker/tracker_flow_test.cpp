@@ -203,8 +203,8 @@ TEST_F(TrackerFlow, ExactPaymentGoesProcessingThenSucceededAfterThreeConfirmatio
   EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded);
   EXPECT_EQ(payments_of(intent)[0].status, "final");
   const auto types = event_types(intent);
-  const std::vector<std::string> want = {"intent.created", "intent.processing", "payment.detected",
-                                         "intent.succeeded", "payment.confirmed"};
+  const std::vector<std::string> want = {"intent.created", "payment.detected", "intent.processing",
+                                         "payment.confirmed", "intent.succeeded"};
   EXPECT_EQ(types, want);
   auto audit = processor->verify_audit();
   ASSERT_TRUE(audit.ok());

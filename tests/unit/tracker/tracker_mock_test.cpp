@@ -478,14 +478,9 @@ TEST_F(TrackerMockHostile, TransferOfATokenNotAskedForIsIgnored) {
 }
 
 // The same (tx, log_index) twice in one answer is one payment, detected once.
-// BUG (sdk/tracker/tracker.cpp, Impl::step, the matching loop ~line 615-690):
-// the second copy is looked up in the store (where the first is not yet) and
-// is treated as new again: a second py_ id replaces the first in `upserts`
-// and a second payment.detected event is written, whose payment id was never
-// stored (the first event names an id that does not exist). Expected: one
-// payment, one payment.detected; actual: one payment, two payment.detected
-// (r.payments_detected == 2). Enable when fixed.
-TEST_F(TrackerMockHostile, DISABLED_DuplicateTransferInOneAnswerIsOnePayment) {
+// (Found by this test: the second copy used to be treated as new again, with a
+// second payment.detected naming a payment id that was never stored.)
+TEST_F(TrackerMockHostile, DuplicateTransferInOneAnswerIsOnePayment) {
   auto intent = prepare();
   {
     REQUIRE_CALL(*mock, transfers(_)).LR_RETURN([&](const TransfersParams& p) {
@@ -530,14 +525,9 @@ TEST_F(TrackerMockHostile, DuplicateTransferInOneAnswerIsStoredOnce) {
 
 // A malformed block hash (not "0x" + 64 lowercase hex) must not end up in a
 // payment or in the remembered hashes.
-// BUG (sdk/tracker/tracker.cpp, Impl::step, "Check the answer before
-// believing it" ~line 560-590): block and transfer hashes are not checked
-// for shape; the transfer below is recorded as a payment with block_hash
-// "0xNOT-A-HASH" and that string is remembered for block 6. The contract of
-// chain_backend.h says hashes are "0x" + 64 lowercase hex, and docs/tracking.md
-// step 4 promises a checked answer. Expected: kUnavailable, nothing written;
-// actual: OK, payment pending with the bogus hash. Enable when fixed.
-TEST_F(TrackerMockHostile, DISABLED_MalformedBlockHashIsRefused) {
+// (Found by this test: hashes used to be accepted whatever their shape and
+// remembered; chain_backend.h promises "0x" + 64 lowercase hex.)
+TEST_F(TrackerMockHostile, MalformedBlockHashIsRefused) {
   auto intent = prepare();
   expect_refused(
       [&](const TransfersParams&, TransfersResult& r) {
