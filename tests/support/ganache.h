@@ -28,7 +28,7 @@ class GanacheNode {
   static constexpr unsigned kChainId = 1337;
 
   /// Path of ganache's cli.js under tests/peers/node_modules, or "" when the
-  /// npm peers are not installed (tests then GTEST_SKIP).
+  /// npm peers are not installed (tests then fail: make test installs them).
   static std::string cli_path();
 
   GanacheNode();

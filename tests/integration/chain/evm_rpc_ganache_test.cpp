@@ -41,7 +41,10 @@ std::vector<json> erc20(const GanacheNode& node, const std::vector<json>& comman
 class EvmRpcGanacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (GanacheNode::cli_path().empty()) GTEST_SKIP() << "ganache not installed in tests/peers";
+    // make test installs the npm peers: a missing ganache is a broken set-up,
+    // never a silent skip.
+    ASSERT_FALSE(GanacheNode::cli_path().empty())
+        << "ganache is not installed in tests/peers: run scripts/install-deps.sh --npm";
     std::string err = node_.start();
     ASSERT_EQ(err, "");
     EvmRpcOptions o;
