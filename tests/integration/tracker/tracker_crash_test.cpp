@@ -8,7 +8,7 @@
 // child running only TrackerCrashChild.Run, which rebuilds the same
 // deterministic SimChain (fixed seed, a fixed script of transfers over 300
 // blocks derived from a fixed RNG seed and the intents' addresses) and polls
-// with max_blocks_per_poll 1 (a 1 ms pause between polls) from the stored
+// with max_blocks_per_poll 1 (a 4 ms pause between polls) from the stored
 // cursor; the parent SIGKILLs it a random 5..100 ms after its first poll,
 // until 20+ children were killed and the kills covered the whole scan.
 // Finally the parent runs a tracker to completion on the killed file and on
@@ -69,8 +69,9 @@ constexpr std::uint64_t kChainSeed = 424242;
 constexpr std::uint64_t kScriptSeed = 20260101;
 constexpr std::uint64_t kMaxBlocksPerPoll = 1;
 // A child pauses this long between polls so that the scan of 300 blocks
-// spans 20+ rounds of 5..100 ms (unpaused it finishes within a few rounds).
-constexpr std::chrono::milliseconds kPause{1};
+// spans 20+ rounds of 5..100 ms (unpaused it finishes within a few rounds;
+// with 1 ms, a loaded CI machine saw only 11 kills before the end).
+constexpr std::chrono::milliseconds kPause{4};
 constexpr int kMinKills = 20;
 constexpr int kMaxRounds = 80;
 

@@ -678,8 +678,6 @@ TEST(ConfigTest, DocumentErrors) {
        "config: JSON syntax error at line 3, column 16"},
       {"{\"a\": 1} x", ErrorCode::kInvalidArgument,
        "config: JSON syntax error at line 1, column 10"},
-      {"{\"store\": {\"path\": \"x\"}} // note", ErrorCode::kInvalidArgument,
-       "config: JSON syntax error at line 1, column 26"},
       {"{\"a\": \"\xff\"}", ErrorCode::kInvalidArgument, "config: JSON syntax error at line 1"},
       {"[]", ErrorCode::kInvalidArgument,
        "config: the document must be a JSON object, found an array"},
