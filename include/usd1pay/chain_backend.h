@@ -69,7 +69,12 @@ struct TokenTransfer {
   }
 };
 
-struct HeadsParams {};
+struct HeadsParams {
+  /// Also report the safe and finalized heads. A caller whose finality policy
+  /// is a confirmation count needs only latest, and saves the calls (two of
+  /// the three on an EVM node).
+  bool include_tags = true;
+};
 
 /// The chain's tips. `safe` and `finalized` are absent where the chain has no
 /// such notion (or the node does not answer the tags).

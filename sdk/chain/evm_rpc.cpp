@@ -72,17 +72,20 @@ class EvmRpcBackend final : public ChainBackend {
 
   std::string chain_id() const override { return options_.chain_id; }
 
-  Result<ChainHeads> heads(const HeadsParams& /*p*/) override {
+  Result<ChainHeads> heads(const HeadsParams& p) override {
     std::lock_guard<std::mutex> lock(mu_);
+    const char* tags[] = {"latest", "safe", "finalized"};
+    const std::size_t wanted = p.include_tags ? 3 : 1;
     std::vector<RpcCall> calls;
-    for (const char* tag : {"latest", "safe", "finalized"}) {
-      calls.push_back({"eth_getBlockByNumber", json::array({tag, false})});
+    for (std::size_t i = 0; i < wanted; ++i) {
+      calls.push_back({"eth_getBlockByNumber", json::array({tags[i], false})});
     }
-    auto replies = send(std::move(calls), "eth_getBlockByNumber(latest, safe, finalized)");
+    auto replies =
+        send(std::move(calls), p.include_tags ? "eth_getBlockByNumber(latest, safe, finalized)"
+                                              : "eth_getBlockByNumber(latest)");
     if (!replies.ok()) return replies.status();
     ChainHeads out;
-    const char* tags[] = {"latest", "safe", "finalized"};
-    for (std::size_t i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < wanted; ++i) {
       const RpcReply& r = (*replies)[i];
       const std::string what = std::string("eth_getBlockByNumber(") + tags[i] + ")";
       if (!r.ok || r.result.is_null()) {

@@ -362,12 +362,15 @@ struct Tracker::Impl {
       return s.with_context(where + ": " + what);
     };
 
-    auto heads = rt.backend->heads({});
+    const FinalityConfig& fin = rt.config->finality;
+    HeadsParams heads_params;
+    // A confirmation count needs only the latest head (RPC economy).
+    heads_params.include_tags = fin.kind != FinalityConfig::Kind::kConfirmations;
+    auto heads = rt.backend->heads(heads_params);
     ++rep.backend_calls;
     if (!heads.ok()) return backend_error(heads.status(), "heads");
     const std::uint64_t latest = heads->latest.number;
     rep.latest = latest;
-    const FinalityConfig& fin = rt.config->finality;
     if (fin.kind != FinalityConfig::Kind::kConfirmations) {
       const bool have = fin.kind == FinalityConfig::Kind::kFinalized ? heads->finalized.has_value()
                                                                      : heads->safe.has_value();

@@ -220,6 +220,30 @@ TEST(EvmRpcServerTest, HeadsInOneBatchWithChainIdCheck) {
   EXPECT_EQ(node.requests_.load(), 2);
 }
 
+TEST(EvmRpcServerTest, HeadsWithoutTagsAsksForLatestOnly) {
+  FakeNode node;
+  std::atomic<int> tag_calls{0};
+  node.override_ = [&tag_calls](const std::string& m, const json& params) -> std::optional<json> {
+    if (m == "eth_getBlockByNumber" && (params[0] == "safe" || params[0] == "finalized")) {
+      ++tag_calls;
+    }
+    return std::nullopt;
+  };
+  auto backend = make(options_for(node));
+  HeadsParams p;
+  p.include_tags = false;
+  auto heads = backend->heads(p);
+  ASSERT_TRUE(heads.ok()) << to_string(heads.status());
+  EXPECT_EQ(heads->latest.number, 1000U);
+  EXPECT_FALSE(heads->safe.has_value());
+  EXPECT_FALSE(heads->finalized.has_value());
+  EXPECT_EQ(tag_calls.load(), 0);
+  EXPECT_EQ(rpc_stats(*backend)->calls, 2U);  // eth_chainId + latest
+  ASSERT_TRUE(backend->heads(p).ok());
+  EXPECT_EQ(rpc_stats(*backend)->calls, 3U);  // latest only
+  EXPECT_EQ(tag_calls.load(), 0);
+}
+
 TEST(EvmRpcServerTest, NodeWithoutSafeAndFinalizedTagsLeavesThemAbsent) {
   FakeNode node;
   node.override_ = [](const std::string& m, const json& params) -> std::optional<json> {
