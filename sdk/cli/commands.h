@@ -10,6 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "usd1pay/status.h"
+
 namespace usd1pay::cli {
 
 constexpr int kExitOk = 0;
@@ -22,6 +24,15 @@ class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// Where stateful commands read their configuration unless --config says.
+constexpr const char* kDefaultConfig = "./usd1pay.json";
+
+/// Prints "usd1pay: <message>" on stderr and returns kExitInvalid.
+int fail(const Status& status);
+
+/// Adds the --config FILE option that every stateful command takes.
+void add_config_option(CLI::App* cmd, std::string* path);
 
 void add_address_commands(CLI::App& app, int* exit_code);
 void add_uri_commands(CLI::App& app, int* exit_code);

@@ -17,24 +17,12 @@
 namespace usd1pay::cli {
 namespace {
 
-constexpr const char* kDefaultConfig = "./usd1pay.json";
-
-// Prints the error and returns the exit code for a failed operation.
-int fail(const Status& status) {
-  std::cerr << "usd1pay: " << status.message() << "\n";
-  return kExitInvalid;
-}
-
 Result<std::unique_ptr<Processor>> open_processor(const std::string& config_path) {
   auto config = Config::load(config_path);
   if (!config.ok()) return config.status();
   ProcessorOptions options;
   options.config = std::move(config).value();
   return Processor::open(std::move(options));
-}
-
-void add_config_option(CLI::App* cmd, std::string* path) {
-  cmd->add_option("--config", *path, "Configuration file (default ./usd1pay.json)");
 }
 
 nlohmann::json event_json(const EventRow& e) {

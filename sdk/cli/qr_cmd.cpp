@@ -69,8 +69,7 @@ int run_qr(QrArgs args) {
   }
   const auto code = encode_qr(args.payload, parse_ec(args.ec));
   if (!code.ok()) {
-    std::cerr << "usd1pay: " << code.status().message() << "\n";
-    return kExitInvalid;
+    return fail(code.status());
   }
   QrOptions options;
   options.quiet_zone = args.quiet_zone;
@@ -86,8 +85,7 @@ int run_qr(QrArgs args) {
     }
     const auto png = render_png(*code, options);
     if (!png.ok()) {
-      std::cerr << "usd1pay: " << png.status().message() << "\n";
-      return kExitInvalid;
+      return fail(png.status());
     }
     bytes.assign(png->begin(), png->end());
   } else {
@@ -101,8 +99,7 @@ int run_qr(QrArgs args) {
   }
   const Status written = write_file_atomically(args.out, bytes);
   if (!written.ok()) {
-    std::cerr << "usd1pay: " << written.message() << "\n";
-    return kExitInvalid;
+    return fail(written);
   }
   return kExitOk;
 }

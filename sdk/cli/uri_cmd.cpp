@@ -65,8 +65,7 @@ int run_build(const BuildArgs& args) {
   request.memo = args.memo;
   const auto uri = build_payment_uri(request);
   if (!uri.ok()) {
-    std::cerr << "usd1pay: " << uri.status().message() << "\n";
-    return kExitInvalid;
+    return fail(uri.status());
   }
   std::cout << *uri << "\n";
   if (chain->family == ChainFamily::kTron) {
@@ -134,8 +133,7 @@ int run_parse(const std::string& uri) {
                "uri: unknown scheme; expected 'ethereum:' (EIP-681) or 'solana:' (Solana Pay)");
   }
   if (!status.ok()) {
-    std::cerr << "usd1pay: " << status.message() << "\n";
-    return kExitInvalid;
+    return fail(status);
   }
   std::cout << j.dump(2) << "\n";
   return kExitOk;

@@ -26,7 +26,6 @@
 namespace usd1pay::cli {
 namespace {
 
-constexpr const char* kDefaultConfig = "./usd1pay.json";
 // A scan to the head stops after this many polls even if a chain keeps
 // growing faster than it is scanned; the next run continues from the cursor.
 constexpr int kMaxCatchUpPolls = 10000;
@@ -34,11 +33,6 @@ constexpr int kMaxCatchUpPolls = 10000;
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int /*signal*/) {
   g_stop = true;
-}
-
-int fail(const Status& status) {
-  std::cerr << "usd1pay: " << status.message() << "\n";
-  return kExitInvalid;
 }
 
 Result<std::shared_ptr<Store>> open_store(const Config& config) {
@@ -201,7 +195,7 @@ void add_watch_commands(CLI::App& app, int* exit_code) {
       "Track payments on every configured chain: scan to the current head, apply the expiry\n"
       "sweep and exit (default, or --once), or keep following with --follow. Prints one JSON\n"
       "line per chain and poll.");
-  watch->add_option("--config", w->config, "Configuration file (default ./usd1pay.json)");
+  add_config_option(watch, &w->config);
   watch->add_flag("--once", w->once, "Scan to the current head and exit (the default)");
   watch->add_flag("--follow", w->follow, "Keep polling until interrupted");
   watch->add_option("--interval-ms", w->interval_ms, "Poll interval with --follow (default 2000)")
@@ -211,7 +205,7 @@ void add_watch_commands(CLI::App& app, int* exit_code) {
   auto p = std::make_shared<PaymentsArgs>();
   auto* payments = app.add_subcommand(
       "payments", "List recorded payments, one JSON object per line, in block order");
-  payments->add_option("--config", p->config, "Configuration file (default ./usd1pay.json)");
+  add_config_option(payments, &p->config);
   payments->add_option("--intent", p->intent, "Only this intent's payments");
   payments->add_option("--chain", p->chain, "Only this chain (CAIP-2)");
   payments->add_option("--status", p->status, "pending | final | orphaned")
