@@ -79,6 +79,18 @@ class Db {
   /// kIo "store: <op> on <path>: <sqlite message> (sqlite <code>)".
   [[nodiscard]] Status error(std::string_view op, int rc) const;
 
+  /// Steps `q` through every row, calling on_row(q) for each; a step that
+  /// fails becomes error(op, rc). The one loop every multi-row read uses.
+  template <typename OnRow>
+  Status for_each_row(Query& q, std::string_view op, OnRow&& on_row) const {
+    for (;;) {
+      const int rc = q.step();
+      if (rc == SQLITE_DONE) return Status();
+      if (rc != SQLITE_ROW) return error(op, rc);
+      on_row(q);
+    }
+  }
+
   /// Rolls back the open transaction, if any; errors are ignored (there is
   /// nothing better to do and SQLite rolls back on its own at close).
   void rollback_quietly() noexcept;

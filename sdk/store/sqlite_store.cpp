@@ -811,13 +811,7 @@ Result<IntentPage> SqliteStore::list_intents(const ListIntentsParams& p) {
     if (cursor) q.bind(5, cursor->created_at_ms).bind(6, cursor->id);
     // One row more than asked tells whether there is a next page.
     q.bind(7, static_cast<std::int64_t>(p.limit) + 1);
-    for (;;) {
-      const int rc = q.step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
-      page.intents.push_back(read_intent(q));
-    }
-    return Status();
+    return db.for_each_row(q, kOp, [&](const Query& r) { page.intents.push_back(read_intent(r)); });
   });
   if (!io.ok()) return io;
   if (page.intents.size() > p.limit) {
@@ -926,13 +920,7 @@ Result<std::vector<IntentRow>> SqliteStore::list_expirable(const ListExpirablePa
     for (std::size_t i = 0; i < p.statuses.size(); ++i) {
       q.bind(static_cast<int>(i) + 3, p.statuses[i]);
     }
-    for (;;) {
-      const int rc = q.step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
-      rows.push_back(read_intent(q));
-    }
-    return Status();
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_intent(r)); });
   });
   if (!io.ok()) return io;
   return rows;
@@ -953,13 +941,7 @@ Result<std::vector<EventRow>> SqliteStore::list_events(const ListEventsParams& p
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
     q.bind(1, static_cast<std::int64_t>(p.after_seq)).bind(2, static_cast<std::int64_t>(p.limit));
     if (p.intent_id) q.bind(3, *p.intent_id);
-    for (;;) {
-      const int rc = q.step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
-      rows.push_back(read_event(q));
-    }
-    return Status();
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_event(r)); });
   });
   if (!io.ok()) return io;
   return rows;
@@ -1249,17 +1231,13 @@ Result<std::vector<BlockHashRow>> SqliteStore::list_block_hashes(const ListBlock
     q.bind(1, p.chain)
         .bind(2, static_cast<std::int64_t>(p.from_number))
         .bind(3, static_cast<std::int64_t>(p.limit));
-    for (;;) {
-      const int rc = q.step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+    return db.for_each_row(q, kOp, [&](const Query& r) {
       BlockHashRow row;
-      row.chain = q.text(0);
-      row.number = static_cast<std::uint64_t>(q.int64(1));
-      row.hash = q.text(2);
+      row.chain = r.text(0);
+      row.number = static_cast<std::uint64_t>(r.int64(1));
+      row.hash = r.text(2);
       rows.push_back(std::move(row));
-    }
-    return Status();
+    });
   });
   if (!io.ok()) return io;
   return rows;
@@ -1284,13 +1262,7 @@ Result<std::vector<PaymentRow>> SqliteStore::list_payments(const ListPaymentsPar
     if (p.status) q.bind(3, *p.status);
     if (p.tx_hash) q.bind(4, *p.tx_hash);
     q.bind(5, static_cast<std::int64_t>(p.limit));
-    for (;;) {
-      const int rc = q.step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
-      rows.push_back(read_payment(q));
-    }
-    return Status();
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_payment(r)); });
   });
   if (!io.ok()) return io;
   return rows;
@@ -1317,13 +1289,7 @@ Result<std::vector<IntentRow>> SqliteStore::list_open_intents(const ListOpenInte
     for (std::size_t i = 0; i < p.statuses.size(); ++i) {
       q.bind(static_cast<int>(i) + 2, p.statuses[i]);
     }
-    for (;;) {
-      const int rc = q.step();
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
-      rows.push_back(read_intent(q));
-    }
-    return Status();
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_intent(r)); });
   });
   if (!io.ok()) return io;
   return rows;
