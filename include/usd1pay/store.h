@@ -278,6 +278,202 @@ struct ListOpenIntentsParams {
   std::size_t limit = 1000000;  ///< 1..1000000, oldest first (created_at, then id)
 };
 
+// ---- webhooks (the webhook module decides; the store keeps and leases) ----
+
+/// One signing secret of an endpoint ("whsec_..." form).
+struct WebhookSecretRow {
+  std::string secret;
+  std::int64_t created_at_ms = 0;
+  /// 0: valid until replaced. A rotated-out secret keeps signing (beside the
+  /// new one) until this time, so receivers can switch without a gap.
+  std::int64_t expires_at_ms = 0;
+};
+
+/// A webhook endpoint as stored.
+struct WebhookEndpointRow {
+  std::string id;   ///< "we_..."
+  std::string url;  ///< validated by the webhook module
+  /// Newest first; never empty.
+  std::vector<WebhookSecretRow> secrets;
+  /// Event-type filters ("intent.succeeded", "intent.*", "*"); empty = all.
+  std::vector<std::string> event_types;
+  std::string description;
+  bool enabled = true;
+  /// Why it is disabled ("" when enabled): "disabled by operator", "410 Gone ...".
+  std::string disabled_reason;
+  /// "api" (made through the API / CLI) or "config" (from the config file).
+  std::string source = "api";
+  /// Events with seq <= fanout_seq have been considered for this endpoint.
+  /// Set by the store at creation to the newest event's seq: an endpoint
+  /// receives the events that happen after it exists (replay sends older ones).
+  std::uint64_t fanout_seq = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::uint64_t version = 0;  ///< incremented by every change
+};
+
+/// One event to deliver to one endpoint. Its id is the `webhook-id` header:
+/// stable for the pair, the same on every attempt and every replay, so
+/// receivers can de-duplicate. (event_id, endpoint_id) is unique.
+struct WebhookDeliveryRow {
+  std::string id;  ///< "msg_..."
+  std::string endpoint_id;
+  std::string event_id;
+  std::uint64_t event_seq = 0;
+  std::string event_type;
+  /// The ordering key: deliveries of one (endpoint, intent) go one at a time,
+  /// in event_seq order. "" = an event about no intent, not ordered.
+  std::string intent_id;
+  /// "pending" (waiting or being attempted), "succeeded", "failed"
+  /// (dead-lettered after the last scheduled attempt; replay revives it).
+  std::string status = "pending";
+  /// Attempts in the current round (since enqueue or the last replay): picks
+  /// the next delay of the retry schedule.
+  std::uint32_t round_attempts = 0;
+  /// Attempts over the delivery's life.
+  std::uint32_t total_attempts = 0;
+  std::int64_t next_attempt_at_ms = 0;
+  /// Being attempted by `lease_owner` until then; 0 = not leased. A lease
+  /// that runs out (its process died) makes the delivery claimable again.
+  std::int64_t lease_until_ms = 0;
+  std::string lease_owner;
+  int last_http_status = 0;  ///< 0 = none yet / no response
+  std::string last_error;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::int64_t completed_at_ms = 0;  ///< when it succeeded or was dead-lettered; 0 otherwise
+};
+
+/// One HTTP attempt of a delivery, as it happened.
+struct WebhookAttemptRow {
+  std::string delivery_id;
+  std::string endpoint_id;
+  std::string event_id;
+  std::uint32_t number = 0;  ///< 1-based over the delivery's life; assigned by the store
+  std::int64_t started_at_ms = 0;
+  std::int64_t latency_ms = 0;
+  int http_status = 0;  ///< 0 = no response (connect error, timeout, reset)
+  std::string error;    ///< "" on a 2xx; otherwise what went wrong
+  /// The start of the response body (at most 1024 bytes, as received).
+  std::string response_excerpt;
+  /// "succeeded", "retry", "failed" (dead-lettered), "gone" (410: endpoint disabled)
+  std::string outcome;
+};
+
+struct CreateWebhookEndpointParams {
+  WebhookEndpointRow endpoint;  ///< fanout_seq and version are set by the store
+};
+
+struct GetWebhookEndpointParams {
+  std::string id;
+};
+
+struct ListWebhookEndpointsParams {
+  std::optional<bool> enabled;  ///< absent = all
+  std::size_t limit = 1000;     ///< 1..10000, oldest first (created_at, then id)
+};
+
+/// Changes what is set; the rest stays. kNotFound for an unknown id;
+/// kFailedPrecondition naming both versions when expected_version differs.
+struct UpdateWebhookEndpointParams {
+  std::string id;
+  std::optional<std::string> url;
+  std::optional<std::vector<WebhookSecretRow>> secrets;  ///< never empty when set
+  std::optional<std::vector<std::string>> event_types;
+  std::optional<std::string> description;
+  std::optional<bool> enabled;
+  std::optional<std::string> disabled_reason;  ///< cleared automatically when enabled
+  std::optional<std::uint64_t> expected_version;
+  std::int64_t at_ms = 0;
+};
+
+/// Fan-out of new events to one endpoint, as one compare-and-set: the
+/// endpoint's fanout_seq moves from expected to new, and the deliveries (for
+/// the events the endpoint's filter chose among them) are inserted; a pair
+/// that exists already is left as it is. kFailedPrecondition when fanout_seq
+/// is not `expected_fanout_seq` (another dispatcher did it first).
+struct EnqueueWebhookDeliveriesParams {
+  std::string endpoint_id;
+  std::uint64_t expected_fanout_seq = 0;
+  std::uint64_t new_fanout_seq = 0;
+  /// id, event_id, event_seq, event_type, intent_id and next_attempt_at_ms
+  /// are taken; the rest is set by the store.
+  std::vector<WebhookDeliveryRow> deliveries;
+  std::int64_t at_ms = 0;
+};
+
+/// Leases deliveries that are due, in one transaction. A delivery is due when
+/// it is pending, its endpoint is enabled, next_attempt_at_ms <= now_ms, it is
+/// not leased (or its lease ran out), and no other pending delivery of the
+/// same (endpoint, intent) has a lower event_seq (per-intent order). At most
+/// `max_in_flight_per_endpoint` deliveries of one endpoint are leased at once
+/// (counting leases still running), so one slow endpoint cannot take every
+/// worker. Oldest next_attempt_at_ms first, then event_seq.
+struct ClaimWebhookDeliveriesParams {
+  std::int64_t now_ms = 0;
+  std::int64_t lease_ms = 60000;               ///< leased until now_ms + lease_ms
+  std::string owner;                           ///< written into lease_owner
+  std::size_t limit = 16;                      ///< 1..10000
+  std::size_t max_in_flight_per_endpoint = 4;  ///< >= 1
+};
+
+/// Records one attempt and its consequence in one transaction. The attempt
+/// is always recorded (the receiver may have seen it). The delivery changes
+/// only while `owner` still holds its lease; otherwise the result's `applied`
+/// is false and someone else owns the delivery now.
+struct CompleteWebhookAttemptParams {
+  std::string delivery_id;
+  std::string owner;
+  WebhookAttemptRow attempt;  ///< number is assigned by the store
+  /// "pending" (retry at next_attempt_at_ms), "succeeded" or "failed".
+  std::string new_status;
+  std::int64_t next_attempt_at_ms = 0;
+  /// When set, the endpoint is disabled with this reason in the same
+  /// transaction (a 410 Gone).
+  std::optional<std::string> disable_endpoint_reason;
+  std::int64_t at_ms = 0;
+};
+
+struct CompleteWebhookAttemptResult {
+  bool applied = false;
+  WebhookDeliveryRow delivery;  ///< as it is now
+};
+
+/// Filters combine with AND. Ordered by event_seq, then endpoint_id.
+struct ListWebhookDeliveriesParams {
+  std::optional<std::string> event_id;
+  std::optional<std::string> endpoint_id;
+  std::optional<std::string> intent_id;
+  std::optional<std::string> status;
+  std::size_t limit = 1000;  ///< 1..100000
+};
+
+/// Filters combine with AND. Ordered by started_at_ms, then delivery and number.
+struct ListWebhookAttemptsParams {
+  std::optional<std::string> delivery_id;
+  std::optional<std::string> endpoint_id;
+  std::optional<std::string> event_id;
+  std::size_t limit = 1000;  ///< 1..100000
+};
+
+/// Sends an event again: the delivery of (event, endpoint) goes back to
+/// pending, due at at_ms, with a new round (round_attempts 0) and its old
+/// attempts kept; it keeps its id. With endpoint_id: that endpoint, and a
+/// delivery is created (id new_delivery_id) when the pair has none (the
+/// filter skipped it, or the endpoint is newer than the event). Without: every
+/// endpoint that has a delivery of the event. kNotFound for an unknown event
+/// or endpoint.
+struct ReplayWebhookParams {
+  std::string event_id;
+  std::optional<std::string> endpoint_id;
+  std::string new_delivery_id;  ///< "msg_..."; used only when a delivery is created
+  std::int64_t at_ms = 0;
+};
+
+struct GetEventParams {
+  std::string id;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -317,6 +513,33 @@ class Store {
   virtual Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) = 0;
   virtual Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) = 0;
   virtual Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) = 0;
+
+  // ---- webhooks ----
+
+  /// kAlreadyExists for a reused id; kInvalidArgument for no secrets.
+  virtual Result<WebhookEndpointRow> create_webhook_endpoint(
+      const CreateWebhookEndpointParams& p) = 0;
+  /// kNotFound when there is no such endpoint.
+  virtual Result<WebhookEndpointRow> get_webhook_endpoint(const GetWebhookEndpointParams& p) = 0;
+  virtual Result<std::vector<WebhookEndpointRow>> list_webhook_endpoints(
+      const ListWebhookEndpointsParams& p) = 0;
+  virtual Result<WebhookEndpointRow> update_webhook_endpoint(
+      const UpdateWebhookEndpointParams& p) = 0;
+  /// Returns the number of deliveries inserted.
+  virtual Result<std::size_t> enqueue_webhook_deliveries(
+      const EnqueueWebhookDeliveriesParams& p) = 0;
+  virtual Result<std::vector<WebhookDeliveryRow>> claim_webhook_deliveries(
+      const ClaimWebhookDeliveriesParams& p) = 0;
+  virtual Result<CompleteWebhookAttemptResult> complete_webhook_attempt(
+      const CompleteWebhookAttemptParams& p) = 0;
+  virtual Result<std::vector<WebhookDeliveryRow>> list_webhook_deliveries(
+      const ListWebhookDeliveriesParams& p) = 0;
+  virtual Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(
+      const ListWebhookAttemptsParams& p) = 0;
+  /// The deliveries now pending for the replay.
+  virtual Result<std::vector<WebhookDeliveryRow>> replay_webhook(const ReplayWebhookParams& p) = 0;
+  /// One event by id; kNotFound when there is none.
+  virtual Result<EventRow> get_event(const GetEventParams& p) = 0;
 };
 
 /// How the SQLite store writes. FULL is the default: a committed intent

@@ -453,6 +453,46 @@ class SqliteStore final : public Store {
   Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) override;
   Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) override;
   Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) override;
+  // Webhook storage: placeholders until the webhook tables land (issue 5).
+  Result<WebhookEndpointRow> create_webhook_endpoint(const CreateWebhookEndpointParams&) override {
+    return pending("create_webhook_endpoint");
+  }
+  Result<WebhookEndpointRow> get_webhook_endpoint(const GetWebhookEndpointParams&) override {
+    return pending("get_webhook_endpoint");
+  }
+  Result<std::vector<WebhookEndpointRow>> list_webhook_endpoints(
+      const ListWebhookEndpointsParams&) override {
+    return pending("list_webhook_endpoints");
+  }
+  Result<WebhookEndpointRow> update_webhook_endpoint(const UpdateWebhookEndpointParams&) override {
+    return pending("update_webhook_endpoint");
+  }
+  Result<std::size_t> enqueue_webhook_deliveries(const EnqueueWebhookDeliveriesParams&) override {
+    return pending("enqueue_webhook_deliveries");
+  }
+  Result<std::vector<WebhookDeliveryRow>> claim_webhook_deliveries(
+      const ClaimWebhookDeliveriesParams&) override {
+    return pending("claim_webhook_deliveries");
+  }
+  Result<CompleteWebhookAttemptResult> complete_webhook_attempt(
+      const CompleteWebhookAttemptParams&) override {
+    return pending("complete_webhook_attempt");
+  }
+  Result<std::vector<WebhookDeliveryRow>> list_webhook_deliveries(
+      const ListWebhookDeliveriesParams&) override {
+    return pending("list_webhook_deliveries");
+  }
+  Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(
+      const ListWebhookAttemptsParams&) override {
+    return pending("list_webhook_attempts");
+  }
+  Result<std::vector<WebhookDeliveryRow>> replay_webhook(const ReplayWebhookParams&) override {
+    return pending("replay_webhook");
+  }
+  Result<EventRow> get_event(const GetEventParams&) override { return pending("get_event"); }
+  static Status pending(std::string_view op) {
+    return Status(ErrorCode::kUnsupported, "store: " + std::string(op) + ": not available yet");
+  }
 
   /// Per-connection settings, for the writer and every reader.
   static Status configure(Db& db, const SqliteStoreOptions& options, bool reader);

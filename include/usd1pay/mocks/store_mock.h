@@ -47,6 +47,17 @@ class MockStore : public trompeloeil::mock_interface<Store> {
   IMPLEMENT_MOCK1(list_block_hashes);
   IMPLEMENT_MOCK1(list_payments);
   IMPLEMENT_MOCK1(list_open_intents);
+  IMPLEMENT_MOCK1(create_webhook_endpoint);
+  IMPLEMENT_MOCK1(get_webhook_endpoint);
+  IMPLEMENT_MOCK1(list_webhook_endpoints);
+  IMPLEMENT_MOCK1(update_webhook_endpoint);
+  IMPLEMENT_MOCK1(enqueue_webhook_deliveries);
+  IMPLEMENT_MOCK1(claim_webhook_deliveries);
+  IMPLEMENT_MOCK1(complete_webhook_attempt);
+  IMPLEMENT_MOCK1(list_webhook_deliveries);
+  IMPLEMENT_MOCK1(list_webhook_attempts);
+  IMPLEMENT_MOCK1(replay_webhook);
+  IMPLEMENT_MOCK1(get_event);
 };
 
 }  // namespace usd1pay::mocks
