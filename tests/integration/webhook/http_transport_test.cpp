@@ -480,7 +480,7 @@ TEST(HttpTransportTest, RefusedPortIsAnErrorNamingHostAndPortNeverPathOrBody) {
   auto r = make_http_transport()->post(p);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
-  const std::string& m = r.status().message();
+  const std::string m = r.status().message();
   EXPECT_EQ(m, "webhook post: http://127.0.0.1:" + std::to_string(port) +
                    ": connection refused (or the address is unreachable)");
   EXPECT_EQ(m.find("SECRET"), std::string::npos);
