@@ -50,7 +50,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 /// Bytes past the cap that are read and dropped to keep a connection.
-constexpr std::size_t kDrainBytes = 64 * 1024;
+constexpr std::size_t kDrainBytes = std::size_t{64} * 1024;
 /// Idle connections older than this are closed rather than reused.
 constexpr auto kMaxIdle = std::chrono::seconds(30);
 
