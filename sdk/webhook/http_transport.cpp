@@ -50,7 +50,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 /// Bytes past the cap that are read and dropped to keep a connection.
-constexpr std::size_t kDrainBytes = 64 * 1024;
+constexpr std::size_t kDrainBytes = std::size_t{64} * 1024;
 /// Idle connections older than this are closed rather than reused.
 constexpr auto kMaxIdle = std::chrono::seconds(30);
 
@@ -343,6 +343,13 @@ class HttpTransportImpl final : public HttpTransport {
     const std::uint64_t ticket = watchdog_.arm(&client, deadline);
     x.sent = client.send(req, res, x.error);
     x.watchdog_stop = watchdog_.disarm(ticket) && !x.sent;
+    if (x.sent && !x.got_response) {
+      // httplib calls no response_handler for a 204 (no body to receive).
+      x.got_response = true;
+      x.result.status = res.status;
+      for (const auto& [name, value] : res.headers)
+        x.result.headers.emplace_back(lower(name), value);
+    }
     if (x.error == httplib::Error::SSLServerVerification) {
       if (auto* ssl = dynamic_cast<httplib::SSLClient*>(&client)) {
         x.verify_result = ssl->get_openssl_verify_result();
