@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -640,7 +641,15 @@ class Dispatcher final : public WebhookDispatcher {
     p.connect_timeout = o_.connect_timeout;
     p.request_timeout = o_.request_timeout;
     p.max_response_bytes = o_.max_response_bytes;
-    return o_.transport->post(p);
+    // A transport is pluggable: one that throws must not take a worker (and
+    // the process) down; the attempt is recorded as failed instead.
+    try {
+      return o_.transport->post(p);
+    } catch (const std::exception& e) {
+      return Status(ErrorCode::kInternal, std::string("http transport threw: ") + e.what());
+    } catch (...) {
+      return Status(ErrorCode::kInternal, "http transport threw");
+    }
   }
 
   // The background loop: keeps the workers busy, claims more as attempts
