@@ -143,7 +143,7 @@ TEST(WebhookDeliveryFaults, EveryEventArrivesSignedInOrderAndTheLogMatchesTheRec
     ASSERT_TRUE(created.ok()) << to_string(created.status());
     intents.push_back(*created);
   }
-  for (int i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < 8; ++i) {
     chain->submit_transfer(
         {testing::kToken, testing::kCustomer, intents[i].deposit_address, Uint128(10000000), {}});
   }
@@ -154,7 +154,7 @@ TEST(WebhookDeliveryFaults, EveryEventArrivesSignedInOrderAndTheLogMatchesTheRec
   ASSERT_TRUE(wait_for([&] { return receiver.receipts().size() >= 20; }, seconds(30)));
   const std::int64_t down_from = system_ms();
   receiver.stop();
-  for (int i = 8; i < 12; ++i) ASSERT_TRUE((*processor)->cancel_intent(intents[i].id).ok());
+  for (std::size_t i = 8; i < 12; ++i) ASSERT_TRUE((*processor)->cancel_intent(intents[i].id).ok());
   for (int i = 0; i < 3; ++i) chain->mine();
   poll_all();
   std::this_thread::sleep_for(milliseconds(1500));
