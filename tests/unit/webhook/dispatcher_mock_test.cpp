@@ -714,10 +714,13 @@ TEST_F(DispatcherTest, HeadersBodyAndDestinationAreExact) {
   const std::string sig = request_header(p, "webhook-signature");
   EXPECT_EQ(sig.rfind("v1,", 0), 0U);
   EXPECT_EQ(sig.find(' '), std::string::npos);  // one secret, one signature
+  // (VerifyWebhookParams holds string_views: keep the strings alive.)
+  const std::string id = request_header(p, "webhook-id");
+  const std::string ts = request_header(p, "webhook-timestamp");
   VerifyWebhookParams v;
   v.secrets = {ep.secrets.at(0).secret};
-  v.id = request_header(p, "webhook-id");
-  v.timestamp = request_header(p, "webhook-timestamp");
+  v.id = id;
+  v.timestamp = ts;
   v.signature = sig;
   v.body = p.body;
   v.now = kStartMs / 1000 + 1;
@@ -749,7 +752,8 @@ TEST_F(DispatcherTest, RotationSignsWithBothSecretsDuringTheGraceThenOnlyTheNew)
   auto verifies = [](const Sent& x, const std::string& secret) {
     VerifyWebhookParams v;
     v.secrets = {secret};
-    v.id = request_header(x.params, "webhook-id");
+    const std::string id = request_header(x.params, "webhook-id");
+    v.id = id;
     const std::string ts = request_header(x.params, "webhook-timestamp");
     v.timestamp = ts;
     const std::string sig = request_header(x.params, "webhook-signature");
