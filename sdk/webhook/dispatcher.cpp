@@ -92,8 +92,8 @@ std::string two(int v) {
 // (parse_iso8601 checks the ranges).
 std::optional<std::int64_t> http_date_ms(int day, int month, int year, std::string_view hms) {
   if (month == 0 || year < 1970 || year > 9999 || hms.size() != 8) return std::nullopt;
-  std::string iso = std::to_string(year) + "-" + two(month) + "-" + two(day) + "T" +
-                    std::string(hms) + "Z";
+  std::string iso =
+      std::to_string(year) + "-" + two(month) + "-" + two(day) + "T" + std::string(hms) + "Z";
   auto t = parse_iso8601(iso);
   if (!t.ok()) return std::nullopt;
   return to_ms(*t);
@@ -126,8 +126,8 @@ std::optional<std::int64_t> parse_http_date(std::string_view s) {
     return std::nullopt;
   }
   if (s.size() == 24 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
-      all_digits(s.substr(20, 4)) && (s[8] == ' ' || (s[8] >= '0' && s[8] <= '9')) &&
-      s[9] >= '0' && s[9] <= '9') {
+      all_digits(s.substr(20, 4)) && (s[8] == ' ' || (s[8] >= '0' && s[8] <= '9')) && s[9] >= '0' &&
+      s[9] <= '9') {
     const int day = (s[8] == ' ' ? 0 : (s[8] - '0') * 10) + (s[9] - '0');
     return http_date_ms(day, month_number(s.substr(4, 3)), parse_int(s.substr(20, 4)),
                         s.substr(11, 8));
@@ -308,8 +308,8 @@ class Dispatcher final : public WebhookDispatcher {
       if (random_bytes(b, sizeof b).ok()) {
         for (std::uint8_t x : b) seed = (seed << 8U) | x;
       } else {
-        seed = static_cast<std::uint64_t>(
-            std::chrono::steady_clock::now().time_since_epoch().count());
+        seed =
+            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
       }
       rng_.seed(seed);
     }
@@ -594,8 +594,8 @@ class Dispatcher final : public WebhookDispatcher {
       if (a.outcome == "failed") ++stats_.dead_lettered;
     }
     if (!done.ok()) {
-      t.error = "webhook dispatcher: recording an attempt of " + d.id + ": " +
-                done.status().message();
+      t.error =
+          "webhook dispatcher: recording an attempt of " + d.id + ": " + done.status().message();
       log(t.error);
       return t;
     }
@@ -737,8 +737,8 @@ class Dispatcher final : public WebhookDispatcher {
   std::condition_variable loop_cv_;
   bool stopping_ = false;
   std::thread loop_;
-  std::size_t in_flight_ = 0;       // attempts the loop has running
-  std::uint64_t completions_ = 0;   // attempts the loop saw finish
+  std::size_t in_flight_ = 0;      // attempts the loop has running
+  std::uint64_t completions_ = 0;  // attempts the loop saw finish
 
   mutable std::mutex stats_mu_;
   DispatcherStats stats_;

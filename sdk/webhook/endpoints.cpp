@@ -75,9 +75,9 @@ std::size_t bad_description_byte(std::string_view s) {
 
 Status check_description(const std::string& d) {
   if (d.size() > kMaxDescriptionBytes) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "webhook endpoint: description is " + std::to_string(d.size()) +
-                      " bytes, at most " + std::to_string(kMaxDescriptionBytes));
+    return Status(ErrorCode::kInvalidArgument, "webhook endpoint: description is " +
+                                                   std::to_string(d.size()) + " bytes, at most " +
+                                                   std::to_string(kMaxDescriptionBytes));
   }
   const std::size_t bad = bad_description_byte(d);
   if (bad != std::string_view::npos) {
@@ -136,8 +136,8 @@ Result<WebhookEndpointRow> WebhookEndpoints::add(const AddWebhookEndpointParams&
   e.event_types = p.event_types;
   e.description = p.description;
   e.enabled = p.enabled;
-  e.disabled_reason = p.enabled ? "" : (p.source == "config" ? "disabled in config"
-                                                              : "disabled by operator");
+  e.disabled_reason =
+      p.enabled ? "" : (p.source == "config" ? "disabled in config" : "disabled by operator");
   e.source = p.source;
   e.created_at_ms = now;
   e.updated_at_ms = now;
@@ -194,7 +194,8 @@ Result<WebhookEndpointRow> WebhookEndpoints::rotate_secret(const std::string& id
     auto cur = get(id);
     if (!cur.ok()) return cur.status();
     const std::int64_t now = to_ms(clock_.now());
-    const std::int64_t until = now + std::chrono::duration_cast<std::chrono::milliseconds>(grace).count();
+    const std::int64_t until =
+        now + std::chrono::duration_cast<std::chrono::milliseconds>(grace).count();
     std::vector<WebhookSecretRow> secrets;
     secrets.push_back(WebhookSecretRow{*secret, now, 0});
     for (const WebhookSecretRow& s : cur->secrets) {
@@ -288,8 +289,8 @@ Status WebhookEndpoints::sync_config_endpoints(
       u.description = p.description;
       change = true;
     }
-    const bool config_held = found->disabled_reason == kDisabledInConfig ||
-                             found->disabled_reason == kRemovedFromConfig;
+    const bool config_held =
+        found->disabled_reason == kDisabledInConfig || found->disabled_reason == kRemovedFromConfig;
     if (!p.enabled && found->enabled) {
       u.enabled = false;
       u.disabled_reason = std::string(kDisabledInConfig);

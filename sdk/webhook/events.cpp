@@ -50,8 +50,8 @@ std::string format_created(std::int64_t ms) {
 std::string json_string(std::string_view s) {
   // nlohmann escapes control bytes and quotes; invalid UTF-8 is replaced
   // rather than thrown about, so a corrupted row cannot stop delivery.
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false,
-                                             nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // The catalogue. Kept here (the webhook module may not include intent.h);
@@ -155,13 +155,15 @@ bool webhook_filter_matches(const std::vector<std::string>& filters, std::string
   return false;
 }
 
-const std::vector<std::string>& webhook_event_types() { return catalogue(); }
+const std::vector<std::string>& webhook_event_types() {
+  return catalogue();
+}
 
 Status validate_webhook_filters(const std::vector<std::string>& filters) {
   if (filters.size() > kMaxFilters) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "webhook events: " + std::to_string(filters.size()) +
-                      " filters, at most " + std::to_string(kMaxFilters));
+    return Status(ErrorCode::kInvalidArgument, "webhook events: " + std::to_string(filters.size()) +
+                                                   " filters, at most " +
+                                                   std::to_string(kMaxFilters));
   }
   for (std::size_t i = 0; i < filters.size(); ++i) {
     const std::string& f = filters[i];
@@ -184,8 +186,8 @@ std::vector<std::chrono::seconds> default_webhook_retry_schedule() {
   using std::chrono::hours;
   using std::chrono::minutes;
   using std::chrono::seconds;
-  return {seconds(5), minutes(5),  minutes(30), hours(2), hours(5),
-          hours(10),  hours(14),   hours(20),   hours(24)};
+  return {seconds(5), minutes(5), minutes(30), hours(2), hours(5),
+          hours(10),  hours(14),  hours(20),   hours(24)};
 }
 
 }  // namespace usd1pay

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -273,6 +274,18 @@ TEST(WebhookDeliveryFaults, EveryEventArrivesSignedInOrderAndTheLogMatchesTheRec
   for (const Receipt& r : receipts) ++receipts_by_id[r.id];
   for (const auto& [id, n] : receipts_by_id) {
     EXPECT_LE(n, attempts_by_id[id]) << "a request the attempt log does not know of: " << id;
+    if (n > attempts_by_id[id]) {
+      for (const Receipt& r : receipts) {
+        if (r.id == id)
+          std::cerr << "  received at " << r.at_ms << " answered " << r.answered << "\n";
+      }
+      for (const WebhookAttemptRow& a : *attempts) {
+        if (a.delivery_id == id) {
+          std::cerr << "  attempt " << a.number << " at " << a.started_at_ms << " +" << a.latency_ms
+                    << " status " << a.http_status << " " << a.error << "\n";
+        }
+      }
+    }
   }
   const DispatcherStats st = (*dispatcher)->stats();
   EXPECT_EQ(st.attempts, attempts->size());

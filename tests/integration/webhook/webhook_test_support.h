@@ -58,10 +58,10 @@ inline std::int64_t system_ms() {
 
 /// What the receiver does with one request.
 enum class Fault {
-  kOk,     ///< 200
-  k500,    ///< 500
-  kSlow,   ///< answers 503 only after `slow` (beyond the sender's timeout)
-  kCut,    ///< starts a 200 with a 1000-byte body, sends 9 bytes, closes
+  kOk,    ///< 200
+  k500,   ///< 500
+  kSlow,  ///< answers 503 only after `slow` (beyond the sender's timeout)
+  kCut,   ///< starts a 200 with a 1000-byte body, sends 9 bytes, closes
 };
 
 /// One request as the receiver saw it.
@@ -118,9 +118,8 @@ class Receiver {
  private:
   bool start(int port) {
     auto s = std::make_unique<httplib::Server>();
-    s->Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      handle(req, res);
-    });
+    s->Post("/hook",
+            [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     if (port == 0) {
       port_ = s->bind_to_any_port("127.0.0.1");
       if (port_ <= 0) throw std::runtime_error("receiver: cannot bind");

@@ -131,8 +131,7 @@ class DispatcherTest : public ::testing::Test {
     return d.ok() ? std::move(d).value() : nullptr;
   }
 
-  WebhookEndpointRow add_endpoint(const std::string& path,
-                                  std::vector<std::string> filters = {},
+  WebhookEndpointRow add_endpoint(const std::string& path, std::vector<std::string> filters = {},
                                   const std::string& secret = "", bool enabled = true) {
     AddWebhookEndpointParams p;
     p.url = "http://127.0.0.1:8080" + path;
@@ -273,8 +272,9 @@ class DispatcherTest : public ::testing::Test {
   std::mutex mu_;
   std::vector<Sent> sent_;
   std::vector<std::string> logs_;
-  std::function<Result<HttpPostResult>(const HttpPostParams&)> answer_ =
-      [](const HttpPostParams&) { return http_answer(200); };
+  std::function<Result<HttpPostResult>(const HttpPostParams&)> answer_ = [](const HttpPostParams&) {
+    return http_answer(200);
+  };
   mocks::MockHttpTransport http_;
   std::unique_ptr<trompeloeil::expectation> allow_ =
       NAMED_ALLOW_CALL(http_, post(_)).LR_RETURN(on_post(_1));
@@ -340,9 +340,13 @@ class ScheduleTest : public DispatcherTest {
   }
 };
 
-TEST_F(ScheduleTest, DefaultScheduleWithoutJitterThenDeadLetter) { walk(0.5, 1.0); }
+TEST_F(ScheduleTest, DefaultScheduleWithoutJitterThenDeadLetter) {
+  walk(0.5, 1.0);
+}
 
-TEST_F(ScheduleTest, JitterAtItsLowerBound) { walk(0.0, 0.9); }
+TEST_F(ScheduleTest, JitterAtItsLowerBound) {
+  walk(0.0, 0.9);
+}
 
 TEST_F(ScheduleTest, JitterNearItsUpperBound) {
   // random() just below 1 gives a factor just below 1.1.
@@ -433,9 +437,8 @@ TEST_F(DispatcherTest, NoResponseIsRecordedWithTheTransportsMessage) {
 }
 
 TEST_F(DispatcherTest, ThrowingTransportIsAFailedAttemptNotACrash) {
-  answer_all([](const HttpPostParams&) -> Result<HttpPostResult> {
-    throw std::runtime_error("boom");
-  });
+  answer_all(
+      [](const HttpPostParams&) -> Result<HttpPostResult> { throw std::runtime_error("boom"); });
   add_endpoint("/hook");
   const std::string ev = add_event("", "payment.unmatched");
   auto d = dispatcher();
@@ -465,19 +468,19 @@ struct RetryAfterCase {
 
 TEST_F(DispatcherTest, RetryAfterPushesTheNextAttemptLaterNeverEarlier) {
   const std::vector<RetryAfterCase> cases = {
-      {"600", 600000},                                 // later than 5 s: honoured
-      {" 120 ", 120000},                               // whitespace around
-      {"2", 5000},                                     // earlier than the schedule: schedule
-      {"Thu, 01 Jan 2026 01:00:00 GMT", 3600000},      // IMF-fixdate, 1 h ahead
-      {"Thursday, 01-Jan-26 00:30:00 GMT", 1800000},   // RFC 850
-      {"Thu Jan  1 00:10:00 2026", 600000},            // asctime
-      {"Wed, 31 Dec 2025 23:00:00 GMT", 5000},         // in the past: schedule
-      {"259200", 24 * 3600000LL},                      // 3 days: capped at 24 h
-      {"99999999999999999999", 24 * 3600000LL},        // huge: capped
+      {"600", 600000},                                    // later than 5 s: honoured
+      {" 120 ", 120000},                                  // whitespace around
+      {"2", 5000},                                        // earlier than the schedule: schedule
+      {"Thu, 01 Jan 2026 01:00:00 GMT", 3600000},         // IMF-fixdate, 1 h ahead
+      {"Thursday, 01-Jan-26 00:30:00 GMT", 1800000},      // RFC 850
+      {"Thu Jan  1 00:10:00 2026", 600000},               // asctime
+      {"Wed, 31 Dec 2025 23:00:00 GMT", 5000},            // in the past: schedule
+      {"259200", 24 * 3600000LL},                         // 3 days: capped at 24 h
+      {"99999999999999999999", 24 * 3600000LL},           // huge: capped
       {"Sat, 01 Jan 2028 00:00:00 GMT", 24 * 3600000LL},  // far date: capped
-      {"soon", 5000},                                  // unreadable: schedule
+      {"soon", 5000},                                     // unreadable: schedule
       {"-5", 5000},
-      {"Thu, 32 Jan 2026 01:00:00 GMT", 5000},         // no such day
+      {"Thu, 32 Jan 2026 01:00:00 GMT", 5000},  // no such day
       {"", 5000},
   };
   for (const RetryAfterCase& c : cases) {
@@ -634,10 +637,9 @@ TEST_F(DispatcherTest, AFailingEndpointDoesNotStarveAHealthyOne) {
     clear_sent();
     pass(*d);
     const auto s = sent();
-    EXPECT_EQ(std::count_if(s.begin(), s.end(),
-                            [](const Sent& x) {
-                              return x.params.destination.url.path_and_query == "/good";
-                            }),
+    EXPECT_EQ(std::count_if(
+                  s.begin(), s.end(),
+                  [](const Sent& x) { return x.params.destination.url.path_and_query == "/good"; }),
               2)
         << "pass " << i;
   }
@@ -832,9 +834,8 @@ TEST_F(DispatcherTest, DestinationGuardAtEveryAttemptRecordsARefusal) {
   const WebhookEndpointRow ep = add_endpoint("/hook");  // added with private allowed
   const std::string ev = add_event("", "payment.unmatched");
   FORBID_CALL(http_, post(_));
-  auto d = dispatcher([](WebhookDispatcherOptions& o) {
-    o.destinations.allow_private_destinations = false;
-  });
+  auto d = dispatcher(
+      [](WebhookDispatcherOptions& o) { o.destinations.allow_private_destinations = false; });
   EXPECT_EQ(pass(*d).retried, 1U);
   const auto at = attempts(delivery_of(ev).id);
   ASSERT_EQ(at.size(), 1U);
@@ -857,7 +858,9 @@ TEST_F(DispatcherTest, OptionsOutOfRangeAreNamed) {
       {[](auto& o) { o.transport = nullptr; }, "webhook dispatcher: transport is required"},
       {[](auto& o) { o.retry_schedule = std::vector<seconds>(51, seconds(1)); },
        "retry_schedule is 51 delays, expected 1..50"},
-      {[](auto& o) { o.retry_schedule = {seconds(1), seconds(-1)}; },
+      {[](auto& o) {
+         o.retry_schedule = {seconds(1), seconds(-1)};
+       },
        "retry_schedule[1] is -1 s"},
       {[](auto& o) { o.retry_schedule = {hours(24 * 8)}; }, "retry_schedule[0] is 691200 s"},
       {[](auto& o) { o.jitter = 0.6; }, "jitter is 0.6"},
@@ -925,10 +928,10 @@ TEST(DispatcherLoopTest, SurvivesStoreErrorsLogsThemAndBacksOff) {
   mocks::MockHttpTransport http;
   std::atomic<int> calls{0};
   ALLOW_CALL(store, list_webhook_endpoints(_))
-      .LR_RETURN(++calls <= 4 ? Result<std::vector<WebhookEndpointRow>>(
-                                    Status(ErrorCode::kIo, "store: disk I/O error"))
-                              : Result<std::vector<WebhookEndpointRow>>(
-                                    std::vector<WebhookEndpointRow>{}));
+      .LR_RETURN(++calls <= 4
+                     ? Result<std::vector<WebhookEndpointRow>>(
+                           Status(ErrorCode::kIo, "store: disk I/O error"))
+                     : Result<std::vector<WebhookEndpointRow>>(std::vector<WebhookEndpointRow>{}));
   ALLOW_CALL(store, claim_webhook_deliveries(_))
       .RETURN(Result<std::vector<WebhookDeliveryRow>>(std::vector<WebhookDeliveryRow>{}));
   FORBID_CALL(http, post(_));
@@ -955,8 +958,8 @@ TEST(DispatcherLoopTest, SurvivesStoreErrorsLogsThemAndBacksOff) {
   ASSERT_EQ(logs.size(), 4U);
   const std::vector<std::string> waits = {"1 ms", "2 ms", "4 ms", "8 ms"};
   for (std::size_t i = 0; i < logs.size(); ++i) {
-    EXPECT_EQ(logs[i], "webhook dispatcher: fan-out: store: disk I/O error (retrying in " +
-                           waits[i] + ")");
+    EXPECT_EQ(logs[i],
+              "webhook dispatcher: fan-out: store: disk I/O error (retrying in " + waits[i] + ")");
   }
   EXPECT_EQ((*d)->stats().last_error, "webhook dispatcher: fan-out: store: disk I/O error");
 }

@@ -38,9 +38,10 @@ bool contains(const std::string& s, const std::string& part) {
 }
 
 TEST(WebhookBodyTest, ExactBytesWithMillisecondsAndDataVerbatim) {
-  EXPECT_EQ(make_webhook_body(sample_event()),
-            R"({"id":"evt_0123456789abcdefABCDEFGH","type":"intent.succeeded",)"
-            R"("created":"2026-01-02T03:04:05.678Z","data":{"intent":{"id":"pi_x","amount":"25.00"}}})");
+  EXPECT_EQ(
+      make_webhook_body(sample_event()),
+      R"({"id":"evt_0123456789abcdefABCDEFGH","type":"intent.succeeded",)"
+      R"("created":"2026-01-02T03:04:05.678Z","data":{"intent":{"id":"pi_x","amount":"25.00"}}})");
 }
 
 TEST(WebhookBodyTest, SameEventSameBytesAndValidJson) {
@@ -115,7 +116,8 @@ TEST(WebhookFilterTest, Validation) {
   };
   const std::vector<Case> cases = {
       {{""}, "webhook events: filter 0 is empty"},
-      {{"intent.created", "intent.sucseeded"}, "webhook events: filter 1 'intent.sucseeded' is not"},
+      {{"intent.created", "intent.sucseeded"},
+       "webhook events: filter 1 'intent.sucseeded' is not"},
       {{"order.*"}, "filter 0 'order.*' is not"},
       {{"intent"}, "filter 0 'intent' is not"},
       {{"intent.*.x"}, "filter 0 'intent.*.x' is not"},
@@ -138,8 +140,7 @@ TEST(WebhookCatalogueTest, CoversEveryStatusAndFlagOfTheIntentModule) {
   EXPECT_TRUE(set.count("intent.created"));
   EXPECT_TRUE(set.count("intent.updated"));
   for (IntentStatus s : kAllIntentStatuses) {
-    EXPECT_TRUE(set.count(std::string("intent.") + intent_status_name(s)))
-        << intent_status_name(s);
+    EXPECT_TRUE(set.count(std::string("intent.") + intent_status_name(s))) << intent_status_name(s);
   }
   for (IntentFlag f : {IntentFlag::kOverpaid, IntentFlag::kMultiplePayments,
                        IntentFlag::kOrphanedPayment, IntentFlag::kWrongNetwork}) {
@@ -165,10 +166,12 @@ TEST(WebhookCatalogueTest, CoversEveryLiteralTypeInTheSources) {
       const std::string t = (*it)[1];
       // Field names in error messages ("intent.amount") are not event types.
       static const std::set<std::string> kNotTypes = {
-          "intent.amount",   "intent.amount_base_units", "intent.chain",
-          "intent.currency", "intent.flags_json",        "intent.id",
-          "intent.idempotency_key", "intent.metadata_json", "intent.order_id",
-          "intent.request_hash",    "intent.status",        "intent.strategy"};
+          "intent.amount",          "intent.amount_base_units",
+          "intent.chain",           "intent.currency",
+          "intent.flags_json",      "intent.id",
+          "intent.idempotency_key", "intent.metadata_json",
+          "intent.order_id",        "intent.request_hash",
+          "intent.status",          "intent.strategy"};
       if (kNotTypes.count(t) != 0U) continue;
       ++seen;
       EXPECT_TRUE(set.count(t)) << t << " in " << file;
