@@ -187,7 +187,8 @@ Result<WebhookEndpointRow> WebhookEndpoints::rotate_secret(const std::string& id
     return Status(ErrorCode::kInvalidArgument,
                   "webhook endpoint: rotate_secret: grace is longer than a year");
   }
-  auto secret = secret_or_new(new_secret);
+  const std::string given = std::move(new_secret);
+  auto secret = secret_or_new(given);
   if (!secret.ok()) return secret.status();
   Status last;
   for (int attempt = 0; attempt < kCasAttempts; ++attempt) {

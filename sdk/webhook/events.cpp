@@ -147,7 +147,8 @@ bool webhook_filter_matches(const std::vector<std::string>& filters, std::string
     // "intent.*" chooses "intent.<anything>".
     if (f.size() >= 2 && f.compare(f.size() - 2, 2, ".*") == 0) {
       const std::size_t n = f.size() - 1;  // keeps the '.'
-      if (type.size() > n && type.compare(0, n, std::string_view(f).substr(0, n)) == 0) {
+      const std::string_view stem = f;
+      if (type.size() > n && type.compare(0, n, stem.substr(0, n)) == 0) {
         return true;
       }
     }
@@ -171,7 +172,7 @@ Status validate_webhook_filters(const std::vector<std::string>& filters) {
     if (f.empty()) return Status(ErrorCode::kInvalidArgument, where + "is empty");
     if (f == "*" || known_type(f)) continue;
     if (f.size() > 2 && f.compare(f.size() - 2, 2, ".*") == 0 &&
-        known_prefix(std::string_view(f).substr(0, f.size() - 2))) {
+        known_prefix(std::string_view{f}.substr(0, f.size() - 2))) {
       continue;
     }
     return Status(ErrorCode::kInvalidArgument,
