@@ -255,7 +255,7 @@ struct WebhookDispatcherOptions {
   std::size_t workers = 4;                     ///< 1..256
   std::size_t max_in_flight_per_endpoint = 2;  ///< 1..workers
   std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds request_timeout{20000};  ///< 1 s..60 s (15..30 s recommended)
+  std::chrono::milliseconds request_timeout{20000};  ///< 100 ms..60 s (15..30 s recommended)
   std::size_t max_response_bytes = 1024;
   /// Must exceed connect + request timeout; a crashed sender's deliveries
   /// come back after it.
