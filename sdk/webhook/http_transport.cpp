@@ -214,8 +214,11 @@ class HttpTransportImpl final : public HttpTransport {
       bool reused = false;
       std::unique_ptr<httplib::ClientImpl> client = checkout(key, url, address, reused);
       configure(*client, p);
+      const auto began = SteadyClock::now();
       Exchange x = exchange(*client, p, deadline);
-      if (!x.sent && reused && !x.got_response && !x.watchdog_stop && !x.deadline_stop &&
+      // A read that timed out reached a slow server, not a dead connection.
+      const bool quick = SteadyClock::now() - began < p.request_timeout / 2;
+      if (quick && !x.sent && reused && !x.got_response && !x.watchdog_stop && !x.deadline_stop &&
           (x.error == httplib::Error::Read || x.error == httplib::Error::Write) &&
           SteadyClock::now() < deadline) {
         // The idle connection died under us: once more on a fresh one.
