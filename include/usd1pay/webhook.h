@@ -9,7 +9,8 @@
 // A secret is "whsec_" + base64 of its key bytes (usd1pay makes 32 random
 // bytes from the CSPRNG); the key is the decoded bytes. Receivers can check
 // these with the Standard Webhooks library of their own language, or with
-// verify_webhook() here (and, later, the C ABI).
+// verify_webhook() here (and, later, the C ABI); docs/webhook-verification.md
+// has snippets for Node, Python, PHP and C.
 //
 // Verification order and errors (every message starts with "webhook: " and
 // names the header or secret at fault; positions are 0-based byte offsets in

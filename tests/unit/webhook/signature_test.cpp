@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "usd1pay/encoding.h"
@@ -670,6 +671,48 @@ TEST(WebhookVerifyTest, BinaryBodiesAreSignedByteForByte) {
   const std::string shorter = body.substr(0, 11);
   p.body = shorter;
   EXPECT_EQ(verify_webhook(p).code(), ErrorCode::kChecksumMismatch);
+}
+
+// Each thread keeps its own MAC context: threads signing and verifying under
+// different secrets at once get the same answers as one thread.
+TEST(WebhookVerifyTest, ConcurrentThreadsAgree) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 2000;
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &failures] {
+      const std::string secret = "whsec_" + base64_encode(Bytes(32, static_cast<std::uint8_t>(t)));
+      for (int i = 0; i < kRounds; ++i) {
+        auto spec = spec_params();
+        if (!verify_webhook(spec).ok()) ++failures[static_cast<std::size_t>(t)];
+        SignWebhookParams s;
+        s.secrets = {secret};
+        s.id = "msg_" + std::to_string(t) + "_" + std::to_string(i);
+        s.timestamp = 1700000000 + i;
+        s.body = kSpecBody;
+        auto h = sign_webhook(s);
+        if (!h.ok()) {
+          ++failures[static_cast<std::size_t>(t)];
+          continue;
+        }
+        VerifyWebhookParams v;
+        v.secrets = {kSpecSecret, secret};
+        v.id = h->id;
+        v.timestamp = h->timestamp;
+        v.signature = h->signature;
+        v.body = kSpecBody;
+        v.now = s.timestamp;
+        if (!verify_webhook(v).ok()) ++failures[static_cast<std::size_t>(t)];
+        v.secrets = {kSpecSecret};
+        if (verify_webhook(v).code() != ErrorCode::kChecksumMismatch) {
+          ++failures[static_cast<std::size_t>(t)];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[static_cast<std::size_t>(t)], 0) << t;
 }
 
 }  // namespace
