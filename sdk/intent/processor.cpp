@@ -127,6 +127,12 @@ NewEvent make_event(std::string type, std::string_view actor, std::int64_t at_ms
   return e;
 }
 
+// Every intent.* event carries {"intent": <the intent as of the event>}, the
+// shape the tracker's intent events have too (they add "settlement" inside).
+std::string intent_event_data(const PaymentIntent& intent) {
+  return "{\"intent\":" + intent_to_json(intent) + "}";
+}
+
 }  // namespace
 
 struct Processor::Impl {
@@ -342,7 +348,7 @@ Result<PaymentIntent> Processor::create_intent(const CreateIntentRequest& reques
 
   CreateIntentParams params;
   params.intent = intent_to_row(intent);
-  params.created = make_event("intent.created", *actor, now_ms, intent_to_json(intent));
+  params.created = make_event("intent.created", *actor, now_ms, intent_event_data(intent));
   auto created = im.store->create_intent(params);
   if (!created.ok()) return created.status();
   // created == false: a retry with the same key and parameters; the first
@@ -405,7 +411,7 @@ Result<PaymentIntent> Processor::cancel_intent(std::string_view id, std::string_
   p.from_statuses = {intent_status_name(current->status)};
   p.to_status = intent_status_name(IntentStatus::kCanceled);
   p.at_ms = now_ms;
-  p.event = make_event("intent.canceled", *who, now_ms, intent_to_json(after));
+  p.event = make_event("intent.canceled", *who, now_ms, intent_event_data(after));
   auto row = im.store->transition_intent(p);
   if (!row.ok()) return row.status();
   return intent_from_row(*row);
@@ -438,7 +444,7 @@ Result<std::size_t> Processor::expire_due() {
       p.from_statuses = {from};
       p.to_status = to;
       p.at_ms = now_ms;
-      p.event = make_event("intent.expired", kSystemActor, now_ms, intent_to_json(after));
+      p.event = make_event("intent.expired", kSystemActor, now_ms, intent_event_data(after));
       auto done = im.store->transition_intent(p);
       if (done.ok()) {
         ++expired;

@@ -233,7 +233,7 @@ TEST(ProcessorSqliteTest, CreateGetListCancelExpireEndToEnd) {
   EXPECT_EQ((*ev0)[1].type, "intent.canceled");
   EXPECT_EQ((*ev0)[1].actor, "clerk");
   EXPECT_EQ((*ev0)[1].intent_seq, 2U);
-  EXPECT_EQ(nlohmann::json::parse((*ev0)[1].data_json)["status"], "canceled");
+  EXPECT_EQ(nlohmann::json::parse((*ev0)[1].data_json)["intent"]["status"], "canceled");
   auto ev1 = p->list_events(created[1].id);
   ASSERT_TRUE(ev1.ok());
   ASSERT_EQ(ev1->size(), 2U);

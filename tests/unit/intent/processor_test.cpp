@@ -169,8 +169,8 @@ TEST_F(ProcessorTest, CreatesAnXpubIntentWithItsEventInOneStoreCall) {
   EXPECT_EQ(seen.created.actor, "api");
   EXPECT_EQ(seen.created.created_at_ms, 1800000000123);
   EXPECT_EQ(validate_id(seen.created.id, "evt_"), Status());
-  EXPECT_EQ(seen.created.data_json, intent_to_json(*r));
-  const auto data = nlohmann::json::parse(seen.created.data_json);
+  EXPECT_EQ(seen.created.data_json, "{\"intent\":" + intent_to_json(*r) + "}");
+  const auto data = nlohmann::json::parse(seen.created.data_json)["intent"];
   EXPECT_EQ(data["deposit_address"], expected_address);
   EXPECT_EQ(data["expires_at"], "2027-01-15T08:15:00.123Z");
   EXPECT_EQ(seen.intent.status, "requires_payment");
@@ -272,7 +272,7 @@ TEST_F(ProcessorTest, ExplicitActorAndMetadataAreUsed) {
   EXPECT_EQ(r->metadata_json, R"({"a":["x",{"y":true,"z":null}],"b":1})");
   ASSERT_TRUE(r->idempotency_key.has_value());
   EXPECT_EQ(*r->idempotency_key, "key-1");
-  const auto data = nlohmann::json::parse(seen.created.data_json);
+  const auto data = nlohmann::json::parse(seen.created.data_json)["intent"];
   EXPECT_EQ(data["metadata"]["b"], 1);
   EXPECT_EQ(data["idempotency_key"], "key-1");
 }
@@ -595,10 +595,10 @@ TEST_F(ProcessorTest, CancelFromEveryStatus) {
       EXPECT_EQ(seen.at_ms, 1800000000123);
       EXPECT_EQ(seen.event.type, "intent.canceled");
       EXPECT_EQ(seen.event.actor, "clerk-7");
-      const auto data = nlohmann::json::parse(seen.event.data_json);
+      const auto data = nlohmann::json::parse(seen.event.data_json)["intent"];
       EXPECT_EQ(data["status"], "canceled");
       EXPECT_EQ(data["version"], 4);
-      EXPECT_EQ(seen.event.data_json, intent_to_json(*r));
+      EXPECT_EQ(seen.event.data_json, "{\"intent\":" + intent_to_json(*r) + "}");
     } else {
       FORBID_CALL(*store_, transition_intent(_));
       auto r = processor_->cancel_intent(row.id, "");
@@ -699,7 +699,7 @@ TEST_F(ProcessorTest, ExpiryAtTheExactBoundary) {
   EXPECT_EQ(t.event.type, "intent.expired");
   EXPECT_EQ(t.event.actor, "system");
   EXPECT_EQ(t.event.created_at_ms, expires_ms);
-  const auto data = nlohmann::json::parse(t.event.data_json);
+  const auto data = nlohmann::json::parse(t.event.data_json)["intent"];
   EXPECT_EQ(data["status"], "expired");
   EXPECT_EQ(data["id"], rows[0].id);
   EXPECT_EQ(rows[0].status, "expired");
