@@ -415,6 +415,24 @@ TEST_F(WebhookStoreTest, GetUnknownOrMalformed) {
                "store: get_webhook_endpoint: id: has 1 characters");
 }
 
+TEST_F(WebhookStoreTest, AnEndpointEditedOutsideUsd1payIsAnIoErrorNotACrash) {
+  create_endpoint(we(1));
+  create_endpoint(we(2));
+  {
+    Raw raw(path_);
+    raw.exec("UPDATE webhook_endpoints SET secrets_json = '[{\"secret\": 7}]' WHERE id = '" +
+             we(1) + "'");
+    raw.exec("UPDATE webhook_endpoints SET event_types_json = '{}' WHERE id = '" + we(2) + "'");
+  }
+  EXPECT_ERROR(store_->get_webhook_endpoint({we(1)}), ErrorCode::kIo,
+               "store: get_webhook_endpoint: endpoint " + we(1) + " has a malformed secrets_json");
+  EXPECT_ERROR(store_->get_webhook_endpoint({we(2)}), ErrorCode::kIo,
+               "endpoint " + we(2) + " has a malformed event_types_json");
+  ListWebhookEndpointsParams all;
+  EXPECT_ERROR(store_->list_webhook_endpoints(all), ErrorCode::kIo,
+               "store: list_webhook_endpoints: endpoint " + we(1));
+}
+
 TEST_F(WebhookStoreTest, ListFiltersByEnabledInCreationOrder) {
   // Created out of order: listing is by created_at_ms, then id.
   auto make = [&](int n, std::int64_t at, bool enabled) {
