@@ -727,9 +727,11 @@ Result<CompleteWebhookAttemptResult> SqliteStore::complete_webhook_attempt(
   USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "owner", p.owner));
   USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "new_status", p.new_status, kDeliveryStatuses));
   USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "attempt.outcome", a.outcome, kAttemptOutcomes));
-  if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 599)) {
+  // Any three-digit status is HTTP (RFC 9110, 15): a receiver answering 999
+  // must still get its attempt on record.
+  if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 999)) {
     return invalid(kOp, "attempt.http_status " + std::to_string(a.http_status) +
-                            " is neither 0 (no response) nor 100..599");
+                            " is neither 0 (no response) nor a three-digit status 100..999");
   }
   if (a.latency_ms < 0) {
     return invalid(kOp, "attempt.latency_ms " + std::to_string(a.latency_ms) + " is negative");

@@ -927,6 +927,23 @@ TEST_F(WebhookStoreTest, AnExpiredLeaseNobodyTookIsStillHeld) {
   EXPECT_EQ(r->delivery.status, "succeeded");
 }
 
+TEST_F(WebhookStoreTest, AnUnusualThreeDigitStatusIsRecorded) {
+  create_endpoint(we(1));
+  const auto ds = enqueue(we(1), {add_event("")});
+  ASSERT_EQ(claim(kT0).size(), 1U);
+  CompleteWebhookAttemptParams p;
+  p.delivery_id = ds[0].id;
+  p.owner = "w1";
+  p.attempt = attempt(999, "retry");
+  p.new_status = "pending";
+  p.next_attempt_at_ms = kT0 + 5000;
+  auto r = store_->complete_webhook_attempt(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->delivery.last_http_status, 999);
+  ListWebhookAttemptsParams lp;
+  EXPECT_EQ((*store_->list_webhook_attempts(lp))[0].http_status, 999);
+}
+
 TEST_F(WebhookStoreTest, GoneDisablesTheEndpointInTheSameTransaction) {
   create_endpoint(we(1));
   create_endpoint(we(2));
@@ -995,7 +1012,9 @@ TEST_F(WebhookStoreTest, CompleteErrors) {
       {"bad outcome", [](auto& p) { p.attempt.outcome = "ok"; }, ErrorCode::kInvalidArgument,
        "attempt.outcome 'ok' is not one of 'succeeded', 'retry', 'failed', 'gone'"},
       {"bad http status", [](auto& p) { p.attempt.http_status = 42; }, ErrorCode::kInvalidArgument,
-       "attempt.http_status 42 is neither 0 (no response) nor 100..599"},
+       "attempt.http_status 42 is neither 0 (no response) nor a three-digit status 100..999"},
+      {"four-digit status", [](auto& p) { p.attempt.http_status = 1000; },
+       ErrorCode::kInvalidArgument, "attempt.http_status 1000 is neither"},
       {"negative latency", [](auto& p) { p.attempt.latency_ms = -1; }, ErrorCode::kInvalidArgument,
        "attempt.latency_ms -1 is negative"},
       {"long excerpt", [](auto& p) { p.attempt.response_excerpt = std::string(1025, 'x'); },
