@@ -217,7 +217,7 @@ CREATE TABLE webhook_attempts (
   event_id         TEXT NOT NULL,
   started_at_ms    INTEGER NOT NULL,
   latency_ms       INTEGER NOT NULL CHECK (latency_ms >= 0),
-  http_status      INTEGER NOT NULL CHECK (http_status = 0 OR http_status BETWEEN 100 AND 599),
+  http_status      INTEGER NOT NULL CHECK (http_status = 0 OR http_status BETWEEN 100 AND 999),
   error            TEXT NOT NULL,
   response_excerpt TEXT NOT NULL,
   outcome          TEXT NOT NULL CHECK (outcome IN ('succeeded', 'retry', 'failed', 'gone')),

@@ -78,7 +78,7 @@ Status require_one_of(std::string_view op, const std::string& field, const std::
 /// A typed random id ("we_...", "msg_..."), checked by validate_id.
 Status require_id(std::string_view op, const std::string& field, const std::string& id,
                   std::string_view prefix) {
-  const Status s = validate_id(id, prefix);
+  Status s = validate_id(id, prefix);
   if (s.ok()) return s;
   // validate_id's messages start with "id: ".
   std::string what = s.message();
@@ -168,14 +168,16 @@ Status read_endpoint(std::string_view op, const Query& q, WebhookEndpointRow* ou
   r.id = q.text(0);
   r.url = q.text(1);
   const auto secrets = nlohmann::json::parse(q.text(2), nullptr, /*allow_exceptions=*/false);
-  const Status bad_secrets = corrupt(op, "endpoint " + r.id + " has a malformed secrets_json");
-  if (!secrets.is_array()) return bad_secrets;
+  auto bad_secrets = [&] {
+    return corrupt(op, "endpoint " + r.id + " has a malformed secrets_json");
+  };
+  if (!secrets.is_array()) return bad_secrets();
   r.secrets.reserve(secrets.size());
   for (const auto& s : secrets) {
     if (!s.is_object() || !s.contains("secret") || !s["secret"].is_string() ||
         !s.contains("created_at_ms") || !s["created_at_ms"].is_number_integer() ||
         !s.contains("expires_at_ms") || !s["expires_at_ms"].is_number_integer()) {
-      return bad_secrets;
+      return bad_secrets();
     }
     WebhookSecretRow row;
     row.secret = s["secret"].get<std::string>();
@@ -184,11 +186,13 @@ Status read_endpoint(std::string_view op, const Query& q, WebhookEndpointRow* ou
     r.secrets.push_back(std::move(row));
   }
   const auto types = nlohmann::json::parse(q.text(3), nullptr, /*allow_exceptions=*/false);
-  const Status bad_types = corrupt(op, "endpoint " + r.id + " has a malformed event_types_json");
-  if (!types.is_array()) return bad_types;
+  auto bad_types = [&] {
+    return corrupt(op, "endpoint " + r.id + " has a malformed event_types_json");
+  };
+  if (!types.is_array()) return bad_types();
   r.event_types.reserve(types.size());
   for (const auto& t : types) {
-    if (!t.is_string()) return bad_types;
+    if (!t.is_string()) return bad_types();
     r.event_types.push_back(t.get<std::string>());
   }
   r.description = q.text(4);
@@ -723,9 +727,11 @@ Result<CompleteWebhookAttemptResult> SqliteStore::complete_webhook_attempt(
   USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "owner", p.owner));
   USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "new_status", p.new_status, kDeliveryStatuses));
   USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "attempt.outcome", a.outcome, kAttemptOutcomes));
-  if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 599)) {
+  // Any three-digit status is HTTP (RFC 9110, 15): a receiver answering 999
+  // must still get its attempt on record.
+  if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 999)) {
     return invalid(kOp, "attempt.http_status " + std::to_string(a.http_status) +
-                            " is neither 0 (no response) nor 100..599");
+                            " is neither 0 (no response) nor a three-digit status 100..999");
   }
   if (a.latency_ms < 0) {
     return invalid(kOp, "attempt.latency_ms " + std::to_string(a.latency_ms) + " is negative");

@@ -929,12 +929,14 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
     ASSERT_TRUE(store->allocate_deposit_index({kEth, "k"}).ok());
   }
   {
-    // Turn the file back into what the version 1 code left: migration 2's
-    // tables (and with them their indexes) and its schema_version row gone.
+    // Turn the file back into what the version 1 code left: the tables of
+    // migrations 2 and 3 (and with them their indexes) and their
+    // schema_version rows gone.
     Raw raw(path);
     raw.exec(
-        "BEGIN; DROP TABLE payments; DROP TABLE chain_cursors; DROP TABLE block_hashes; "
-        "DELETE FROM schema_version WHERE version = 2; COMMIT");
+        "BEGIN; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; "
+        "DROP TABLE webhook_endpoints; DROP TABLE payments; DROP TABLE chain_cursors; "
+        "DROP TABLE block_hashes; DELETE FROM schema_version WHERE version >= 2; COMMIT");
     ASSERT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "1");
     ASSERT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE name IN ('payments', "
                       "'chain_cursors', 'block_hashes')"),
@@ -944,7 +946,7 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                       "('payments_intent', 'payments_chain_status', 'payments_tx_hash')"),
               "3");
