@@ -12,21 +12,39 @@
 // verify_webhook() here (and, later, the C ABI).
 //
 // Verification order and errors (every message starts with "webhook: " and
-// names the header or secret at fault):
-//   - a secret that is not "whsec_" + canonical base64 of 1..256 bytes
-//     (a bare base64 secret, as some libraries accept, is accepted too):
-//     kInvalidArgument naming which secret ("secrets[1]") and where;
-//   - an empty or malformed webhook-id (1..256 printable ASCII, no spaces or
-//     '.'... see docs/webhooks.md), webhook-timestamp (1..20 decimal digits,
-//     no sign, no leading zero) or webhook-signature (space-separated
-//     "<version>,<base64>" entries): kInvalidArgument naming the header and
-//     the position;
+// names the header or secret at fault; positions are 0-based byte offsets in
+// the value as given; a secret is never echoed):
+//   - no secrets, or a secret that is not "whsec_" + canonical base64 of
+//     1..256 bytes (a bare base64 secret, as the libraries accept, is accepted
+//     too): kInvalidArgument naming which secret ("secrets[1]") and where;
+//   - tolerance_seconds < 0: kInvalidArgument;
+//   - a malformed header, kInvalidArgument naming the header and the position:
+//       webhook-id         1..256 bytes of visible ASCII (0x21..0x7E) except
+//                          '.'. The Standard Webhooks libraries take any
+//                          string; this refuses only what no sender needs and
+//                          what is unsafe: empty, huge, control bytes, spaces,
+//                          non-ASCII, and '.', which separates the signed
+//                          fields (with '.' allowed, one signed content
+//                          "a.1.2.x" reads as several id/timestamp/body
+//                          triples). usd1pay sends "msg_" + 24 base62.
+//       webhook-timestamp  1..20 decimal digits, no sign, no leading zero;
+//       webhook-signature  "<version>,<value>" entries separated by single
+//                          spaces (at most 8192 bytes): version 1..16 ASCII
+//                          letters or digits, a v1 value the canonical base64
+//                          of 32 bytes, other versions' values visible ASCII.
+//                          A malformed entry is an error even beside a good
+//                          one. HTTP libraries trim the spaces around header
+//                          values; pass the values as trimmed;
 //   - a timestamp further than `tolerance_seconds` from now, in the past or
-//     the future: kOutOfRange saying how far and which way;
+//     the future: kOutOfRange saying how far and which way ("webhook:
+//     webhook-timestamp is 301 seconds in the past (tolerance 300 seconds)");
+//     exactly `tolerance_seconds` away still passes;
 //   - no "v1" signature matching any secret: kChecksumMismatch. Entries of
 //     other versions ("v1a", ...) are skipped, not errors.
-// Comparisons are constant-time: the time taken does not depend on how many
-// leading bytes of a forged signature are right.
+// Comparisons are constant-time and none is cut short: every v1 entry is
+// compared with the MAC of every secret, so the time taken depends on the
+// counts only, not on which secret matched or on how many leading bytes of a
+// forged signature are right.
 //
 // THREAD SAFETY: pure functions; call from any thread.
 #ifndef USD1PAY_WEBHOOK_H
@@ -76,8 +94,9 @@ struct WebhookHeaders {
   std::string signature;
 };
 
-/// kInvalidArgument for no secrets, a bad secret (naming "secrets[i]"), an
-/// empty id or a negative timestamp.
+/// kInvalidArgument for no secrets, a bad secret (naming "secrets[i]"), an id
+/// that verify_webhook would refuse (empty, '.', ...) or a negative
+/// timestamp.
 Result<WebhookHeaders> sign_webhook(const SignWebhookParams& p);
 
 struct VerifyWebhookParams {

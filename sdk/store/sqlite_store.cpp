@@ -1,4 +1,7 @@
-// store: the embedded SQLite implementation of Store (docs/store.md).
+// store: the embedded SQLite implementation of Store (docs/store.md): open,
+// migrations, intents, events and tracking. The webhook operations are in
+// sqlite_webhooks.cpp; the class and what both files share are in
+// sqlite_store_internal.h.
 //
 // Connections: one writer connection behind a mutex, and a small pool of
 // reader connections. Threads of one process queue on the mutex instead of
@@ -29,16 +32,13 @@
 
 #include "store/event_hash.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_store_internal.h"
 #include "usd1pay/clock.h"
 #include "usd1pay/encoding.h"
 #include "usd1pay/store.h"
 
-namespace usd1pay {
+namespace usd1pay::store_internal {
 namespace {
-
-using store_internal::Db;
-using store_internal::is_busy;
-using store_internal::Query;
 
 /// PRAGMA application_id of every usd1pay store: "USD1" in ASCII.
 constexpr std::int32_t kApplicationId = 0x55534431;
@@ -156,11 +156,81 @@ CREATE TABLE block_hashes (
   PRIMARY KEY (chain, number)
 ) WITHOUT ROWID;
 )sql"},
+  // Webhooks (issue 5): endpoints, one delivery per (event, endpoint) and
+  // every HTTP attempt. is_head marks the delivery of an (endpoint, intent)
+  // that per-intent order lets go next (the pending one with the lowest
+  // event_seq; every pending delivery of no intent): the claim reads only
+  // heads, so a long queue behind one intent costs nothing to skip.
+  {3, R"sql(
+CREATE TABLE webhook_endpoints (
+  id               TEXT PRIMARY KEY NOT NULL,
+  url              TEXT NOT NULL,
+  secrets_json     TEXT NOT NULL,
+  event_types_json TEXT NOT NULL,
+  description      TEXT NOT NULL,
+  enabled          INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  disabled_reason  TEXT NOT NULL,
+  source           TEXT NOT NULL CHECK (source IN ('api', 'config')),
+  fanout_seq       INTEGER NOT NULL CHECK (fanout_seq >= 0),
+  created_at_ms    INTEGER NOT NULL,
+  updated_at_ms    INTEGER NOT NULL,
+  version          INTEGER NOT NULL CHECK (version >= 1)
+);
+CREATE INDEX webhook_endpoints_created ON webhook_endpoints (created_at_ms, id);
+CREATE TABLE webhook_deliveries (
+  id                 TEXT PRIMARY KEY NOT NULL,
+  endpoint_id        TEXT NOT NULL REFERENCES webhook_endpoints (id),
+  event_id           TEXT NOT NULL REFERENCES events (id),
+  event_seq          INTEGER NOT NULL CHECK (event_seq >= 1),
+  event_type         TEXT NOT NULL,
+  intent_id          TEXT NOT NULL,
+  status             TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  is_head            INTEGER NOT NULL
+                     CHECK (is_head IN (0, 1) AND (is_head = 0 OR status = 'pending')),
+  round_attempts     INTEGER NOT NULL CHECK (round_attempts >= 0),
+  total_attempts     INTEGER NOT NULL CHECK (total_attempts >= 0),
+  next_attempt_at_ms INTEGER NOT NULL,
+  lease_until_ms     INTEGER NOT NULL,
+  lease_owner        TEXT NOT NULL,
+  last_http_status   INTEGER NOT NULL,
+  last_error         TEXT NOT NULL,
+  created_at_ms      INTEGER NOT NULL,
+  updated_at_ms      INTEGER NOT NULL,
+  completed_at_ms    INTEGER NOT NULL,
+  UNIQUE (event_id, endpoint_id)
+);
+CREATE INDEX webhook_deliveries_claim ON webhook_deliveries
+  (endpoint_id, next_attempt_at_ms, event_seq) WHERE is_head = 1;
+CREATE INDEX webhook_deliveries_heads ON webhook_deliveries
+  (endpoint_id, intent_id) WHERE is_head = 1;
+CREATE INDEX webhook_deliveries_order ON webhook_deliveries
+  (endpoint_id, intent_id, event_seq) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_leases ON webhook_deliveries
+  (lease_until_ms, endpoint_id) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, event_seq);
+CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status, event_seq);
+CREATE INDEX webhook_deliveries_seq ON webhook_deliveries (event_seq, endpoint_id);
+CREATE TABLE webhook_attempts (
+  delivery_id      TEXT NOT NULL REFERENCES webhook_deliveries (id),
+  number           INTEGER NOT NULL CHECK (number >= 1),
+  endpoint_id      TEXT NOT NULL,
+  event_id         TEXT NOT NULL,
+  started_at_ms    INTEGER NOT NULL,
+  latency_ms       INTEGER NOT NULL CHECK (latency_ms >= 0),
+  http_status      INTEGER NOT NULL CHECK (http_status = 0 OR http_status BETWEEN 100 AND 599),
+  error            TEXT NOT NULL,
+  response_excerpt TEXT NOT NULL,
+  outcome          TEXT NOT NULL CHECK (outcome IN ('succeeded', 'retry', 'failed', 'gone')),
+  PRIMARY KEY (delivery_id, number)
+);
+CREATE INDEX webhook_attempts_started ON webhook_attempts (started_at_ms, delivery_id, number);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, started_at_ms);
+CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, started_at_ms);
+)sql"},
 };
 // clang-format on
 
-constexpr int kLatestSchemaVersion = 2;
-constexpr int kMaxAttempts = 6;  ///< of one operation when the lock stays busy
+constexpr int kLatestSchemaVersion = 3;
 constexpr std::size_t kMaxIdleReaders = 4;
 constexpr std::size_t kMaxOrderIdBytes = 200;
 constexpr std::size_t kMaxStatuses = 64;
@@ -184,9 +254,6 @@ constexpr std::string_view kPaymentStatuses[] = {"pending", "final", "orphaned"}
 /// Block numbers are stored as SQLite's signed 64-bit integers.
 constexpr std::uint64_t kMaxBlockNumber =
     static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-
-constexpr char kEventColumns[] =
-    "seq, id, intent_id, intent_seq, type, actor, created_at_ms, data_json, prev_hash, hash";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -244,6 +311,8 @@ PaymentRow read_payment(const Query& q) {
   return r;
 }
 
+}  // namespace
+
 EventRow read_event(const Query& q) {
   EventRow e;
   e.seq = static_cast<std::uint64_t>(q.int64(0));
@@ -273,8 +342,6 @@ Status require_non_empty(std::string_view op, std::string_view field, const std:
   return Status();
 }
 
-enum class JsonShape { kObject, kStringArray };
-
 Status require_json(std::string_view op, std::string_view field, const std::string& text,
                     JsonShape shape) {
   const nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -290,6 +357,24 @@ Status require_json(std::string_view op, std::string_view field, const std::stri
   }
   return Status();
 }
+
+Status check_limit(std::string_view op, std::size_t limit, std::size_t max) {
+  if (limit < 1 || limit > max) {
+    return invalid(op, "limit " + std::to_string(limit) + " is outside 1.." + std::to_string(max));
+  }
+  return Status();
+}
+
+void backoff(int attempt) {
+  // 10, 20, 40, 80 ... ms, each with up to as much again of jitter, so that
+  // processes that woke together do not collide again.
+  thread_local std::minstd_rand rng(std::random_device{}());
+  const int base = 10 << std::min(attempt, 6);
+  std::uniform_int_distribution<int> jitter(0, base);
+  std::this_thread::sleep_for(std::chrono::milliseconds(base + jitter(rng)));
+}
+
+namespace {
 
 Status validate_new_event(std::string_view op, const NewEvent& e, std::string_view field) {
   const std::string f(field);
@@ -377,13 +462,6 @@ Status validate_payment(std::string_view op, const std::string& field, const Pay
   return require_json(op, field + ".flags_json", r.flags_json, JsonShape::kStringArray);
 }
 
-Status check_limit(std::string_view op, std::size_t limit, std::size_t max) {
-  if (limit < 1 || limit > max) {
-    return invalid(op, "limit " + std::to_string(limit) + " is outside 1.." + std::to_string(max));
-  }
-  return Status();
-}
-
 // ---- list cursor: base64("<created_at_ms>:<id>") of the last row of a page ----
 
 std::string encode_cursor(const IntentRow& last) {
@@ -423,100 +501,10 @@ Result<Cursor> decode_cursor(std::string_view op, const std::string& text) {
   return cursor;
 }
 
-void backoff(int attempt) {
-  // 10, 20, 40, 80 ... ms, each with up to as much again of jitter, so that
-  // processes that woke together do not collide again.
-  thread_local std::minstd_rand rng(std::random_device{}());
-  const int base = 10 << std::min(attempt, 6);
-  std::uniform_int_distribution<int> jitter(0, base);
-  std::this_thread::sleep_for(std::chrono::milliseconds(base + jitter(rng)));
-}
-
 // Shapes of the first read at open, before anything is written.
 enum class FileKind { kFresh, kOurs, kForeign };
 
-class SqliteStore final : public Store {
- public:
-  SqliteStore(std::unique_ptr<Db> writer, SqliteStoreOptions options)
-      : options_(std::move(options)), writer_(std::move(writer)) {}
-
-  Result<CreateIntentResult> create_intent(const CreateIntentParams& p) override;
-  Result<std::uint32_t> allocate_deposit_index(const AllocateDepositIndexParams& p) override;
-  Result<IntentRow> get_intent(const GetIntentParams& p) override;
-  Result<IntentPage> list_intents(const ListIntentsParams& p) override;
-  Result<IntentRow> transition_intent(const TransitionIntentParams& p) override;
-  Result<std::vector<IntentRow>> list_expirable(const ListExpirableParams& p) override;
-  Result<std::vector<EventRow>> list_events(const ListEventsParams& p) override;
-  Result<AuditReport> verify_audit_chain(const VerifyAuditParams& p) override;
-  Status apply_scan(const ApplyScanParams& p) override;
-  Result<std::optional<ChainCursorRow>> get_cursor(const GetCursorParams& p) override;
-  Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) override;
-  Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) override;
-  Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) override;
-  // Webhook storage: placeholders until the webhook tables land (issue 5).
-  Result<WebhookEndpointRow> create_webhook_endpoint(const CreateWebhookEndpointParams&) override {
-    return pending("create_webhook_endpoint");
-  }
-  Result<WebhookEndpointRow> get_webhook_endpoint(const GetWebhookEndpointParams&) override {
-    return pending("get_webhook_endpoint");
-  }
-  Result<std::vector<WebhookEndpointRow>> list_webhook_endpoints(
-      const ListWebhookEndpointsParams&) override {
-    return pending("list_webhook_endpoints");
-  }
-  Result<WebhookEndpointRow> update_webhook_endpoint(const UpdateWebhookEndpointParams&) override {
-    return pending("update_webhook_endpoint");
-  }
-  Result<std::size_t> enqueue_webhook_deliveries(const EnqueueWebhookDeliveriesParams&) override {
-    return pending("enqueue_webhook_deliveries");
-  }
-  Result<std::vector<WebhookDeliveryRow>> claim_webhook_deliveries(
-      const ClaimWebhookDeliveriesParams&) override {
-    return pending("claim_webhook_deliveries");
-  }
-  Result<CompleteWebhookAttemptResult> complete_webhook_attempt(
-      const CompleteWebhookAttemptParams&) override {
-    return pending("complete_webhook_attempt");
-  }
-  Result<std::vector<WebhookDeliveryRow>> list_webhook_deliveries(
-      const ListWebhookDeliveriesParams&) override {
-    return pending("list_webhook_deliveries");
-  }
-  Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(
-      const ListWebhookAttemptsParams&) override {
-    return pending("list_webhook_attempts");
-  }
-  Result<std::vector<WebhookDeliveryRow>> replay_webhook(const ReplayWebhookParams&) override {
-    return pending("replay_webhook");
-  }
-  Result<EventRow> get_event(const GetEventParams&) override { return pending("get_event"); }
-  static Status pending(std::string_view op) {
-    return Status(ErrorCode::kUnsupported, "store: " + std::string(op) + ": not available yet");
-  }
-
-  /// Per-connection settings, for the writer and every reader.
-  static Status configure(Db& db, const SqliteStoreOptions& options, bool reader);
-
- private:
-  // Runs body(db) inside BEGIN IMMEDIATE ... COMMIT on the writer; retried
-  // while the lock stays busy. body must be re-runnable: it may run again
-  // after a rollback.
-  template <typename Body>
-  Status write(std::string_view op, Body&& body);
-  // Runs body(db) inside a read transaction (one consistent snapshot) on a
-  // pooled reader connection.
-  template <typename Body>
-  Status read(std::string_view op, Body&& body);
-
-  Result<std::unique_ptr<Db>> lease_reader();
-  void return_reader(std::unique_ptr<Db> db);
-
-  const SqliteStoreOptions options_;
-  std::mutex write_mu_;
-  std::unique_ptr<Db> writer_;
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<Db>> idle_readers_;
-};
+}  // namespace
 
 Status SqliteStore::configure(Db& db, const SqliteStoreOptions& options, bool reader) {
   sqlite3_extended_result_codes(db.handle(), 1);
@@ -529,59 +517,6 @@ Status SqliteStore::configure(Db& db, const SqliteStoreOptions& options, bool re
                                   "open"));
   if (reader) USD1PAY_RETURN_IF_ERROR(db.exec("PRAGMA query_only = ON", "open"));
   return Status();
-}
-
-template <typename Body>
-Status SqliteStore::write(std::string_view op, Body&& body) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  Db& db = *writer_;
-  for (int attempt = 1;; ++attempt) {
-    int rc = db.exec_rc("BEGIN IMMEDIATE");
-    if (rc == SQLITE_OK) {
-      Status status = body(db);
-      if (!status.ok()) {
-        db.rollback_quietly();
-        return status;
-      }
-      rc = db.exec_rc("COMMIT");
-      if (rc == SQLITE_OK) return Status();
-      db.rollback_quietly();
-    }
-    if (!is_busy(rc) || attempt >= kMaxAttempts) {
-      Status error = db.error(op, rc);
-      if (is_busy(rc)) {
-        return Status(error.code(),
-                      error.message() + "; gave up after " + std::to_string(attempt) + " attempts");
-      }
-      return error;
-    }
-    backoff(attempt);
-  }
-}
-
-template <typename Body>
-Status SqliteStore::read(std::string_view op, Body&& body) {
-  auto leased = lease_reader();
-  if (!leased.ok()) return leased.status();
-  std::unique_ptr<Db> db = std::move(leased).value();
-  Status result;
-  for (int attempt = 1;; ++attempt) {
-    int rc = db->exec_rc("BEGIN");
-    if (rc == SQLITE_OK) {
-      result = body(*db);
-      // A busy error inside body comes back as kIo; its SQLite code says
-      // whether retrying can help. Read it before the rollback resets it.
-      const bool busy = is_busy(sqlite3_extended_errcode(db->handle()));
-      db->rollback_quietly();  // read-only: ending the snapshot is all there is to do
-      if (result.ok() || !busy || attempt >= kMaxAttempts) break;
-    } else if (!is_busy(rc) || attempt >= kMaxAttempts) {
-      result = db->error(op, rc);
-      break;
-    }
-    backoff(attempt);
-  }
-  return_reader(std::move(db));
-  return result;
 }
 
 Result<std::unique_ptr<Db>> SqliteStore::lease_reader() {
@@ -605,12 +540,7 @@ void SqliteStore::return_reader(std::unique_ptr<Db> db) {
   if (idle_readers_.size() < kMaxIdleReaders) idle_readers_.push_back(std::move(db));
 }
 
-// Prepares `sql` on db (cached). A Query must not outlive its Db.
-#define USD1PAY_STORE_QUERY(var, db, sql, op)                   \
-  int var##_rc = SQLITE_OK;                                     \
-  sqlite3_stmt* var##_stmt = (db).statement((sql), &var##_rc);  \
-  if (var##_stmt == nullptr) return (db).error((op), var##_rc); \
-  Query var(var##_stmt)
+namespace {
 
 Status find_intent(Db& db, std::string_view op, std::string_view column, const std::string& value,
                    std::optional<IntentRow>* out) {
@@ -629,6 +559,8 @@ Status find_intent(Db& db, std::string_view op, std::string_view column, const s
   return Status();
 }
 
+}  // namespace
+
 Status exists(Db& db, std::string_view op, const std::string& sql, const std::string& value,
               bool* found) {
   USD1PAY_STORE_QUERY(q, db, sql, op);
@@ -638,6 +570,8 @@ Status exists(Db& db, std::string_view op, const std::string& sql, const std::st
   *found = rc == SQLITE_ROW;
   return Status();
 }
+
+namespace {
 
 /// Appends one event to the chain, after the last one. Runs inside a write
 /// transaction, which is what makes "the last one" well defined.
@@ -693,6 +627,8 @@ Status append_event(Db& db, std::string_view op, const std::string& intent_id,
   if (rc != SQLITE_DONE) return db.error(op, rc);
   return Status();
 }
+
+}  // namespace
 
 Result<CreateIntentResult> SqliteStore::create_intent(const CreateIntentParams& p) {
   constexpr std::string_view kOp = "create_intent";
@@ -861,6 +797,8 @@ Result<IntentPage> SqliteStore::list_intents(const ListIntentsParams& p) {
   return page;
 }
 
+namespace {
+
 std::string join_quoted(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) {
@@ -927,6 +865,8 @@ Status transition_in_tx(Db& db, std::string_view op, const std::string& where,
   *out = std::move(row);
   return Status();
 }
+
+}  // namespace
 
 Result<IntentRow> SqliteStore::transition_intent(const TransitionIntentParams& p) {
   constexpr std::string_view kOp = "transition_intent";
@@ -1036,6 +976,8 @@ Result<AuditReport> SqliteStore::verify_audit_chain(const VerifyAuditParams& /*p
 
 // ---- confirmation tracking ----
 
+namespace {
+
 std::string cursor_text(std::optional<std::uint64_t> next_block) {
   return next_block ? "next_block " + std::to_string(*next_block) : std::string("no cursor");
 }
@@ -1108,6 +1050,8 @@ Status upsert_payment(Db& db, std::string_view op, const std::string& field, con
   if (rc != SQLITE_DONE) return db.error(op, rc);
   return Status();
 }
+
+}  // namespace
 
 Status SqliteStore::apply_scan(const ApplyScanParams& p) {
   constexpr std::string_view kOp = "apply_scan";
@@ -1335,9 +1279,9 @@ Result<std::vector<IntentRow>> SqliteStore::list_open_intents(const ListOpenInte
   return rows;
 }
 
-#undef USD1PAY_STORE_QUERY
-
 // ---- open ----
+
+namespace {
 
 std::string sqlite_message(const Db& db, int rc) {
   return sqlite3_extended_errcode(db.handle()) == rc ? sqlite3_errmsg(db.handle())
@@ -1544,12 +1488,15 @@ Result<std::unique_ptr<Store>> open_impl(const SqliteStoreOptions& options) {
 }
 
 }  // namespace
+}  // namespace usd1pay::store_internal
+
+namespace usd1pay {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteStoreOptions& options) {
   // No exception crosses the public API: allocation failures inside the
   // standard containers become kInternal here.
   try {
-    return open_impl(options);
+    return store_internal::open_impl(options);
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternal, std::string("store: open: ") + e.what());
   }

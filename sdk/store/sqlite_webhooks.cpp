@@ -1,0 +1,984 @@
+// store: the webhook operations of the SQLite store (docs/store.md,
+// "Webhooks"): endpoints, the delivery queue with its leases, the attempt
+// log, replay.
+//
+// The claim is the heart. A delivery may go when it is pending, due, not
+// leased (or its lease ran out), its endpoint is enabled, and it is the head
+// of its (endpoint, intent): the pending delivery with the lowest event_seq
+// (every pending delivery of no intent is a head). Heads are kept in the
+// is_head column by every operation that changes which deliveries are
+// pending (enqueue, complete, replay) inside the same transaction, so the
+// claim reads a partial index of heads per endpoint and never walks the
+// queue waiting behind a head. Per endpoint it takes at most the room left
+// under max_in_flight_per_endpoint (leases still running count), then merges
+// the endpoints' candidates oldest first: the cap keeps an endpoint with a
+// huge backlog from filling the batch, and the cost of a claim is the number
+// of enabled endpoints times a short index range, whatever the backlog.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite_db.h"
+#include "store/sqlite_store_internal.h"
+#include "usd1pay/encoding.h"
+#include "usd1pay/id.h"
+#include "usd1pay/store.h"
+
+namespace usd1pay::store_internal {
+namespace {
+
+/// The prefix of delivery ids (the webhook-id header: "msg_" + 24 base62).
+constexpr std::string_view kDeliveryIdPrefix = "msg_";
+/// WebhookAttemptRow::response_excerpt keeps at most this many bytes.
+constexpr std::size_t kMaxExcerptBytes = 1024;
+constexpr std::uint64_t kMaxSeq =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+constexpr char kEndpointColumns[] =
+    "id, url, secrets_json, event_types_json, description, enabled, disabled_reason, source, "
+    "fanout_seq, created_at_ms, updated_at_ms, version";
+
+constexpr char kDeliveryColumns[] =
+    "id, endpoint_id, event_id, event_seq, event_type, intent_id, status, round_attempts, "
+    "total_attempts, next_attempt_at_ms, lease_until_ms, lease_owner, last_http_status, "
+    "last_error, created_at_ms, updated_at_ms, completed_at_ms";
+
+constexpr char kAttemptColumns[] =
+    "delivery_id, endpoint_id, event_id, number, started_at_ms, latency_ms, http_status, error, "
+    "response_excerpt, outcome";
+
+/// Closed sets (the tables' CHECK constraints say the same).
+constexpr std::string_view kDeliveryStatuses[] = {"pending", "succeeded", "failed"};
+constexpr std::string_view kAttemptOutcomes[] = {"succeeded", "retry", "failed", "gone"};
+constexpr std::string_view kEndpointSources[] = {"api", "config"};
+
+template <std::size_t N>
+Status require_one_of(std::string_view op, const std::string& field, const std::string& value,
+                      const std::string_view (&allowed)[N]) {
+  if (std::find(std::begin(allowed), std::end(allowed), value) != std::end(allowed)) {
+    return Status();
+  }
+  std::string list;
+  for (std::string_view a : allowed) {
+    if (!list.empty()) list += ", ";
+    list += "'" + std::string(a) + "'";
+  }
+  return invalid(op, field + " '" + value.substr(0, 64) + "' is not one of " + list);
+}
+
+/// A typed random id ("we_...", "msg_..."), checked by validate_id.
+Status require_id(std::string_view op, const std::string& field, const std::string& id,
+                  std::string_view prefix) {
+  const Status s = validate_id(id, prefix);
+  if (s.ok()) return s;
+  // validate_id's messages start with "id: ".
+  std::string what = s.message();
+  if (what.compare(0, 4, "id: ") == 0) what.erase(0, 4);
+  return invalid(op, field + ": " + what);
+}
+
+/// Event ids: only their "evt_" prefix is checked. The store has always
+/// appended events under any non-empty id its caller chose, and a stricter
+/// check here would make such a stored event impossible to deliver or find.
+Status require_event_id(std::string_view op, const std::string& field, const std::string& id) {
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, field, id));
+  if (id.compare(0, kEventIdPrefix.size(), kEventIdPrefix) != 0) {
+    return invalid(op, field + " '" + id.substr(0, 64) + "' does not start with \"" +
+                           std::string(kEventIdPrefix) + "\"");
+  }
+  return Status();
+}
+
+Status require_no_nul(std::string_view op, const std::string& field, const std::string& value) {
+  if (value.find('\0') != std::string::npos) return invalid(op, field + " contains a NUL byte");
+  return Status();
+}
+
+/// Secrets and event-type filters are ASCII tokens: visible characters, no
+/// spaces (what "whsec_<base64>" and "intent.*" are made of).
+Status require_token(std::string_view op, const std::string& field, const std::string& value) {
+  if (value.empty()) return invalid(op, field + " is empty");
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c <= 0x20 || c >= 0x7f) {
+      return invalid(op, field + ": bad character " + quote_char(value[i]) + " at position " +
+                             std::to_string(i) + " (expected visible ASCII)");
+    }
+  }
+  return Status();
+}
+
+Status require_seq(std::string_view op, const std::string& field, std::uint64_t value) {
+  if (value > kMaxSeq) {
+    return invalid(
+        op, field + " " + std::to_string(value) + " is more than " + std::to_string(kMaxSeq));
+  }
+  return Status();
+}
+
+Status validate_secrets(std::string_view op, const std::string& field,
+                        const std::vector<WebhookSecretRow>& secrets) {
+  if (secrets.empty()) return invalid(op, field + " is empty (an endpoint needs a secret)");
+  for (std::size_t i = 0; i < secrets.size(); ++i) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_token(op, field + "[" + std::to_string(i) + "].secret", secrets[i].secret));
+  }
+  return Status();
+}
+
+Status validate_event_types(std::string_view op, const std::string& field,
+                            const std::vector<std::string>& types) {
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    USD1PAY_RETURN_IF_ERROR(require_token(op, field + "[" + std::to_string(i) + "]", types[i]));
+  }
+  return Status();
+}
+
+std::string secrets_json(const std::vector<WebhookSecretRow>& secrets) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const WebhookSecretRow& s : secrets) {
+    array.push_back({{"secret", s.secret},
+                     {"created_at_ms", s.created_at_ms},
+                     {"expires_at_ms", s.expires_at_ms}});
+  }
+  return array.dump();
+}
+
+std::string event_types_json(const std::vector<std::string>& types) {
+  return nlohmann::json(types).dump();
+}
+
+Status corrupt(std::string_view op, const std::string& what) {
+  return Status(ErrorCode::kIo, "store: " + std::string(op) + ": " + what);
+}
+
+/// The row of a query selecting kEndpointColumns. The JSON columns were
+/// written by usd1pay; anything else there means the file was edited (kIo).
+Status read_endpoint(std::string_view op, const Query& q, WebhookEndpointRow* out) {
+  WebhookEndpointRow r;
+  r.id = q.text(0);
+  r.url = q.text(1);
+  const auto secrets = nlohmann::json::parse(q.text(2), nullptr, /*allow_exceptions=*/false);
+  const Status bad_secrets = corrupt(op, "endpoint " + r.id + " has a malformed secrets_json");
+  if (!secrets.is_array()) return bad_secrets;
+  r.secrets.reserve(secrets.size());
+  for (const auto& s : secrets) {
+    if (!s.is_object() || !s.contains("secret") || !s["secret"].is_string() ||
+        !s.contains("created_at_ms") || !s["created_at_ms"].is_number_integer() ||
+        !s.contains("expires_at_ms") || !s["expires_at_ms"].is_number_integer()) {
+      return bad_secrets;
+    }
+    WebhookSecretRow row;
+    row.secret = s["secret"].get<std::string>();
+    row.created_at_ms = s["created_at_ms"].get<std::int64_t>();
+    row.expires_at_ms = s["expires_at_ms"].get<std::int64_t>();
+    r.secrets.push_back(std::move(row));
+  }
+  const auto types = nlohmann::json::parse(q.text(3), nullptr, /*allow_exceptions=*/false);
+  const Status bad_types = corrupt(op, "endpoint " + r.id + " has a malformed event_types_json");
+  if (!types.is_array()) return bad_types;
+  r.event_types.reserve(types.size());
+  for (const auto& t : types) {
+    if (!t.is_string()) return bad_types;
+    r.event_types.push_back(t.get<std::string>());
+  }
+  r.description = q.text(4);
+  r.enabled = q.int64(5) != 0;
+  r.disabled_reason = q.text(6);
+  r.source = q.text(7);
+  r.fanout_seq = static_cast<std::uint64_t>(q.int64(8));
+  r.created_at_ms = q.int64(9);
+  r.updated_at_ms = q.int64(10);
+  r.version = static_cast<std::uint64_t>(q.int64(11));
+  *out = std::move(r);
+  return Status();
+}
+
+WebhookDeliveryRow read_delivery(const Query& q) {
+  WebhookDeliveryRow r;
+  r.id = q.text(0);
+  r.endpoint_id = q.text(1);
+  r.event_id = q.text(2);
+  r.event_seq = static_cast<std::uint64_t>(q.int64(3));
+  r.event_type = q.text(4);
+  r.intent_id = q.text(5);
+  r.status = q.text(6);
+  r.round_attempts = static_cast<std::uint32_t>(q.int64(7));
+  r.total_attempts = static_cast<std::uint32_t>(q.int64(8));
+  r.next_attempt_at_ms = q.int64(9);
+  r.lease_until_ms = q.int64(10);
+  r.lease_owner = q.text(11);
+  r.last_http_status = static_cast<int>(q.int64(12));
+  r.last_error = q.text(13);
+  r.created_at_ms = q.int64(14);
+  r.updated_at_ms = q.int64(15);
+  r.completed_at_ms = q.int64(16);
+  return r;
+}
+
+WebhookAttemptRow read_attempt(const Query& q) {
+  WebhookAttemptRow r;
+  r.delivery_id = q.text(0);
+  r.endpoint_id = q.text(1);
+  r.event_id = q.text(2);
+  r.number = static_cast<std::uint32_t>(q.int64(3));
+  r.started_at_ms = q.int64(4);
+  r.latency_ms = q.int64(5);
+  r.http_status = static_cast<int>(q.int64(6));
+  r.error = q.text(7);
+  r.response_excerpt = q.text(8);
+  r.outcome = q.text(9);
+  return r;
+}
+
+Status find_endpoint(Db& db, std::string_view op, const std::string& id,
+                     std::optional<WebhookEndpointRow>* out) {
+  out->reset();
+  USD1PAY_STORE_QUERY(
+      q, db, std::string("SELECT ") + kEndpointColumns + " FROM webhook_endpoints WHERE id = ?1",
+      op);
+  q.bind(1, id);
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return Status();
+  if (rc != SQLITE_ROW) return db.error(op, rc);
+  WebhookEndpointRow row;
+  USD1PAY_RETURN_IF_ERROR(read_endpoint(op, q, &row));
+  *out = std::move(row);
+  return Status();
+}
+
+Status require_endpoint(Db& db, std::string_view op, const std::string& id,
+                        WebhookEndpointRow* out) {
+  std::optional<WebhookEndpointRow> found;
+  USD1PAY_RETURN_IF_ERROR(find_endpoint(db, op, id, &found));
+  if (!found) {
+    return Status(ErrorCode::kNotFound, "store: " + std::string(op) + ": no endpoint " + id);
+  }
+  *out = std::move(*found);
+  return Status();
+}
+
+/// The delivery selected by `where` (with ?1 and ?2 bound to `a` and `b`).
+Status find_delivery(Db& db, std::string_view op, const char* where, const std::string& a,
+                     const std::string& b, std::optional<WebhookDeliveryRow>* out) {
+  out->reset();
+  USD1PAY_STORE_QUERY(
+      q, db, std::string("SELECT ") + kDeliveryColumns + " FROM webhook_deliveries WHERE " + where,
+      op);
+  q.bind(1, a).bind(2, b);
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return Status();
+  if (rc != SQLITE_ROW) return db.error(op, rc);
+  *out = read_delivery(q);
+  return Status();
+}
+
+Status find_delivery_by_id(Db& db, std::string_view op, const std::string& id,
+                           std::optional<WebhookDeliveryRow>* out) {
+  return find_delivery(db, op, "id = ?1 AND ?2 = ''", id, "", out);
+}
+
+Status find_delivery_of_pair(Db& db, std::string_view op, const std::string& event_id,
+                             const std::string& endpoint_id,
+                             std::optional<WebhookDeliveryRow>* out) {
+  return find_delivery(db, op, "event_id = ?1 AND endpoint_id = ?2", event_id, endpoint_id, out);
+}
+
+Status find_event(Db& db, std::string_view op, const std::string& id,
+                  std::optional<EventRow>* out) {
+  out->reset();
+  USD1PAY_STORE_QUERY(q, db, std::string("SELECT ") + kEventColumns + " FROM events WHERE id = ?1",
+                      op);
+  q.bind(1, id);
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return Status();
+  if (rc != SQLITE_ROW) return db.error(op, rc);
+  *out = read_event(q);
+  return Status();
+}
+
+Status step_done(Db& db, std::string_view op, Query& q) {
+  const int rc = q.step();
+  if (rc != SQLITE_DONE) return db.error(op, rc);
+  return Status();
+}
+
+/// Makes the pending delivery with the lowest event_seq of (endpoint,
+/// intent) the one head of that pair, and no other delivery of the pair a
+/// head. Called after anything that changes which deliveries of the pair are
+/// pending. Deliveries of no intent ("") are not ordered and never come here.
+Status refresh_head(Db& db, std::string_view op, const std::string& endpoint_id,
+                    const std::string& intent_id) {
+  std::string head;
+  {
+    USD1PAY_STORE_QUERY(q, db,
+                        "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND "
+                        "intent_id = ?2 AND status = 'pending' ORDER BY event_seq LIMIT 1",
+                        op);
+    q.bind(1, endpoint_id).bind(2, intent_id);
+    const int rc = q.step();
+    if (rc == SQLITE_ROW) {
+      head = q.text(0);
+    } else if (rc != SQLITE_DONE) {
+      return db.error(op, rc);
+    }
+  }
+  {
+    USD1PAY_STORE_QUERY(q, db,
+                        "UPDATE webhook_deliveries SET is_head = 0 WHERE endpoint_id = ?1 AND "
+                        "intent_id = ?2 AND is_head = 1 AND id != ?3",
+                        op);
+    q.bind(1, endpoint_id).bind(2, intent_id).bind(3, head);
+    USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
+  }
+  if (head.empty()) return Status();
+  USD1PAY_STORE_QUERY(
+      q, db, "UPDATE webhook_deliveries SET is_head = 1 WHERE id = ?1 AND is_head = 0", op);
+  q.bind(1, head);
+  return step_done(db, op, q);
+}
+
+/// Puts a delivery back to pending for a new round (replay), due at at_ms,
+/// its lease (if any) dropped.
+Status revive_delivery(Db& db, std::string_view op, const WebhookDeliveryRow& d,
+                       std::int64_t at_ms) {
+  {
+    USD1PAY_STORE_QUERY(
+        q, db,
+        "UPDATE webhook_deliveries SET status = 'pending', is_head = (intent_id = ''), "
+        "round_attempts = 0, next_attempt_at_ms = ?2, lease_until_ms = 0, lease_owner = '', "
+        "completed_at_ms = 0, updated_at_ms = ?2 WHERE id = ?1",
+        op);
+    q.bind(1, d.id).bind(2, at_ms);
+    USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
+  }
+  if (d.intent_id.empty()) return Status();
+  return refresh_head(db, op, d.endpoint_id, d.intent_id);
+}
+
+/// Inserts a new pending delivery (not a head yet unless it is of no intent;
+/// the caller refreshes the pair's head).
+Status insert_delivery(Db& db, std::string_view op, const WebhookDeliveryRow& d,
+                       std::int64_t at_ms) {
+  USD1PAY_STORE_QUERY(
+      q, db,
+      std::string("INSERT INTO webhook_deliveries (") + kDeliveryColumns +
+          ", is_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, 0, ?7, 0, '', 0, '', ?8, ?8, "
+          "0, ?9)",
+      op);
+  q.bind(1, d.id)
+      .bind(2, d.endpoint_id)
+      .bind(3, d.event_id)
+      .bind(4, static_cast<std::int64_t>(d.event_seq))
+      .bind(5, d.event_type)
+      .bind(6, d.intent_id)
+      .bind(7, d.next_attempt_at_ms)
+      .bind(8, at_ms)
+      .bind(9, std::int64_t{d.intent_id.empty() ? 1 : 0});
+  return step_done(db, op, q);
+}
+
+Status deliveries_by_ids(Db& db, std::string_view op, const std::vector<std::string>& ids,
+                         std::vector<WebhookDeliveryRow>* out) {
+  out->clear();
+  for (const std::string& id : ids) {
+    std::optional<WebhookDeliveryRow> d;
+    USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, op, id, &d));
+    if (!d) return Status(ErrorCode::kInternal, "store: " + std::string(op) + ": lost " + id);
+    out->push_back(std::move(*d));
+  }
+  return Status();
+}
+
+}  // namespace
+
+// ---- endpoints ----
+
+Result<WebhookEndpointRow> SqliteStore::create_webhook_endpoint(
+    const CreateWebhookEndpointParams& p) {
+  constexpr std::string_view kOp = "create_webhook_endpoint";
+  const WebhookEndpointRow& e = p.endpoint;
+  USD1PAY_RETURN_IF_ERROR(require_id(kOp, "endpoint.id", e.id, kWebhookEndpointIdPrefix));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "endpoint.url", e.url));
+  USD1PAY_RETURN_IF_ERROR(validate_secrets(kOp, "endpoint.secrets", e.secrets));
+  USD1PAY_RETURN_IF_ERROR(validate_event_types(kOp, "endpoint.event_types", e.event_types));
+  USD1PAY_RETURN_IF_ERROR(require_no_nul(kOp, "endpoint.description", e.description));
+  USD1PAY_RETURN_IF_ERROR(require_no_nul(kOp, "endpoint.disabled_reason", e.disabled_reason));
+  USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "endpoint.source", e.source, kEndpointSources));
+  WebhookEndpointRow row = e;
+  if (row.enabled) row.disabled_reason.clear();
+  row.version = 1;
+  const std::string secrets = secrets_json(row.secrets);
+  const std::string types = event_types_json(row.event_types);
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    bool taken = false;
+    USD1PAY_RETURN_IF_ERROR(
+        exists(db, kOp, "SELECT 1 FROM webhook_endpoints WHERE id = ?1", row.id, &taken));
+    if (taken) {
+      return Status(ErrorCode::kAlreadyExists,
+                    "store: create_webhook_endpoint: endpoint " + row.id + " exists already");
+    }
+    {
+      // The newest event so far: the endpoint receives what happens after it exists.
+      USD1PAY_STORE_QUERY(q, db, "SELECT COALESCE(MAX(seq), 0) FROM events", kOp);
+      const int rc = q.step();
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      row.fanout_seq = static_cast<std::uint64_t>(q.int64(0));
+    }
+    USD1PAY_STORE_QUERY(q, db,
+                        std::string("INSERT INTO webhook_endpoints (") + kEndpointColumns +
+                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)",
+                        kOp);
+    q.bind(1, row.id)
+        .bind(2, row.url)
+        .bind(3, secrets)
+        .bind(4, types)
+        .bind(5, row.description)
+        .bind(6, std::int64_t{row.enabled ? 1 : 0})
+        .bind(7, row.disabled_reason)
+        .bind(8, row.source)
+        .bind(9, static_cast<std::int64_t>(row.fanout_seq))
+        .bind(10, row.created_at_ms)
+        .bind(11, row.updated_at_ms);
+    return step_done(db, kOp, q);
+  });
+  if (!io.ok()) return io;
+  return row;
+}
+
+Result<WebhookEndpointRow> SqliteStore::get_webhook_endpoint(const GetWebhookEndpointParams& p) {
+  constexpr std::string_view kOp = "get_webhook_endpoint";
+  USD1PAY_RETURN_IF_ERROR(require_id(kOp, "id", p.id, kWebhookEndpointIdPrefix));
+  WebhookEndpointRow row;
+  USD1PAY_RETURN_IF_ERROR(
+      read(kOp, [&](Db& db) -> Status { return require_endpoint(db, kOp, p.id, &row); }));
+  return row;
+}
+
+Result<std::vector<WebhookEndpointRow>> SqliteStore::list_webhook_endpoints(
+    const ListWebhookEndpointsParams& p) {
+  constexpr std::string_view kOp = "list_webhook_endpoints";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 10000));
+  std::string sql = std::string("SELECT ") + kEndpointColumns + " FROM webhook_endpoints WHERE 1";
+  if (p.enabled) sql += " AND enabled = ?1";
+  sql += " ORDER BY created_at_ms, id LIMIT ?2";
+  std::vector<WebhookEndpointRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    if (p.enabled) q.bind(1, std::int64_t{*p.enabled ? 1 : 0});
+    q.bind(2, static_cast<std::int64_t>(p.limit));
+    Status bad;
+    USD1PAY_RETURN_IF_ERROR(db.for_each_row(q, kOp, [&](const Query& r) {
+      WebhookEndpointRow row;
+      const Status s = read_endpoint(kOp, r, &row);
+      if (!s.ok() && bad.ok()) bad = s;
+      rows.push_back(std::move(row));
+    }));
+    return bad;
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<WebhookEndpointRow> SqliteStore::update_webhook_endpoint(
+    const UpdateWebhookEndpointParams& p) {
+  constexpr std::string_view kOp = "update_webhook_endpoint";
+  USD1PAY_RETURN_IF_ERROR(require_id(kOp, "id", p.id, kWebhookEndpointIdPrefix));
+  if (p.url) USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "url", *p.url));
+  if (p.secrets) USD1PAY_RETURN_IF_ERROR(validate_secrets(kOp, "secrets", *p.secrets));
+  if (p.event_types) {
+    USD1PAY_RETURN_IF_ERROR(validate_event_types(kOp, "event_types", *p.event_types));
+  }
+  if (p.description) USD1PAY_RETURN_IF_ERROR(require_no_nul(kOp, "description", *p.description));
+  if (p.disabled_reason) {
+    USD1PAY_RETURN_IF_ERROR(require_no_nul(kOp, "disabled_reason", *p.disabled_reason));
+  }
+  WebhookEndpointRow row;
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    USD1PAY_RETURN_IF_ERROR(require_endpoint(db, kOp, p.id, &row));
+    if (p.expected_version && *p.expected_version != row.version) {
+      return Status(ErrorCode::kFailedPrecondition,
+                    "store: update_webhook_endpoint: endpoint " + p.id + " is at version " +
+                        std::to_string(row.version) + ", expected version " +
+                        std::to_string(*p.expected_version) + " (changed meanwhile)");
+    }
+    if (p.url) row.url = *p.url;
+    if (p.secrets) row.secrets = *p.secrets;
+    if (p.event_types) row.event_types = *p.event_types;
+    if (p.description) row.description = *p.description;
+    if (p.enabled) row.enabled = *p.enabled;
+    if (p.disabled_reason) row.disabled_reason = *p.disabled_reason;
+    if (row.enabled) row.disabled_reason.clear();
+    row.updated_at_ms = p.at_ms;
+    row.version += 1;
+    USD1PAY_STORE_QUERY(
+        q, db,
+        "UPDATE webhook_endpoints SET url = ?2, secrets_json = ?3, event_types_json = ?4, "
+        "description = ?5, enabled = ?6, disabled_reason = ?7, updated_at_ms = ?8, version = ?9 "
+        "WHERE id = ?1",
+        kOp);
+    const std::string secrets = secrets_json(row.secrets);
+    const std::string types = event_types_json(row.event_types);
+    q.bind(1, row.id)
+        .bind(2, row.url)
+        .bind(3, secrets)
+        .bind(4, types)
+        .bind(5, row.description)
+        .bind(6, std::int64_t{row.enabled ? 1 : 0})
+        .bind(7, row.disabled_reason)
+        .bind(8, row.updated_at_ms)
+        .bind(9, static_cast<std::int64_t>(row.version));
+    return step_done(db, kOp, q);
+  });
+  if (!io.ok()) return io;
+  return row;
+}
+
+// ---- the delivery queue ----
+
+Result<std::size_t> SqliteStore::enqueue_webhook_deliveries(
+    const EnqueueWebhookDeliveriesParams& p) {
+  constexpr std::string_view kOp = "enqueue_webhook_deliveries";
+  USD1PAY_RETURN_IF_ERROR(require_id(kOp, "endpoint_id", p.endpoint_id, kWebhookEndpointIdPrefix));
+  USD1PAY_RETURN_IF_ERROR(require_seq(kOp, "expected_fanout_seq", p.expected_fanout_seq));
+  USD1PAY_RETURN_IF_ERROR(require_seq(kOp, "new_fanout_seq", p.new_fanout_seq));
+  if (p.new_fanout_seq < p.expected_fanout_seq) {
+    return invalid(kOp, "new_fanout_seq " + std::to_string(p.new_fanout_seq) +
+                            " is below expected_fanout_seq " +
+                            std::to_string(p.expected_fanout_seq));
+  }
+  for (std::size_t i = 0; i < p.deliveries.size(); ++i) {
+    const WebhookDeliveryRow& d = p.deliveries[i];
+    const std::string field = "deliveries[" + std::to_string(i) + "]";
+    USD1PAY_RETURN_IF_ERROR(require_id(kOp, field + ".id", d.id, kDeliveryIdPrefix));
+    USD1PAY_RETURN_IF_ERROR(require_event_id(kOp, field + ".event_id", d.event_id));
+    if (d.event_seq <= p.expected_fanout_seq || d.event_seq > p.new_fanout_seq) {
+      return invalid(kOp, field + ".event_seq " + std::to_string(d.event_seq) + " is outside " +
+                              std::to_string(p.expected_fanout_seq) +
+                              " < seq <= " + std::to_string(p.new_fanout_seq));
+    }
+  }
+  std::size_t inserted = 0;
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    inserted = 0;
+    const std::string prefix = "store: enqueue_webhook_deliveries: ";
+    WebhookEndpointRow endpoint;
+    USD1PAY_RETURN_IF_ERROR(require_endpoint(db, kOp, p.endpoint_id, &endpoint));
+    if (endpoint.fanout_seq != p.expected_fanout_seq) {
+      return Status(ErrorCode::kFailedPrecondition,
+                    prefix + "endpoint " + p.endpoint_id + " has fanout_seq " +
+                        std::to_string(endpoint.fanout_seq) + ", expected " +
+                        std::to_string(p.expected_fanout_seq) +
+                        " (another dispatcher fanned out first)");
+    }
+    {
+      USD1PAY_STORE_QUERY(q, db, "SELECT COALESCE(MAX(seq), 0) FROM events", kOp);
+      const int rc = q.step();
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      const auto newest = static_cast<std::uint64_t>(q.int64(0));
+      if (p.new_fanout_seq > newest) {
+        return invalid(kOp, "new_fanout_seq " + std::to_string(p.new_fanout_seq) +
+                                " is past the newest event (seq " + std::to_string(newest) + ")");
+      }
+    }
+    std::set<std::string> ordered_intents;
+    for (std::size_t i = 0; i < p.deliveries.size(); ++i) {
+      const WebhookDeliveryRow& given = p.deliveries[i];
+      const std::string where =
+          prefix + "deliveries[" + std::to_string(i) + "] (" + given.id + "): ";
+      std::optional<EventRow> event;
+      USD1PAY_RETURN_IF_ERROR(find_event(db, kOp, given.event_id, &event));
+      if (!event) return Status(ErrorCode::kNotFound, where + "no event " + given.event_id);
+      // The delivery's copy of the event's fields must be the event's.
+      if (event->seq != given.event_seq || event->type != given.event_type ||
+          event->intent_id != given.intent_id) {
+        return Status(ErrorCode::kInvalidArgument,
+                      where + "(seq " + std::to_string(given.event_seq) + ", type '" +
+                          given.event_type + "', intent '" + given.intent_id + "') is not event " +
+                          event->id + " (seq " + std::to_string(event->seq) + ", type '" +
+                          event->type + "', intent '" + event->intent_id + "')");
+      }
+      std::optional<WebhookDeliveryRow> existing;
+      USD1PAY_RETURN_IF_ERROR(
+          find_delivery_of_pair(db, kOp, given.event_id, p.endpoint_id, &existing));
+      if (existing) continue;  // fanned out before (or replayed): left as it is
+      bool taken = false;
+      USD1PAY_RETURN_IF_ERROR(
+          exists(db, kOp, "SELECT 1 FROM webhook_deliveries WHERE id = ?1", given.id, &taken));
+      if (taken) {
+        return Status(ErrorCode::kAlreadyExists,
+                      where + "delivery id " + given.id + " is taken by another delivery");
+      }
+      WebhookDeliveryRow row = given;
+      row.endpoint_id = p.endpoint_id;
+      USD1PAY_RETURN_IF_ERROR(insert_delivery(db, kOp, row, p.at_ms));
+      if (!row.intent_id.empty()) ordered_intents.insert(row.intent_id);
+      ++inserted;
+    }
+    for (const std::string& intent_id : ordered_intents) {
+      USD1PAY_RETURN_IF_ERROR(refresh_head(db, kOp, p.endpoint_id, intent_id));
+    }
+    USD1PAY_STORE_QUERY(q, db, "UPDATE webhook_endpoints SET fanout_seq = ?2 WHERE id = ?1", kOp);
+    q.bind(1, p.endpoint_id).bind(2, static_cast<std::int64_t>(p.new_fanout_seq));
+    return step_done(db, kOp, q);
+  });
+  if (!io.ok()) return io;
+  return inserted;
+}
+
+Result<std::vector<WebhookDeliveryRow>> SqliteStore::claim_webhook_deliveries(
+    const ClaimWebhookDeliveriesParams& p) {
+  constexpr std::string_view kOp = "claim_webhook_deliveries";
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "owner", p.owner));
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 10000));
+  if (p.max_in_flight_per_endpoint < 1) {
+    return invalid(kOp, "max_in_flight_per_endpoint is 0 (at least 1)");
+  }
+  if (p.lease_ms < 1) {
+    return invalid(kOp, "lease_ms " + std::to_string(p.lease_ms) + " is not positive");
+  }
+  if (p.now_ms > std::numeric_limits<std::int64_t>::max() - p.lease_ms) {
+    return invalid(kOp, "now_ms " + std::to_string(p.now_ms) + " + lease_ms " +
+                            std::to_string(p.lease_ms) + " overflows");
+  }
+  const std::int64_t lease_until = p.now_ms + p.lease_ms;
+  std::vector<WebhookDeliveryRow> claimed;
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    claimed.clear();
+    std::vector<std::string> endpoints;
+    {
+      USD1PAY_STORE_QUERY(q, db, "SELECT id FROM webhook_endpoints WHERE enabled = 1", kOp);
+      USD1PAY_RETURN_IF_ERROR(
+          db.for_each_row(q, kOp, [&](const Query& r) { endpoints.push_back(r.text(0)); }));
+    }
+    // Leases still running, per endpoint. Named index: without statistics
+    // the planner would take the status index and count every pending row.
+    std::map<std::string, std::size_t> in_flight;
+    {
+      USD1PAY_STORE_QUERY(q, db,
+                          "SELECT endpoint_id, count(*) FROM webhook_deliveries "
+                          "INDEXED BY webhook_deliveries_leases "
+                          "WHERE status = 'pending' AND lease_until_ms > ?1 GROUP BY endpoint_id",
+                          kOp);
+      q.bind(1, p.now_ms);
+      USD1PAY_RETURN_IF_ERROR(db.for_each_row(q, kOp, [&](const Query& r) {
+        in_flight[r.text(0)] = static_cast<std::size_t>(r.int64(1));
+      }));
+    }
+    std::vector<WebhookDeliveryRow> candidates;
+    for (const std::string& endpoint_id : endpoints) {
+      const auto it = in_flight.find(endpoint_id);
+      const std::size_t busy = it == in_flight.end() ? 0 : it->second;
+      if (busy >= p.max_in_flight_per_endpoint) continue;
+      const std::size_t room = std::min(p.max_in_flight_per_endpoint - busy, p.limit);
+      USD1PAY_STORE_QUERY(q, db,
+                          std::string("SELECT ") + kDeliveryColumns +
+                              " FROM webhook_deliveries WHERE endpoint_id = ?1 AND is_head = 1 "
+                              "AND next_attempt_at_ms <= ?2 AND lease_until_ms <= ?2 "
+                              "ORDER BY next_attempt_at_ms, event_seq LIMIT ?3",
+                          kOp);
+      q.bind(1, endpoint_id).bind(2, p.now_ms).bind(3, static_cast<std::int64_t>(room));
+      USD1PAY_RETURN_IF_ERROR(
+          db.for_each_row(q, kOp, [&](const Query& r) { candidates.push_back(read_delivery(r)); }));
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const WebhookDeliveryRow& a, const WebhookDeliveryRow& b) {
+                return std::tie(a.next_attempt_at_ms, a.event_seq, a.endpoint_id) <
+                       std::tie(b.next_attempt_at_ms, b.event_seq, b.endpoint_id);
+              });
+    if (candidates.size() > p.limit) candidates.resize(p.limit);
+    for (WebhookDeliveryRow& d : candidates) {
+      USD1PAY_STORE_QUERY(q, db,
+                          "UPDATE webhook_deliveries SET lease_until_ms = ?2, lease_owner = ?3, "
+                          "updated_at_ms = ?4 WHERE id = ?1",
+                          kOp);
+      q.bind(1, d.id).bind(2, lease_until).bind(3, p.owner).bind(4, p.now_ms);
+      USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
+      d.lease_until_ms = lease_until;
+      d.lease_owner = p.owner;
+      d.updated_at_ms = p.now_ms;
+    }
+    claimed = std::move(candidates);
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return claimed;
+}
+
+Result<CompleteWebhookAttemptResult> SqliteStore::complete_webhook_attempt(
+    const CompleteWebhookAttemptParams& p) {
+  constexpr std::string_view kOp = "complete_webhook_attempt";
+  const WebhookAttemptRow& a = p.attempt;
+  USD1PAY_RETURN_IF_ERROR(require_id(kOp, "delivery_id", p.delivery_id, kDeliveryIdPrefix));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "owner", p.owner));
+  USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "new_status", p.new_status, kDeliveryStatuses));
+  USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "attempt.outcome", a.outcome, kAttemptOutcomes));
+  if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 599)) {
+    return invalid(kOp, "attempt.http_status " + std::to_string(a.http_status) +
+                            " is neither 0 (no response) nor 100..599");
+  }
+  if (a.latency_ms < 0) {
+    return invalid(kOp, "attempt.latency_ms " + std::to_string(a.latency_ms) + " is negative");
+  }
+  if (a.response_excerpt.size() > kMaxExcerptBytes) {
+    return invalid(kOp, "attempt.response_excerpt is " + std::to_string(a.response_excerpt.size()) +
+                            " bytes, more than " + std::to_string(kMaxExcerptBytes));
+  }
+  if (p.disable_endpoint_reason) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_non_empty(kOp, "disable_endpoint_reason", *p.disable_endpoint_reason));
+  }
+  CompleteWebhookAttemptResult result;
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    const std::string prefix = "store: complete_webhook_attempt: ";
+    std::optional<WebhookDeliveryRow> found;
+    USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, kOp, p.delivery_id, &found));
+    if (!found) return Status(ErrorCode::kNotFound, prefix + "no delivery " + p.delivery_id);
+    const WebhookDeliveryRow d = std::move(*found);
+    // The attempt's ids are the delivery's; a caller that sets them must agree.
+    const std::pair<const std::string*, const std::string*> ids[] = {
+        {&a.delivery_id, &d.id}, {&a.endpoint_id, &d.endpoint_id}, {&a.event_id, &d.event_id}};
+    const char* names[] = {"attempt.delivery_id", "attempt.endpoint_id", "attempt.event_id"};
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (!ids[i].first->empty() && *ids[i].first != *ids[i].second) {
+        return Status(ErrorCode::kInvalidArgument,
+                      prefix + names[i] + " '" + ids[i].first->substr(0, 64) +
+                          "' is not the delivery's '" + *ids[i].second + "'");
+      }
+    }
+    // 1. The attempt, always: the receiver may have seen it.
+    std::int64_t number = 0;
+    {
+      USD1PAY_STORE_QUERY(
+          q, db, "SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_attempts WHERE delivery_id = ?1",
+          kOp);
+      q.bind(1, d.id);
+      const int rc = q.step();
+      if (rc != SQLITE_ROW) return db.error(kOp, rc);
+      number = q.int64(0);
+    }
+    {
+      USD1PAY_STORE_QUERY(q, db,
+                          std::string("INSERT INTO webhook_attempts (") + kAttemptColumns +
+                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                          kOp);
+      q.bind(1, d.id)
+          .bind(2, d.endpoint_id)
+          .bind(3, d.event_id)
+          .bind(4, number)
+          .bind(5, a.started_at_ms)
+          .bind(6, a.latency_ms)
+          .bind(7, std::int64_t{a.http_status})
+          .bind(8, a.error)
+          .bind(9, a.response_excerpt)
+          .bind(10, a.outcome);
+      USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
+    }
+    // 2. The delivery, only while `owner` holds its lease. A lease that ran
+    //    out still counts until someone else claims the delivery (then
+    //    lease_owner is theirs), and completing or replaying clears it.
+    result.applied = d.status == "pending" && d.lease_owner == p.owner;
+    if (result.applied) {
+      const bool done = p.new_status != "pending";
+      {
+        USD1PAY_STORE_QUERY(
+            q, db,
+            "UPDATE webhook_deliveries SET status = ?2, is_head = CASE WHEN ?3 THEN 0 ELSE "
+            "is_head END, round_attempts = round_attempts + 1, total_attempts = total_attempts "
+            "+ 1, next_attempt_at_ms = CASE WHEN ?3 THEN next_attempt_at_ms ELSE ?4 END, "
+            "lease_until_ms = 0, lease_owner = '', last_http_status = ?5, last_error = ?6, "
+            "updated_at_ms = ?7, completed_at_ms = CASE WHEN ?3 THEN ?7 ELSE 0 END WHERE id = ?1",
+            kOp);
+        q.bind(1, d.id)
+            .bind(2, p.new_status)
+            .bind(3, std::int64_t{done ? 1 : 0})
+            .bind(4, p.next_attempt_at_ms)
+            .bind(5, std::int64_t{a.http_status})
+            .bind(6, a.error)
+            .bind(7, p.at_ms);
+        USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
+      }
+      if (done && !d.intent_id.empty()) {
+        USD1PAY_RETURN_IF_ERROR(refresh_head(db, kOp, d.endpoint_id, d.intent_id));
+      }
+    }
+    // 3. A 410 Gone disables the endpoint whoever holds the lease: it is
+    //    what the receiver said about the endpoint, not about this delivery.
+    if (p.disable_endpoint_reason) {
+      USD1PAY_STORE_QUERY(q, db,
+                          "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, "
+                          "updated_at_ms = ?3, version = version + 1 WHERE id = ?1 AND enabled = 1",
+                          kOp);
+      q.bind(1, d.endpoint_id).bind(2, *p.disable_endpoint_reason).bind(3, p.at_ms);
+      USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
+    }
+    std::optional<WebhookDeliveryRow> now;
+    USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, kOp, d.id, &now));
+    if (!now) return Status(ErrorCode::kInternal, prefix + "lost delivery " + d.id);
+    result.delivery = std::move(*now);
+    return Status();
+  });
+  if (!io.ok()) return io;
+  return result;
+}
+
+Result<std::vector<WebhookDeliveryRow>> SqliteStore::list_webhook_deliveries(
+    const ListWebhookDeliveriesParams& p) {
+  constexpr std::string_view kOp = "list_webhook_deliveries";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 100000));
+  if (p.event_id) USD1PAY_RETURN_IF_ERROR(require_event_id(kOp, "event_id", *p.event_id));
+  if (p.endpoint_id) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_id(kOp, "endpoint_id", *p.endpoint_id, kWebhookEndpointIdPrefix));
+  }
+  if (p.intent_id) USD1PAY_RETURN_IF_ERROR(require_no_nul(kOp, "intent_id", *p.intent_id));
+  if (p.status)
+    USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "status", *p.status, kDeliveryStatuses));
+  // Numbered parameters keep their numbers whichever filters are present.
+  std::string sql = std::string("SELECT ") + kDeliveryColumns + " FROM webhook_deliveries WHERE 1";
+  if (p.event_id) sql += " AND event_id = ?1";
+  if (p.endpoint_id) sql += " AND endpoint_id = ?2";
+  if (p.intent_id) sql += " AND intent_id = ?3";
+  if (p.status) sql += " AND status = ?4";
+  sql += " ORDER BY event_seq, endpoint_id LIMIT ?5";
+  std::vector<WebhookDeliveryRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    if (p.event_id) q.bind(1, *p.event_id);
+    if (p.endpoint_id) q.bind(2, *p.endpoint_id);
+    if (p.intent_id) q.bind(3, *p.intent_id);
+    if (p.status) q.bind(4, *p.status);
+    q.bind(5, static_cast<std::int64_t>(p.limit));
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_delivery(r)); });
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<std::vector<WebhookAttemptRow>> SqliteStore::list_webhook_attempts(
+    const ListWebhookAttemptsParams& p) {
+  constexpr std::string_view kOp = "list_webhook_attempts";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 100000));
+  if (p.delivery_id) {
+    USD1PAY_RETURN_IF_ERROR(require_id(kOp, "delivery_id", *p.delivery_id, kDeliveryIdPrefix));
+  }
+  if (p.endpoint_id) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_id(kOp, "endpoint_id", *p.endpoint_id, kWebhookEndpointIdPrefix));
+  }
+  if (p.event_id) USD1PAY_RETURN_IF_ERROR(require_event_id(kOp, "event_id", *p.event_id));
+  std::string sql = std::string("SELECT ") + kAttemptColumns + " FROM webhook_attempts WHERE 1";
+  if (p.delivery_id) sql += " AND delivery_id = ?1";
+  if (p.endpoint_id) sql += " AND endpoint_id = ?2";
+  if (p.event_id) sql += " AND event_id = ?3";
+  sql += " ORDER BY started_at_ms, delivery_id, number LIMIT ?4";
+  std::vector<WebhookAttemptRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    if (p.delivery_id) q.bind(1, *p.delivery_id);
+    if (p.endpoint_id) q.bind(2, *p.endpoint_id);
+    if (p.event_id) q.bind(3, *p.event_id);
+    q.bind(4, static_cast<std::int64_t>(p.limit));
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_attempt(r)); });
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<std::vector<WebhookDeliveryRow>> SqliteStore::replay_webhook(const ReplayWebhookParams& p) {
+  constexpr std::string_view kOp = "replay_webhook";
+  USD1PAY_RETURN_IF_ERROR(require_event_id(kOp, "event_id", p.event_id));
+  if (p.endpoint_id) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_id(kOp, "endpoint_id", *p.endpoint_id, kWebhookEndpointIdPrefix));
+  }
+  if (!p.new_delivery_id.empty()) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_id(kOp, "new_delivery_id", p.new_delivery_id, kDeliveryIdPrefix));
+  }
+  std::vector<WebhookDeliveryRow> rows;
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    const std::string prefix = "store: replay_webhook: ";
+    std::optional<EventRow> event;
+    USD1PAY_RETURN_IF_ERROR(find_event(db, kOp, p.event_id, &event));
+    if (!event) return Status(ErrorCode::kNotFound, prefix + "no event " + p.event_id);
+    std::vector<WebhookDeliveryRow> targets;
+    if (p.endpoint_id) {
+      WebhookEndpointRow endpoint;
+      USD1PAY_RETURN_IF_ERROR(require_endpoint(db, kOp, *p.endpoint_id, &endpoint));
+      std::optional<WebhookDeliveryRow> existing;
+      USD1PAY_RETURN_IF_ERROR(find_delivery_of_pair(db, kOp, p.event_id, endpoint.id, &existing));
+      if (existing) {
+        targets.push_back(std::move(*existing));
+      } else {
+        if (p.new_delivery_id.empty()) {
+          return invalid(kOp, "new_delivery_id is empty and endpoint " + endpoint.id +
+                                  " has no delivery of event " + p.event_id + " to send again");
+        }
+        bool taken = false;
+        USD1PAY_RETURN_IF_ERROR(exists(db, kOp, "SELECT 1 FROM webhook_deliveries WHERE id = ?1",
+                                       p.new_delivery_id, &taken));
+        if (taken) {
+          return Status(ErrorCode::kAlreadyExists, prefix + "delivery id " + p.new_delivery_id +
+                                                       " is taken by another delivery");
+        }
+        WebhookDeliveryRow row;
+        row.id = p.new_delivery_id;
+        row.endpoint_id = endpoint.id;
+        row.event_id = event->id;
+        row.event_seq = event->seq;
+        row.event_type = event->type;
+        row.intent_id = event->intent_id;
+        row.next_attempt_at_ms = p.at_ms;
+        USD1PAY_RETURN_IF_ERROR(insert_delivery(db, kOp, row, p.at_ms));
+        if (!row.intent_id.empty()) {
+          USD1PAY_RETURN_IF_ERROR(refresh_head(db, kOp, row.endpoint_id, row.intent_id));
+        }
+        USD1PAY_RETURN_IF_ERROR(deliveries_by_ids(db, kOp, {row.id}, &rows));
+        return Status();
+      }
+    } else {
+      USD1PAY_STORE_QUERY(q, db,
+                          std::string("SELECT ") + kDeliveryColumns +
+                              " FROM webhook_deliveries WHERE event_id = ?1 ORDER BY endpoint_id",
+                          kOp);
+      q.bind(1, p.event_id);
+      USD1PAY_RETURN_IF_ERROR(
+          db.for_each_row(q, kOp, [&](const Query& r) { targets.push_back(read_delivery(r)); }));
+    }
+    std::vector<std::string> ids;
+    ids.reserve(targets.size());
+    for (const WebhookDeliveryRow& d : targets) {
+      USD1PAY_RETURN_IF_ERROR(revive_delivery(db, kOp, d, p.at_ms));
+      ids.push_back(d.id);
+    }
+    return deliveries_by_ids(db, kOp, ids, &rows);
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<EventRow> SqliteStore::get_event(const GetEventParams& p) {
+  constexpr std::string_view kOp = "get_event";
+  USD1PAY_RETURN_IF_ERROR(require_event_id(kOp, "id", p.id));
+  std::optional<EventRow> found;
+  USD1PAY_RETURN_IF_ERROR(
+      read(kOp, [&](Db& db) -> Status { return find_event(db, kOp, p.id, &found); }));
+  if (!found) return Status(ErrorCode::kNotFound, "store: get_event: no event " + p.id);
+  return std::move(*found);
+}
+
+}  // namespace usd1pay::store_internal
