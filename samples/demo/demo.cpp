@@ -63,7 +63,7 @@ T or_die(usd1pay::Result<T> r, const char* what) {
 constexpr const char* kCustomer = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 
 // The shop backend's side: receives POSTs, verifies each with the endpoint's
-// secret, answers 204 when it verifies and 400 when not (usd1pay would retry).
+// secret, answers 200 when it verifies and 400 when not (usd1pay would retry).
 class Receiver {
  public:
   explicit Receiver(std::string examples_dir) : examples_dir_(std::move(examples_dir)) {
@@ -120,7 +120,7 @@ class Receiver {
     if (!examples_dir_.empty() && written_.insert(body.second).second) {
       std::ofstream(examples_dir_ + "/" + body.second + ".json", std::ios::binary) << req.body;
     }
-    res.status = 204;
+    res.status = 200;
   }
 
   // The event id and type out of a body, by plain search: the receiver

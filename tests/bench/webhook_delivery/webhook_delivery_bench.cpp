@@ -2,7 +2,7 @@
 //
 //   bench_webhook_delivery serve
 //       A loopback receiver (cpp-httplib, 127.0.0.1, a free port, 16 threads):
-//       prints "PORT <n>", answers every POST /hook with 204 after reading the
+//       prints "PORT <n>", answers every POST /hook with 200 after reading the
 //       body, and on a line on stdin (or EOF) prints "REQUESTS <n>" and exits.
 //       wrk and usd1pay hit this same process in one run.
 //   bench_webhook_delivery deliver PORT DIR N WORKERS full|normal
@@ -53,7 +53,7 @@ int serve() {
       return;
     }
     requests.fetch_add(1, std::memory_order_relaxed);
-    res.status = 204;
+    res.status = 200;
   });
   const int port = server.bind_to_any_port("127.0.0.1");
   if (port <= 0) return fail("cannot bind 127.0.0.1");

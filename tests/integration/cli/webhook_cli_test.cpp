@@ -104,7 +104,7 @@ class Receiver {
   std::thread thread_;
   int port_ = 0;
   std::mutex mu_;
-  int status_ = 204;
+  int status_ = 200;
   std::string secret_;
   std::vector<Request> requests_;
 };
@@ -284,13 +284,15 @@ TEST_F(WebhookCliTest, DisableEnableAndRotate) {
   EXPECT_NE(j["secret"], second);
   EXPECT_EQ(j["secrets"].size(), 1u) << j.dump();  // no grace: only the new one signs
 
-  for (const auto& args :
-       std::vector<std::vector<std::string>>{{"webhook", "disable", "we_doesnotexist"},
-                                             {"webhook", "enable", "we_doesnotexist"},
-                                             {"webhook", "rotate-secret", "we_doesnotexist"}}) {
-    r = cli(args);
-    EXPECT_EQ(r.exit_code, 1) << args[1];
-    EXPECT_NE(r.err.find("we_doesnotexist"), std::string::npos) << r.err;
+  // An unknown id is named; a malformed one is refused saying what is wrong.
+  const std::string unknown = "we_" + std::string(24, 'A');
+  for (const std::string command : {"disable", "enable", "rotate-secret"}) {
+    r = cli({"webhook", command, unknown});
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_NE(r.err.find(unknown), std::string::npos) << r.err;
+    r = cli({"webhook", command, "we_short"});
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_NE(r.err.find("id: has 5 characters after \"we_\""), std::string::npos) << r.err;
   }
   EXPECT_EQ(cli({"webhook", "disable"}).exit_code, 2);
   EXPECT_EQ(cli({"webhook", "rotate-secret", id, "--grace", "-1"}).exit_code, 2);
@@ -449,7 +451,7 @@ TEST_F(WebhookCliTest, WatchDeliversSignedEventsAndTheLogShowsEveryAttempt) {
   EXPECT_EQ(rows[0]["status"], "succeeded");
   EXPECT_EQ(rows[0]["endpoint_id"], endpoint);
   ASSERT_EQ(rows[0]["attempts"].size(), 1u);
-  EXPECT_EQ(rows[0]["attempts"][0]["http_status"], 204);
+  EXPECT_EQ(rows[0]["attempts"][0]["http_status"], 200);
   EXPECT_EQ(rows[0]["attempts"][0]["outcome"], "succeeded");
 
   // The receiver fails: the attempt is recorded, retried after 1 s, then
@@ -507,12 +509,14 @@ TEST_F(WebhookCliTest, WatchDeliversSignedEventsAndTheLogShowsEveryAttempt) {
   for (const auto& g : got) EXPECT_TRUE(g.verified) << g.id;
 
   // Replay errors name what is unknown.
-  r = cli({"webhook", "replay", "evt_doesnotexist"});
+  const std::string unknown_event = "evt_" + std::string(24, 'A');
+  const std::string unknown_endpoint = "we_" + std::string(24, 'A');
+  r = cli({"webhook", "replay", unknown_event});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("evt_doesnotexist"), std::string::npos) << r.err;
-  r = cli({"webhook", "replay", evt2, "--endpoint", "we_doesnotexist"});
+  EXPECT_NE(r.err.find(unknown_event), std::string::npos) << r.err;
+  r = cli({"webhook", "replay", evt2, "--endpoint", unknown_endpoint});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("we_doesnotexist"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(unknown_endpoint), std::string::npos) << r.err;
 }
 
 TEST_F(WebhookCliTest, WatchRefusesAConfigEndpointTheGuardRefuses) {
