@@ -15,7 +15,7 @@ declare -A allowed=(
   [intent]="status amount chain encoding hash id clock address hd request qr config store intent"
   [chain]="status amount chain encoding hash id clock address chain_backend sim_chain evm_rpc"
   [tracker]="status amount chain encoding hash id clock address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement"
-  [webhook]="status amount chain encoding hash id clock store webhook webhook_dispatcher"
+  [webhook]="status amount chain encoding hash id clock version store webhook webhook_dispatcher"
 )
 # which public header belongs to which module
 declare -A owner=(

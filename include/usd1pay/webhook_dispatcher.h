@@ -65,8 +65,14 @@ struct WebhookUrl {
   std::string path_and_query;  ///< starts with '/'
 };
 
-/// Strict parse: http/https, a host, an optional port 1..65535, no user info,
-/// no fragment, no spaces or control bytes, at most 2048 bytes.
+/// Strict parse: http/https (any case), a host, an optional port 1..65535,
+/// no user info, no fragment, no spaces, control or non-ASCII bytes, path and
+/// query of RFC 3986 characters with valid %XX escapes, at most 2048 bytes.
+/// Hosts: LDH DNS names (lowercased, labels <= 63, <= 253 bytes, no trailing
+/// dot), dotted-quad IPv4 (a numeric last label that is not exactly four
+/// decimal parts 0..255 without leading zeros, e.g. "127.1", "0x7f.0.0.1",
+/// "2130706433", is refused: those forms disguise internal addresses), or
+/// IPv6 in brackets without a zone id (stored in canonical form).
 /// kInvalidArgument naming what and where ("webhook url: ... at position N").
 Result<WebhookUrl> parse_webhook_url(std::string_view url);
 
@@ -76,11 +82,12 @@ enum class IpClass {
   kLoopback,     ///< 127/8, ::1
   kPrivate,      ///< 10/8, 172.16/12, 192.168/16, fc00::/7
   kLinkLocal,    ///< 169.254/16, fe80::/10
-  kMetadata,     ///< 169.254.169.254, fd00:ec2::254, 100.100.100.200
+  kMetadata,     ///< 169.254.169.254, 169.254.170.2, 100.100.100.200, 192.0.0.192, fd00:ec2::254
   kShared,       ///< 100.64/10 (carrier-grade NAT)
   kUnspecified,  ///< 0/8, ::
   kMulticast,    ///< 224/4, ff00::/8
-  kReserved,     ///< 240/4, 255.255.255.255, documentation / benchmark ranges, ...
+  kReserved,     ///< 240/4, 255.255.255.255, documentation / benchmark ranges, 192.0.0/24,
+                 ///< IPv6 outside 2000::/3 not named above, 2001::/23 (not Teredo), ...
 };
 
 /// "public", "loopback", ...
@@ -117,11 +124,15 @@ struct HttpPostParams {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type = "application/json";
+  /// Bounds connecting to each checked address tried.
   std::chrono::milliseconds connect_timeout{5000};
-  /// Bounds the whole exchange after connecting (15..30 s recommended).
+  /// Bounds the exchange (15..30 s recommended): each read and write, and the
+  /// whole post(), which is stopped connect_timeout + request_timeout after
+  /// it began however slowly the server trickles bytes.
   std::chrono::milliseconds request_timeout{20000};
-  /// Response body bytes kept; the rest is read and dropped (or the
-  /// connection closed).
+  /// Response body bytes kept. Up to 64 KiB more are read and dropped so that
+  /// the connection can be reused; a longer body (or a Content-Length saying
+  /// so) ends reading and closes the connection. body_truncated tells.
   std::size_t max_response_bytes = 1024;
 };
 
@@ -133,9 +144,15 @@ struct HttpPostResult {
 };
 
 /// The HTTP client the dispatcher uses: one virtual, so tests can mock it.
-/// A response of any status is a value; only "no response" is an error:
-/// kUnavailable, the message saying which (refused, reset, TLS failure,
-/// "timed out").
+/// A response of any status is a value (3xx included: redirects are never
+/// followed); only "no response" is an error: kUnavailable, the message
+/// naming scheme://host:port (never the path, headers or body) and saying
+/// which ("connection refused", "connection reset or closed ...", "TLS
+/// verification failed: ...", "timed out ..."). The checked addresses are
+/// tried in order while connecting fails. A post whose reused keep-alive
+/// connection turns out dead before any response byte is sent once more on a
+/// new connection (the receiver may see it twice: same webhook-id).
+/// kInvalidArgument when the destination has no address or another scheme.
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
@@ -150,8 +167,11 @@ struct HttpTransportOptions {
   std::size_t max_idle_per_origin = 8;
 };
 
-/// cpp-httplib based transport with keep-alive connection reuse. Safe for
-/// concurrent post() calls from many threads.
+/// cpp-httplib based transport with keep-alive connection reuse (idle
+/// connections older than 30 s are closed, not reused). It connects to the
+/// checked addresses only, while the Host header, TLS SNI and the
+/// certificate check use the URL's host. Safe for concurrent post() calls
+/// from many threads; one watchdog thread per transport enforces deadlines.
 std::unique_ptr<HttpTransport> make_http_transport(const HttpTransportOptions& options = {});
 
 // ---------------------------------------------------------------- events
@@ -235,7 +255,7 @@ struct WebhookDispatcherOptions {
   std::size_t workers = 4;                     ///< 1..256
   std::size_t max_in_flight_per_endpoint = 2;  ///< 1..workers
   std::chrono::milliseconds connect_timeout{5000};
-  std::chrono::milliseconds request_timeout{20000};  ///< 1 s..60 s (15..30 s recommended)
+  std::chrono::milliseconds request_timeout{20000};  ///< 100 ms..60 s (15..30 s recommended)
   std::size_t max_response_bytes = 1024;
   /// Must exceed connect + request timeout; a crashed sender's deliveries
   /// come back after it.

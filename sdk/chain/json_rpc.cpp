@@ -2,6 +2,7 @@
 #include "chain/json_rpc.h"
 
 #include <httplib.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <chrono>
@@ -163,6 +164,21 @@ RpcStats JsonRpcClient::stats() const {
   return s;
 }
 
+std::string JsonRpcClient::describe_error(httplib::Error err) const {
+  switch (err) {
+    case httplib::Error::SSLServerVerification: {
+      const long result = client_->get_openssl_verify_result();
+      return "TLS verification failed: " + (result != X509_V_OK
+                                                ? std::string(X509_verify_cert_error_string(result))
+                                                : "the certificate is not valid for " + url_.host);
+    }
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "TLS: cannot load the CA certificates (check ca_file)";
+    default: return httplib::to_string(err);
+  }
+}
+
 JsonRpcClient::Attempt JsonRpcClient::attempt(const std::string& payload,
                                               const std::string& label) {
   Attempt a;
@@ -227,7 +243,7 @@ JsonRpcClient::Attempt JsonRpcClient::attempt(const std::string& payload,
     return a;
   }
   if (!sent) {
-    a.status = Status(ErrorCode::kUnavailable, where + ": " + httplib::to_string(err));
+    a.status = Status(ErrorCode::kUnavailable, where + ": " + describe_error(err));
     a.retryable = err != httplib::Error::SSLLoadingCerts &&
                   err != httplib::Error::SSLServerVerification &&
                   err != httplib::Error::Compression && err != httplib::Error::Canceled;

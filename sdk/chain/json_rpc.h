@@ -19,7 +19,8 @@
 
 namespace httplib {
 class Client;
-}
+enum class Error;
+}  // namespace httplib
 
 namespace usd1pay::evm_rpc_internal {
 
@@ -68,6 +69,8 @@ class JsonRpcClient {
     std::string body;
   };
   Attempt attempt(const std::string& payload, const std::string& label);
+  /// A transport failure in words ("TLS verification failed: ...").
+  std::string describe_error(httplib::Error err) const;
   void reset_client();
 
   EvmRpcOptions options_;

@@ -435,9 +435,9 @@ Result<CheckedDestination> check_destination(const WebhookUrl& url,
   if (literal.ok()) {
     if (*literal != IpClass::kPublic && !policy.allow_private_destinations) {
       return Status(ErrorCode::kFailedPrecondition,
-                    "webhook url: host " + url.host + " is a " +
+                    "webhook url: host " + url.host + " is not a public address (" +
                         std::string(ip_class_name(*literal)) +
-                        " address; refused (set allow_private_destinations to allow)");
+                        "); refused (set allow_private_destinations to allow)");
     }
     out.addresses.push_back(url.host);
     return out;

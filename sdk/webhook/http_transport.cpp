@@ -50,7 +50,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 /// Bytes past the cap that are read and dropped to keep a connection.
-constexpr std::size_t kDrainBytes = 64 * 1024;
+constexpr std::size_t kDrainBytes = std::size_t{64} * 1024;
 /// Idle connections older than this are closed rather than reused.
 constexpr auto kMaxIdle = std::chrono::seconds(30);
 
@@ -214,8 +214,11 @@ class HttpTransportImpl final : public HttpTransport {
       bool reused = false;
       std::unique_ptr<httplib::ClientImpl> client = checkout(key, url, address, reused);
       configure(*client, p);
+      const auto began = SteadyClock::now();
       Exchange x = exchange(*client, p, deadline);
-      if (!x.sent && reused && !x.got_response && !x.watchdog_stop && !x.deadline_stop &&
+      // A read that timed out reached a slow server, not a dead connection.
+      const bool quick = SteadyClock::now() - began < p.request_timeout / 2;
+      if (quick && !x.sent && reused && !x.got_response && !x.watchdog_stop && !x.deadline_stop &&
           (x.error == httplib::Error::Read || x.error == httplib::Error::Write) &&
           SteadyClock::now() < deadline) {
         // The idle connection died under us: once more on a fresh one.
@@ -343,6 +346,13 @@ class HttpTransportImpl final : public HttpTransport {
     const std::uint64_t ticket = watchdog_.arm(&client, deadline);
     x.sent = client.send(req, res, x.error);
     x.watchdog_stop = watchdog_.disarm(ticket) && !x.sent;
+    if (x.sent && !x.got_response) {
+      // httplib calls no response_handler for a 204 (no body to receive).
+      x.got_response = true;
+      x.result.status = res.status;
+      for (const auto& [name, value] : res.headers)
+        x.result.headers.emplace_back(lower(name), value);
+    }
     if (x.error == httplib::Error::SSLServerVerification) {
       if (auto* ssl = dynamic_cast<httplib::SSLClient*>(&client)) {
         x.verify_result = ssl->get_openssl_verify_result();

@@ -1,0 +1,755 @@
+// The webhook dispatcher: fan-out from the outbox, leases, a bounded worker
+// pool, signing, POSTing, classifying and recording every attempt.
+//
+// Choices worth knowing (see also webhook_dispatcher.h):
+// - Fan-out covers disabled endpoints too. Their deliveries are queued and
+//   held (the store's claim skips disabled endpoints) until the endpoint is
+//   enabled again; then they go out in order. So disabling an endpoint pauses
+//   it, it does not make it miss events. (A 410 Gone likewise holds the
+//   delivery that got it, due again at once when the endpoint is enabled.)
+// - Each dispatcher leases under its own random owner id ("wd_..."), so
+//   several dispatchers (threads or processes) can share a store.
+// - The schedule's delay k is applied after the k-th failed attempt of the
+//   current round; with n delays there are at most n + 1 attempts, then the
+//   delivery is dead-lettered ("failed"). A delay is multiplied by a factor
+//   drawn uniformly from [1 - jitter, 1 + jitter]. Retry-After (delta seconds
+//   or an HTTP date in any of the three RFC 9110 forms) on a non-2xx answer
+//   pushes the next attempt later, never earlier, and at most 24 h ahead; it
+//   does not add attempts beyond the schedule.
+// - The destination guard runs again before every attempt; a refusal is
+//   recorded as a failed attempt (no HTTP status) and retried by the
+//   schedule, so a DNS change that makes a host private stops deliveries
+//   without losing them.
+// - A store error while recording leaves the lease to run out: the delivery
+//   is attempted again later (at-least-once), and the error is logged.
+// - Secrets are only handed to sign_webhook(); no log line or recorded error
+//   contains one.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "usd1pay/clock.h"
+#include "usd1pay/id.h"
+#include "usd1pay/status.h"
+#include "usd1pay/store.h"
+#include "usd1pay/version.h"
+#include "usd1pay/webhook.h"
+#include "usd1pay/webhook_dispatcher.h"
+
+namespace usd1pay {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::int64_t kMaxRetryAfterMs = 24LL * 3600 * 1000;
+constexpr std::size_t kExcerptBytes = 1024;
+constexpr milliseconds kMaxBackoff{30000};
+
+std::int64_t to_ms(TimePoint t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+// ---------------------------------------------------------------- Retry-After
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int month_number(std::string_view m) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (int i = 0; i < 12; ++i) {
+    if (kMonths[i] == m) return i + 1;
+  }
+  return 0;
+}
+
+std::string two(int v) {
+  std::string s = std::to_string(v);
+  return s.size() < 2 ? "0" + s : s;
+}
+
+// Day, month, year and "HH:MM:SS" of an HTTP date into a Unix time in ms
+// (parse_iso8601 checks the ranges).
+std::optional<std::int64_t> http_date_ms(int day, int month, int year, std::string_view hms) {
+  if (month == 0 || year < 1970 || year > 9999 || hms.size() != 8) return std::nullopt;
+  std::string iso =
+      std::to_string(year) + "-" + two(month) + "-" + two(day) + "T" + std::string(hms) + "Z";
+  auto t = parse_iso8601(iso);
+  if (!t.ok()) return std::nullopt;
+  return to_ms(*t);
+}
+
+int parse_int(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+// RFC 9110 section 5.6.7: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT",
+// obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime
+// "Sun Nov  6 08:49:37 1994".
+std::optional<std::int64_t> parse_http_date(std::string_view s) {
+  const std::size_t comma = s.find(',');
+  if (comma == 3 && s.size() == 29 && s.substr(25) == " GMT" && s[4] == ' ' && s[7] == ' ' &&
+      s[11] == ' ' && s[16] == ' ' && all_digits(s.substr(5, 2)) && all_digits(s.substr(12, 4))) {
+    return http_date_ms(parse_int(s.substr(5, 2)), month_number(s.substr(8, 3)),
+                        parse_int(s.substr(12, 4)), s.substr(17, 8));
+  }
+  if (comma != std::string_view::npos && comma > 3) {
+    std::string_view r = s.substr(comma + 1);  // " 06-Nov-94 08:49:37 GMT"
+    if (r.size() == 23 && r[0] == ' ' && r[3] == '-' && r[7] == '-' && r[10] == ' ' &&
+        r.substr(19) == " GMT" && all_digits(r.substr(1, 2)) && all_digits(r.substr(8, 2))) {
+      const int yy = parse_int(r.substr(8, 2));
+      return http_date_ms(parse_int(r.substr(1, 2)), month_number(r.substr(4, 3)),
+                          yy < 70 ? 2000 + yy : 1900 + yy, r.substr(11, 8));
+    }
+    return std::nullopt;
+  }
+  if (s.size() == 24 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
+      all_digits(s.substr(20, 4)) && (s[8] == ' ' || (s[8] >= '0' && s[8] <= '9')) && s[9] >= '0' &&
+      s[9] <= '9') {
+    const int day = (s[8] == ' ' ? 0 : (s[8] - '0') * 10) + (s[9] - '0');
+    return http_date_ms(day, month_number(s.substr(4, 3)), parse_int(s.substr(20, 4)),
+                        s.substr(11, 8));
+  }
+  return std::nullopt;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The earliest next attempt a Retry-After value asks for, capped at 24 h
+// from now; nullopt when absent or unreadable (then the schedule alone
+// decides).
+std::optional<std::int64_t> retry_after_ms(const HttpPostResult& r, std::int64_t now_ms) {
+  for (const auto& [name, raw] : r.headers) {
+    if (name != "retry-after") continue;
+    const std::string_view v = trim(raw);
+    std::optional<std::int64_t> at;
+    if (all_digits(v)) {
+      // Long digit strings are simply "very far": the cap applies.
+      at = v.size() > 9 ? now_ms + kMaxRetryAfterMs : now_ms + parse_int(v) * 1000LL;
+    } else {
+      at = parse_http_date(v);
+    }
+    if (!at) return std::nullopt;
+    return std::min(*at, now_ms + kMaxRetryAfterMs);
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- the pool
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(std::size_t n) {
+    threads_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void submit(std::function<void()> f) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      queue_.push_back(std::move(f));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void work() {
+    while (true) {
+      std::function<void()> f;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return done_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // done_ and nothing left: every task runs
+        f = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      f();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool done_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// What one attempt did, for the report and the stats.
+struct Tally {
+  std::size_t attempted = 0;
+  std::size_t succeeded = 0;
+  std::size_t retried = 0;
+  std::size_t dead_lettered = 0;
+  std::size_t endpoints_disabled = 0;
+  std::string error;  // a store failure around the attempt
+
+  void add(const Tally& t) {
+    attempted += t.attempted;
+    succeeded += t.succeeded;
+    retried += t.retried;
+    dead_lettered += t.dead_lettered;
+    endpoints_disabled += t.endpoints_disabled;
+    if (!t.error.empty()) error = t.error;
+  }
+};
+
+// ---------------------------------------------------------------- options
+
+Status out_of_range(const std::string& what, const std::string& value, const std::string& range) {
+  return Status(ErrorCode::kInvalidArgument,
+                "webhook dispatcher: " + what + " is " + value + ", expected " + range);
+}
+
+Status check_options(WebhookDispatcherOptions* o) {
+  if (o->store == nullptr) {
+    return Status(ErrorCode::kInvalidArgument, "webhook dispatcher: store is required");
+  }
+  if (o->transport == nullptr) {
+    return Status(ErrorCode::kInvalidArgument, "webhook dispatcher: transport is required");
+  }
+  if (o->retry_schedule.empty()) o->retry_schedule = default_webhook_retry_schedule();
+  if (o->retry_schedule.size() > 50) {
+    return out_of_range("retry_schedule", std::to_string(o->retry_schedule.size()) + " delays",
+                        "1..50");
+  }
+  constexpr std::int64_t kMaxDelay = 7LL * 24 * 3600;
+  for (std::size_t i = 0; i < o->retry_schedule.size(); ++i) {
+    const std::int64_t s = o->retry_schedule[i].count();
+    if (s < 0 || s > kMaxDelay) {
+      return out_of_range("retry_schedule[" + std::to_string(i) + "]", std::to_string(s) + " s",
+                          "0 s..7 days");
+    }
+  }
+  if (!(o->jitter >= 0.0 && o->jitter <= 0.5)) {  // NaN fails too
+    return out_of_range("jitter", std::to_string(o->jitter), "0..0.5");
+  }
+  if (o->workers < 1 || o->workers > 256) {
+    return out_of_range("workers", std::to_string(o->workers), "1..256");
+  }
+  if (o->max_in_flight_per_endpoint < 1 || o->max_in_flight_per_endpoint > o->workers) {
+    return out_of_range("max_in_flight_per_endpoint", std::to_string(o->max_in_flight_per_endpoint),
+                        "1..workers (" + std::to_string(o->workers) + ")");
+  }
+  if (o->connect_timeout < milliseconds(1) || o->connect_timeout > milliseconds(60000)) {
+    return out_of_range("connect_timeout", std::to_string(o->connect_timeout.count()) + " ms",
+                        "1 ms..60 s");
+  }
+  if (o->request_timeout < milliseconds(100) || o->request_timeout > milliseconds(60000)) {
+    return out_of_range("request_timeout", std::to_string(o->request_timeout.count()) + " ms",
+                        "100 ms..60 s");
+  }
+  if (o->max_response_bytes > 65536) {
+    return out_of_range("max_response_bytes", std::to_string(o->max_response_bytes), "0..65536");
+  }
+  if (o->lease <= o->connect_timeout + o->request_timeout || o->lease > milliseconds(86400000)) {
+    return out_of_range("lease", std::to_string(o->lease.count()) + " ms",
+                        "more than connect_timeout + request_timeout (" +
+                            std::to_string((o->connect_timeout + o->request_timeout).count()) +
+                            " ms), at most 24 h");
+  }
+  if (o->poll_interval < milliseconds(1) || o->poll_interval > milliseconds(3600000)) {
+    return out_of_range("poll_interval", std::to_string(o->poll_interval.count()) + " ms",
+                        "1 ms..1 h");
+  }
+  if (o->fanout_batch < 1 || o->fanout_batch > 10000) {
+    return out_of_range("fanout_batch", std::to_string(o->fanout_batch), "1..10000");
+  }
+  return Status();
+}
+
+// ---------------------------------------------------------------- dispatcher
+
+class Dispatcher final : public WebhookDispatcher {
+ public:
+  explicit Dispatcher(WebhookDispatcherOptions o)
+      : o_(std::move(o)),
+        clock_(o_.clock != nullptr ? *o_.clock : SystemClock::instance()),
+        owner_(new_id("wd_")),
+        user_agent_(std::string("usd1pay/") + USD1PAY_VERSION_STRING) {
+    if (!o_.random) {
+      std::uint64_t seed = 0;
+      std::uint8_t b[8] = {};
+      if (random_bytes(b, sizeof b).ok()) {
+        for (std::uint8_t x : b) seed = (seed << 8U) | x;
+      } else {
+        seed =
+            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+      }
+      rng_.seed(seed);
+    }
+  }
+
+  ~Dispatcher() override {
+    stop();
+    pool_.reset();  // joins the workers (every submitted task has finished)
+  }
+
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  Result<DispatchReport> run_once() override {
+    std::lock_guard<std::mutex> pass(pass_mu_);
+    DispatchReport rep;
+    bool more = false;
+    Status s = fanout(&rep, &more);
+    if (!s.ok()) return fail(s);
+    auto claimed = claim(o_.workers);
+    if (!claimed.ok()) return fail(claimed.status());
+    Tally all;
+    if (!claimed->empty()) {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::size_t left = claimed->size();
+      for (WebhookDeliveryRow& d : *claimed) {
+        pool().submit([this, d = std::move(d), &mu, &cv, &left, &all] {
+          Tally t = attempt(d);
+          std::lock_guard<std::mutex> l(mu);
+          all.add(t);
+          if (--left == 0) cv.notify_all();
+        });
+      }
+      std::unique_lock<std::mutex> l(mu);
+      cv.wait(l, [&] { return left == 0; });
+    }
+    rep.attempted = all.attempted;
+    rep.succeeded = all.succeeded;
+    rep.retried = all.retried;
+    rep.dead_lettered = all.dead_lettered;
+    rep.endpoints_disabled = all.endpoints_disabled;
+    {
+      std::lock_guard<std::mutex> l(stats_mu_);
+      ++stats_.passes;
+    }
+    if (!all.error.empty()) return fail(Status(ErrorCode::kUnavailable, all.error));
+    return rep;
+  }
+
+  Result<DispatchReport> drain(milliseconds deadline) override {
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    DispatchReport total;
+    while (true) {
+      auto r = run_once();
+      if (!r.ok()) return r.status();
+      total.enqueued += r->enqueued;
+      total.attempted += r->attempted;
+      total.succeeded += r->succeeded;
+      total.retried += r->retried;
+      total.dead_lettered += r->dead_lettered;
+      total.endpoints_disabled += r->endpoints_disabled;
+      if (r->enqueued == 0 && r->attempted == 0) break;
+      if (std::chrono::steady_clock::now() >= end) break;
+    }
+    return total;
+  }
+
+  Status start() override {
+    std::lock_guard<std::mutex> l(loop_mu_);
+    if (loop_.joinable()) return Status();  // running already
+    stopping_ = false;
+    pool();  // start the workers on this thread, before the loop needs them
+    loop_ = std::thread([this] { loop(); });
+    return Status();
+  }
+
+  void stop() override {
+    std::thread t;
+    {
+      std::lock_guard<std::mutex> l(loop_mu_);
+      if (!loop_.joinable()) return;
+      stopping_ = true;
+      t = std::move(loop_);
+    }
+    loop_cv_.notify_all();
+    t.join();  // the loop waits for its attempts in flight before it ends
+  }
+
+  DispatcherStats stats() const override {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    return stats_;
+  }
+
+ private:
+  WorkerPool& pool() {
+    std::lock_guard<std::mutex> l(pool_mu_);
+    if (!pool_) pool_ = std::make_unique<WorkerPool>(o_.workers);
+    return *pool_;
+  }
+
+  Status fail(const Status& s) {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    stats_.last_error = s.message();
+    return s;
+  }
+
+  void log(const std::string& line) {
+    if (o_.log) {
+      o_.log(line);
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+  }
+
+  // For every endpoint (enabled or not): the next events after its
+  // fanout_seq, as deliveries for those its filter chooses. *more: some
+  // endpoint has further events waiting (a full batch).
+  Status fanout(DispatchReport* rep, bool* more) {
+    ListWebhookEndpointsParams lp;
+    lp.limit = 10000;
+    auto eps = o_.store->list_webhook_endpoints(lp);
+    if (!eps.ok()) return eps.status().with_context("webhook dispatcher: fan-out");
+    for (const WebhookEndpointRow& ep : *eps) {
+      ListEventsParams le;
+      le.after_seq = ep.fanout_seq;
+      le.limit = o_.fanout_batch;
+      auto events = o_.store->list_events(le);
+      if (!events.ok()) {
+        return events.status().with_context("webhook dispatcher: fan-out to " + ep.id);
+      }
+      if (events->empty()) continue;
+      if (events->size() >= o_.fanout_batch) *more = true;
+      const std::int64_t now = to_ms(clock_.now());
+      EnqueueWebhookDeliveriesParams q;
+      q.endpoint_id = ep.id;
+      q.expected_fanout_seq = ep.fanout_seq;
+      q.new_fanout_seq = events->back().seq;
+      q.at_ms = now;
+      for (const EventRow& ev : *events) {
+        if (!webhook_filter_matches(ep.event_types, ev.type)) continue;
+        WebhookDeliveryRow d;
+        d.id = new_id(kWebhookMessageIdPrefix);
+        d.endpoint_id = ep.id;
+        d.event_id = ev.id;
+        d.event_seq = ev.seq;
+        d.event_type = ev.type;
+        d.intent_id = ev.intent_id;
+        d.next_attempt_at_ms = now;
+        q.deliveries.push_back(std::move(d));
+      }
+      auto n = o_.store->enqueue_webhook_deliveries(q);
+      if (!n.ok()) {
+        // Another dispatcher fanned these out first: nothing to do.
+        if (n.status().code() == ErrorCode::kFailedPrecondition) continue;
+        return n.status().with_context("webhook dispatcher: fan-out to " + ep.id);
+      }
+      rep->enqueued += *n;
+    }
+    return Status();
+  }
+
+  Result<std::vector<WebhookDeliveryRow>> claim(std::size_t limit) {
+    ClaimWebhookDeliveriesParams c;
+    c.now_ms = to_ms(clock_.now());
+    c.lease_ms = o_.lease.count();
+    c.owner = owner_;
+    c.limit = limit;
+    c.max_in_flight_per_endpoint = o_.max_in_flight_per_endpoint;
+    auto r = o_.store->claim_webhook_deliveries(c);
+    if (!r.ok()) return r.status().with_context("webhook dispatcher: claim");
+    return r;
+  }
+
+  double draw() {
+    double r = 0;
+    if (o_.random) {
+      std::lock_guard<std::mutex> l(rng_mu_);
+      r = o_.random();
+    } else {
+      std::lock_guard<std::mutex> l(rng_mu_);
+      r = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
+    if (!(r >= 0.0)) r = 0.0;  // NaN too
+    if (r >= 1.0) r = std::nextafter(1.0, 0.0);
+    return r;
+  }
+
+  // The delay after the `failed`-th failed attempt of a round (1-based).
+  std::int64_t jittered_delay_ms(std::size_t failed) {
+    const double base = static_cast<double>(o_.retry_schedule[failed - 1].count()) * 1000.0;
+    const double factor = 1.0 + o_.jitter * (2.0 * draw() - 1.0);
+    return static_cast<std::int64_t>(std::llround(base * factor));
+  }
+
+  // One attempt of one leased delivery, recorded. Runs on a worker.
+  Tally attempt(const WebhookDeliveryRow& d) {
+    Tally t;
+    const TimePoint started = clock_.now();
+    const std::int64_t started_ms = to_ms(started);
+    GetWebhookEndpointParams ge;
+    ge.id = d.endpoint_id;
+    auto ep = o_.store->get_webhook_endpoint(ge);
+    if (!ep.ok()) {
+      t.error = "webhook dispatcher: delivery " + d.id + ": " + ep.status().message();
+      log(t.error);
+      return t;  // the lease runs out and the delivery is claimed again
+    }
+    // Disabled since the claim: not sent. The lease runs out; the delivery
+    // stays pending and goes when the endpoint is enabled.
+    if (!ep->enabled) return t;
+    GetEventParams gv;
+    gv.id = d.event_id;
+    auto ev = o_.store->get_event(gv);
+    if (!ev.ok()) {
+      t.error = "webhook dispatcher: delivery " + d.id + ": " + ev.status().message();
+      log(t.error);
+      return t;
+    }
+    const std::string body = make_webhook_body(*ev);
+
+    Result<HttpPostResult> r = send(d, *ep, body, started);
+    const TimePoint finished = clock_.now();
+    const std::int64_t now_ms = to_ms(finished);
+
+    CompleteWebhookAttemptParams c;
+    c.delivery_id = d.id;
+    c.owner = owner_;
+    c.at_ms = now_ms;
+    WebhookAttemptRow& a = c.attempt;
+    a.delivery_id = d.id;
+    a.endpoint_id = d.endpoint_id;
+    a.event_id = d.event_id;
+    a.started_at_ms = started_ms;
+    a.latency_ms = std::max<std::int64_t>(0, now_ms - started_ms);
+    std::optional<std::int64_t> not_before;
+    if (r.ok()) {
+      a.http_status = r->status;
+      a.response_excerpt = r->body.substr(0, std::min(r->body.size(), kExcerptBytes));
+      if (r->status >= 200 && r->status <= 299) {
+        a.outcome = "succeeded";
+        c.new_status = "succeeded";
+      } else if (r->status == 410) {
+        a.outcome = "gone";
+        a.error = "http status 410 Gone: endpoint disabled";
+        c.new_status = "pending";  // held until the endpoint is enabled again
+        c.next_attempt_at_ms = now_ms;
+        c.disable_endpoint_reason = "410 Gone at " + format_iso8601(finished);
+      } else {
+        a.error = "http status " + std::to_string(r->status);
+        if (r->status >= 300 && r->status <= 399) a.error += " (redirects are not followed)";
+        not_before = retry_after_ms(*r, now_ms);
+      }
+    } else {
+      a.http_status = 0;
+      a.error = r.status().message();
+    }
+    if (a.outcome.empty()) {  // a failure: retry by the schedule, or dead-letter
+      const std::size_t failed = static_cast<std::size_t>(d.round_attempts) + 1;
+      if (failed > o_.retry_schedule.size()) {
+        a.outcome = "failed";
+        c.new_status = "failed";
+        c.next_attempt_at_ms = 0;
+      } else {
+        a.outcome = "retry";
+        c.new_status = "pending";
+        std::int64_t next = now_ms + jittered_delay_ms(failed);
+        if (not_before && *not_before > next) next = *not_before;
+        c.next_attempt_at_ms = next;
+      }
+    }
+    t.attempted = 1;
+    auto done = o_.store->complete_webhook_attempt(c);
+    {
+      std::lock_guard<std::mutex> l(stats_mu_);
+      ++stats_.attempts;
+      if (a.outcome == "succeeded") {
+        ++stats_.succeeded;
+      } else {
+        ++stats_.failed_attempts;
+      }
+      if (a.outcome == "failed") ++stats_.dead_lettered;
+    }
+    if (!done.ok()) {
+      t.error =
+          "webhook dispatcher: recording an attempt of " + d.id + ": " + done.status().message();
+      log(t.error);
+      return t;
+    }
+    if (!done->applied) {
+      log("webhook dispatcher: delivery " + d.id +
+          ": the lease ran out during the attempt; another dispatcher owns it now");
+      return t;
+    }
+    if (a.outcome == "succeeded") t.succeeded = 1;
+    if (a.outcome == "retry") t.retried = 1;
+    if (a.outcome == "failed") t.dead_lettered = 1;
+    if (a.outcome == "gone") t.endpoints_disabled = 1;
+    return t;
+  }
+
+  // Signs and POSTs; "no response" (including a destination the guard
+  // refuses) is an error status.
+  Result<HttpPostResult> send(const WebhookDeliveryRow& d, const WebhookEndpointRow& ep,
+                              const std::string& body, TimePoint now) {
+    const std::int64_t now_ms = to_ms(now);
+    SignWebhookParams sp;
+    for (const WebhookSecretRow& s : ep.secrets) {  // newest (primary) first
+      if (s.expires_at_ms == 0 || s.expires_at_ms > now_ms) sp.secrets.push_back(s.secret);
+    }
+    if (sp.secrets.empty() && !ep.secrets.empty()) sp.secrets.push_back(ep.secrets.front().secret);
+    sp.id = d.id;
+    sp.timestamp = to_unix_seconds(now);
+    sp.body = body;
+    auto h = sign_webhook(sp);
+    if (!h.ok()) return h.status().with_context("endpoint " + ep.id + " cannot sign");
+    auto url = parse_webhook_url(ep.url);
+    if (!url.ok()) return url.status();
+    auto dest = check_destination(*url, o_.destinations);
+    if (!dest.ok()) return dest.status();
+    HttpPostParams p;
+    p.destination = std::move(*dest);
+    p.headers = {{"webhook-id", h->id},
+                 {"webhook-timestamp", h->timestamp},
+                 {"webhook-signature", h->signature},
+                 {"user-agent", user_agent_}};
+    p.body = body;
+    p.content_type = "application/json";
+    p.connect_timeout = o_.connect_timeout;
+    p.request_timeout = o_.request_timeout;
+    p.max_response_bytes = o_.max_response_bytes;
+    // A transport is pluggable: one that throws must not take a worker (and
+    // the process) down; the attempt is recorded as failed instead.
+    try {
+      return o_.transport->post(p);
+    } catch (const std::exception& e) {
+      return Status(ErrorCode::kInternal, std::string("http transport threw: ") + e.what());
+    } catch (...) {
+      return Status(ErrorCode::kInternal, "http transport threw");
+    }
+  }
+
+  // The background loop: keeps the workers busy, claims more as attempts
+  // finish, fans out every poll_interval, backs off on store errors.
+  void loop() {
+    auto last_fanout = std::chrono::steady_clock::time_point{};
+    bool more = false;
+    milliseconds backoff{0};
+    while (true) {
+      std::size_t free_slots = 0;
+      std::uint64_t seen = 0;
+      {
+        std::lock_guard<std::mutex> l(loop_mu_);
+        if (stopping_) break;
+        free_slots = o_.workers - in_flight_;
+        seen = completions_;
+      }
+      Status err;
+      const auto now = std::chrono::steady_clock::now();
+      if (more || now - last_fanout >= o_.poll_interval) {
+        DispatchReport rep;
+        more = false;
+        err = fanout(&rep, &more);
+        last_fanout = now;
+      }
+      if (err.ok() && free_slots > 0) {
+        auto claimed = claim(free_slots);
+        if (!claimed.ok()) {
+          err = claimed.status();
+        } else {
+          {
+            std::lock_guard<std::mutex> l(loop_mu_);
+            in_flight_ += claimed->size();
+          }
+          for (WebhookDeliveryRow& d : *claimed) {
+            pool().submit([this, d = std::move(d)] {
+              (void)attempt(d);
+              {
+                std::lock_guard<std::mutex> l(loop_mu_);
+                --in_flight_;
+                ++completions_;
+              }
+              loop_cv_.notify_all();
+            });
+          }
+        }
+      }
+      {
+        std::lock_guard<std::mutex> l(stats_mu_);
+        ++stats_.passes;
+        if (!err.ok()) stats_.last_error = err.message();
+      }
+      milliseconds wait = o_.poll_interval;
+      if (!err.ok()) {
+        backoff = backoff.count() == 0 ? o_.poll_interval : std::min(backoff * 2, kMaxBackoff);
+        wait = backoff;
+        log(err.message() + " (retrying in " + std::to_string(wait.count()) + " ms)");
+      } else {
+        backoff = milliseconds(0);
+        if (more) wait = milliseconds(0);
+      }
+      std::unique_lock<std::mutex> l(loop_mu_);
+      loop_cv_.wait_for(l, wait, [&] { return stopping_ || (err.ok() && completions_ != seen); });
+      if (stopping_) break;
+    }
+    // Attempts in flight finish and are recorded before stop() returns.
+    std::unique_lock<std::mutex> l(loop_mu_);
+    loop_cv_.wait(l, [&] { return in_flight_ == 0; });
+  }
+
+  WebhookDispatcherOptions o_;
+  const Clock& clock_;
+  const std::string owner_;
+  const std::string user_agent_;
+
+  std::mutex pass_mu_;  // one run_once at a time
+
+  std::mutex pool_mu_;
+  std::unique_ptr<WorkerPool> pool_;
+
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;
+  std::thread loop_;
+  std::size_t in_flight_ = 0;      // attempts the loop has running
+  std::uint64_t completions_ = 0;  // attempts the loop saw finish
+
+  mutable std::mutex stats_mu_;
+  DispatcherStats stats_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<WebhookDispatcher>> WebhookDispatcher::create(
+    WebhookDispatcherOptions options) {
+  USD1PAY_RETURN_IF_ERROR(check_options(&options));
+  return std::unique_ptr<WebhookDispatcher>(new Dispatcher(std::move(options)));
+}
+
+}  // namespace usd1pay
