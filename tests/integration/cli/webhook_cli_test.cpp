@@ -104,7 +104,7 @@ class Receiver {
   std::thread thread_;
   int port_ = 0;
   std::mutex mu_;
-  int status_ = 200;
+  int status_ = 204;  // no body: a 2xx all the same
   std::string secret_;
   std::vector<Request> requests_;
 };
@@ -451,7 +451,7 @@ TEST_F(WebhookCliTest, WatchDeliversSignedEventsAndTheLogShowsEveryAttempt) {
   EXPECT_EQ(rows[0]["status"], "succeeded");
   EXPECT_EQ(rows[0]["endpoint_id"], endpoint);
   ASSERT_EQ(rows[0]["attempts"].size(), 1u);
-  EXPECT_EQ(rows[0]["attempts"][0]["http_status"], 200);
+  EXPECT_EQ(rows[0]["attempts"][0]["http_status"], 204);
   EXPECT_EQ(rows[0]["attempts"][0]["outcome"], "succeeded");
 
   // The receiver fails: the attempt is recorded, retried after 1 s, then
