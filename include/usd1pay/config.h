@@ -118,6 +118,40 @@ struct WebhookEndpointConfig {
   bool enabled = true;
 };
 
+/// How the webhook dispatcher delivers (the "webhook_delivery" object).
+/// Plain values: the CLI and hosts turn them into WebhookDispatcherOptions /
+/// HttpTransportOptions (include/usd1pay/webhook_dispatcher.h).
+struct WebhookDeliveryConfig {
+  /// Seconds to wait before attempt k+1 after attempt k failed (the first
+  /// attempt is immediate); after the last, the delivery is dead-lettered.
+  /// 1..50 entries, each 1..604800 (7 days). Default: Standard Webhooks'
+  /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
+  std::vector<std::int64_t> retry_schedule_seconds = {5,     300,   1800,  7200, 18000,
+                                                      36000, 50400, 72000, 86400};
+  /// Each delay is multiplied by a random factor in [1 - jitter, 1 + jitter]:
+  /// 0..0.5. A ratio of delays, never money, so a JSON number is fine here.
+  double jitter = 0.1;
+  /// Concurrent HTTP attempts: 1..256.
+  std::size_t workers = 4;
+  /// Attempts to one endpoint at once: 1..workers.
+  std::size_t max_in_flight_per_endpoint = 2;
+  /// 100..60000.
+  std::int64_t connect_timeout_ms = 5000;
+  /// The whole exchange after connecting: 1000..60000 (15..30 s recommended).
+  std::int64_t request_timeout_ms = 20000;
+  /// How long a claimed delivery stays with its sender: 1000..3600000, and
+  /// more than connect_timeout_ms + request_timeout_ms.
+  std::int64_t lease_ms = 60000;
+  /// Allow loopback / private / link-local / metadata destinations (tests,
+  /// private deployments). Off by default: the SSRF guard.
+  bool allow_private_destinations = false;
+  /// Verify HTTPS certificates. Turning it off is for tests only.
+  bool verify_tls = true;
+  /// A PEM bundle to trust instead of the system's ("" = system default);
+  /// resolved like store.path. Only with verify_tls.
+  std::string ca_file;
+};
+
 struct StoreConfig {
   /// SQLite's `synchronous` pragma (docs/config.md explains the choice).
   enum class Synchronous {
@@ -158,9 +192,12 @@ struct Config {
   std::size_t metadata_max_bytes = 4096;
   /// The actor written in events for API calls: 1..64 of [A-Za-z0-9._:@-].
   std::string actor = "api";
-  /// Used by the webhook dispatcher (a later issue); only their shape is
-  /// checked here.
+  /// Endpoints the dispatcher keeps in the store (synced at `watch` start);
+  /// their shape is checked here, URLs and secrets again by the webhook
+  /// module.
   std::vector<WebhookEndpointConfig> webhooks;
+  /// How webhooks are delivered.
+  WebhookDeliveryConfig webhook_delivery;
 
   /// The chain with this CAIP-2 id (exact spelling), or nullptr.
   const ChainConfig* find_chain(std::string_view caip2) const noexcept;
@@ -176,7 +213,8 @@ struct Config {
                               std::string_view source_name = "<string>");
 
   /// Reads and parses the file at `path` (at most 1 MiB); a relative store
-  /// path is resolved against the file's directory. kIo naming the path when
+  /// path (and webhook_delivery.ca_file) is resolved against the file's
+  /// directory. kIo naming the path when
   /// the file cannot be read or is too large.
   static Result<Config> load(const std::string& path);
 };

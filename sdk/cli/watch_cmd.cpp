@@ -1,9 +1,13 @@
 // usd1pay watch | payments
 //
-// `watch` runs the tracker over every configured chain: it scans to the
-// current head (and applies the expiry sweep) and exits, or with --follow
-// keeps polling until SIGINT / SIGTERM. Each poll prints one JSON line per
-// chain. `payments` lists what the tracker recorded.
+// `watch` runs the tracker over every configured chain and the webhook
+// dispatcher beside it: it scans to the current head, applies the expiry
+// sweep, delivers the webhooks that are due and exits, or with --follow keeps
+// polling and delivering (on the dispatcher's own threads) until SIGINT /
+// SIGTERM, then stops both cleanly (attempts in flight finish and are
+// recorded). The configuration's webhook endpoints are synced into the store
+// first. Each poll prints one JSON line per chain, and a "webhooks" line when
+// deliveries happened. `payments` lists what the tracker recorded.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,6 +26,7 @@
 #include "usd1pay/intent.h"
 #include "usd1pay/store.h"
 #include "usd1pay/tracker.h"
+#include "usd1pay/webhook_dispatcher.h"
 
 namespace usd1pay::cli {
 namespace {
@@ -33,18 +38,6 @@ constexpr int kMaxCatchUpPolls = 10000;
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int /*signal*/) {
   g_stop = true;
-}
-
-Result<std::shared_ptr<Store>> open_store(const Config& config) {
-  SqliteStoreOptions options;
-  options.path = config.store.path;
-  options.synchronous = config.store.synchronous == StoreConfig::Synchronous::kNormal
-                            ? SqliteSynchronous::kNormal
-                            : SqliteSynchronous::kFull;
-  options.busy_timeout_ms = config.store.busy_timeout_ms;
-  auto store = open_sqlite_store(options);
-  if (!store.ok()) return store.status();
-  return std::shared_ptr<Store>(std::move(store).value());
 }
 
 nlohmann::json chain_report_json(const ChainPollReport& r) {
@@ -66,12 +59,52 @@ nlohmann::json chain_report_json(const ChainPollReport& r) {
   return j;
 }
 
+nlohmann::json dispatch_report_json(const DispatchReport& r) {
+  return {{"webhooks",
+           {{"enqueued", r.enqueued},
+            {"attempted", r.attempted},
+            {"succeeded", r.succeeded},
+            {"retried", r.retried},
+            {"dead_lettered", r.dead_lettered},
+            {"endpoints_disabled", r.endpoints_disabled}}}};
+}
+
+nlohmann::json dispatcher_stats_json(const DispatcherStats& s) {
+  nlohmann::json j{{"webhooks",
+                    {{"attempts", s.attempts},
+                     {"succeeded", s.succeeded},
+                     {"failed_attempts", s.failed_attempts},
+                     {"dead_lettered", s.dead_lettered}}}};
+  if (!s.last_error.empty()) j["webhooks"]["last_error"] = s.last_error;
+  return j;
+}
+
 struct WatchArgs {
   std::string config = kDefaultConfig;
   bool once = false;
   bool follow = false;
   std::optional<int> interval_ms;
+  int drain_ms = 60000;
 };
+
+// The dispatcher and what it needs, alive for the whole watch.
+struct Delivery {
+  std::unique_ptr<HttpTransport> transport;
+  std::unique_ptr<WebhookDispatcher> dispatcher;
+};
+
+Result<Delivery> start_delivery(const Config& config, Store& store) {
+  WebhookEndpoints endpoints(store, SystemClock::instance(), destination_policy(config));
+  const Status synced = endpoints.sync_config_endpoints(config_endpoints(config));
+  if (!synced.ok()) return synced;
+  Delivery d;
+  d.transport = make_http_transport(transport_options(config));
+  auto dispatcher =
+      WebhookDispatcher::create(dispatcher_options(config, &store, d.transport.get()));
+  if (!dispatcher.ok()) return dispatcher.status();
+  d.dispatcher = std::move(dispatcher).value();
+  return d;
+}
 
 int run_watch(const WatchArgs& a) {
   if (a.once && a.follow) throw UsageError("--once and --follow exclude each other");
@@ -92,6 +125,9 @@ int run_watch(const WatchArgs& a) {
   if (a.interval_ms) topts.poll_interval = std::chrono::milliseconds(*a.interval_ms);
   auto tracker = Tracker::open(std::move(topts));
   if (!tracker.ok()) return fail(tracker.status());
+  auto delivery = start_delivery(*config, **store);
+  if (!delivery.ok()) return fail(delivery.status());
+  WebhookDispatcher& dispatcher = *delivery->dispatcher;
 
   if (!a.follow) {
     // Scan every chain to its head, then sweep expired intents.
@@ -109,6 +145,11 @@ int run_watch(const WatchArgs& a) {
     const auto expired = (*processor)->expire_due();
     if (!expired.ok()) return fail(expired.status());
     std::cout << nlohmann::json{{"expired", *expired}}.dump() << "\n";
+    // What the scan and the sweep committed goes out now; a receiver that
+    // fails is retried by the next watch after its delay.
+    const auto delivered = dispatcher.drain(std::chrono::milliseconds(a.drain_ms));
+    if (!delivered.ok()) return fail(delivered.status());
+    std::cout << dispatch_report_json(*delivered).dump() << "\n";
     return all_ok ? kExitOk : kExitInvalid;
   }
 
@@ -116,10 +157,22 @@ int run_watch(const WatchArgs& a) {
   std::signal(SIGTERM, on_stop_signal);
   const Status started = (*tracker)->start();
   if (!started.ok()) return fail(started);
-  std::cerr << "usd1pay: watching " << config->chains.size() << " chain(s); Ctrl-C to stop\n";
+  const Status dispatching = dispatcher.start();
+  if (!dispatching.ok()) {
+    (*tracker)->stop();
+    return fail(dispatching);
+  }
+  std::cerr << "usd1pay: watching " << config->chains.size() << " chain(s), delivering webhooks; "
+            << "Ctrl-C to stop\n";
   std::uint64_t seen_polls = 0;
+  std::uint64_t seen_attempts = 0;
   while (!g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const DispatcherStats dstats = dispatcher.stats();
+    if (dstats.attempts != seen_attempts) {
+      seen_attempts = dstats.attempts;
+      std::cout << dispatcher_stats_json(dstats).dump() << "\n" << std::flush;
+    }
     const TrackerStats stats = (*tracker)->stats();
     if (stats.polls == seen_polls) continue;
     seen_polls = stats.polls;
@@ -130,6 +183,8 @@ int run_watch(const WatchArgs& a) {
     if (!expired.ok()) std::cerr << "usd1pay: expiry sweep: " << expired.status().message() << "\n";
   }
   (*tracker)->stop();
+  dispatcher.stop();
+  std::cout << dispatcher_stats_json(dispatcher.stats()).dump() << "\n" << std::flush;
   std::cerr << "usd1pay: stopped\n";
   return kExitOk;
 }
@@ -192,14 +247,19 @@ void add_watch_commands(CLI::App& app, int* exit_code) {
   auto w = std::make_shared<WatchArgs>();
   auto* watch = app.add_subcommand(
       "watch",
-      "Track payments on every configured chain: scan to the current head, apply the expiry\n"
-      "sweep and exit (default, or --once), or keep following with --follow. Prints one JSON\n"
-      "line per chain and poll.");
+      "Track payments on every configured chain and deliver webhooks: scan to the current\n"
+      "head, apply the expiry sweep, deliver what is due and exit (default, or --once), or\n"
+      "keep following and delivering with --follow until SIGINT / SIGTERM. Prints one JSON\n"
+      "line per chain and poll, and {\"webhooks\": ...} lines.");
   add_config_option(watch, &w->config);
   watch->add_flag("--once", w->once, "Scan to the current head and exit (the default)");
   watch->add_flag("--follow", w->follow, "Keep polling until interrupted");
   watch->add_option("--interval-ms", w->interval_ms, "Poll interval with --follow (default 2000)")
       ->check(CLI::Range(50, 3600000));
+  watch
+      ->add_option("--drain-ms", w->drain_ms,
+                   "Without --follow: deliver due webhooks for at most this long (default 60000)")
+      ->check(CLI::Range(0, 3600000));
   watch->callback([w, exit_code] { *exit_code = run_watch(*w); });
 
   auto p = std::make_shared<PaymentsArgs>();

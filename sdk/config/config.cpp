@@ -39,6 +39,10 @@ constexpr std::int64_t kMaxExpirySeconds = std::int64_t{7} * 24 * 3600;
 constexpr std::int64_t kMaxMetadataBytes = 65536;
 constexpr std::int64_t kMaxBusyTimeoutMs = 600000;
 constexpr std::int64_t kMaxConfirmations = 10000;
+constexpr std::size_t kMaxRetrySchedule = 50;
+constexpr std::int64_t kMaxRetryDelaySeconds = std::int64_t{7} * 24 * 3600;
+constexpr std::int64_t kMaxWorkers = 256;
+constexpr double kMaxJitter = 0.5;
 // Tolerances are read at 18 decimals (USD1's largest) and must be at most
 // this many whole dollars: a larger one is far more likely a typo ("5" for
 // "0.05") than an intent.
@@ -92,6 +96,7 @@ class Parser {
   Status parse_strategy(const ObjectReader& r, ChainConfig* chain);
   Status parse_webhook(const json& value, const std::string& path, WebhookEndpointConfig* hook);
   Status parse_tolerance(const ObjectReader& r, Config* config);
+  Status parse_delivery(const json& value, WebhookDeliveryConfig* delivery);
   Status validate_address_at(ChainFamily family, const std::string& text, const std::string& path,
                              std::string* canonical);
 
@@ -107,7 +112,7 @@ Status Parser::parse(const json& doc, Config* config) {
   }
   USD1PAY_RETURN_IF_ERROR(r.check({"version", "store", "chains", "default_chain", "default_token",
                                    "default_expiry_seconds", "underpayment_tolerance",
-                                   "metadata_max_bytes", "actor", "webhooks"}));
+                                   "metadata_max_bytes", "actor", "webhooks", "webhook_delivery"}));
 
   std::int64_t version = 1;
   USD1PAY_RETURN_IF_ERROR(r.get_int("version", false, INT64_MIN, INT64_MAX, &version));
@@ -196,6 +201,106 @@ Status Parser::parse(const json& doc, Config* config) {
       USD1PAY_RETURN_IF_ERROR(parse_webhook((*webhooks)[i], index_path("webhooks", i), &hook));
       config->webhooks.push_back(std::move(hook));
     }
+  }
+
+  const json* delivery = nullptr;
+  USD1PAY_RETURN_IF_ERROR(r.get_object("webhook_delivery", false, &delivery));
+  if (delivery != nullptr) {
+    USD1PAY_RETURN_IF_ERROR(parse_delivery(*delivery, &config->webhook_delivery));
+  }
+  return Status();
+}
+
+Status Parser::parse_delivery(const json& value, WebhookDeliveryConfig* delivery) {
+  const ObjectReader r(value, "webhook_delivery", sink_);
+  USD1PAY_RETURN_IF_ERROR(r.check(
+      {"retry_schedule", "jitter", "workers", "max_in_flight_per_endpoint", "connect_timeout_ms",
+       "request_timeout_ms", "lease_ms", "allow_private_destinations", "verify_tls", "ca_file"}));
+
+  const json* schedule = nullptr;
+  USD1PAY_RETURN_IF_ERROR(r.get_array("retry_schedule", false, &schedule));
+  if (schedule != nullptr) {
+    const std::string path = r.path_of("retry_schedule");
+    if (schedule->empty()) {
+      return sink_.error(ErrorCode::kInvalidArgument, path,
+                         "at least one delay is needed (seconds before the second attempt)");
+    }
+    if (schedule->size() > kMaxRetrySchedule) {
+      return sink_.error(ErrorCode::kOutOfRange, path,
+                         std::to_string(schedule->size()) + " delays, more than the limit of " +
+                             std::to_string(kMaxRetrySchedule));
+    }
+    delivery->retry_schedule_seconds.clear();
+    for (std::size_t i = 0; i < schedule->size(); ++i) {
+      const json& d = (*schedule)[i];
+      const std::string element = index_path(path, i);
+      if (!d.is_number_integer()) {
+        return sink_.error(
+            ErrorCode::kInvalidArgument, element,
+            "expected an integer (seconds), found " + config_internal::json_type_phrase(d));
+      }
+      const bool negative = !d.is_number_unsigned() && d.get<std::int64_t>() < 1;
+      if (negative || d.get<std::uint64_t>() < 1 ||
+          d.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxRetryDelaySeconds)) {
+        return sink_.error(
+            ErrorCode::kOutOfRange, element,
+            d.dump() + " is not between 1 and " + std::to_string(kMaxRetryDelaySeconds));
+      }
+      const auto seconds = static_cast<std::int64_t>(d.get<std::uint64_t>());
+      delivery->retry_schedule_seconds.push_back(seconds);
+    }
+  }
+
+  const json* jitter = r.find("jitter");
+  if (jitter != nullptr) {
+    if (!jitter->is_number()) {
+      return sink_.error(ErrorCode::kInvalidArgument, r.path_of("jitter"),
+                         "expected a number (a ratio such as 0.1), found " +
+                             config_internal::json_type_phrase(*jitter));
+    }
+    const double j = jitter->get<double>();
+    if (!(j >= 0.0 && j <= kMaxJitter)) {
+      return sink_.error(ErrorCode::kOutOfRange, r.path_of("jitter"),
+                         jitter->dump() + " is not between 0 and 0.5");
+    }
+    delivery->jitter = j;
+  }
+
+  auto workers = static_cast<std::int64_t>(delivery->workers);
+  USD1PAY_RETURN_IF_ERROR(r.get_int("workers", false, 1, kMaxWorkers, &workers));
+  delivery->workers = static_cast<std::size_t>(workers);
+  auto in_flight = static_cast<std::int64_t>(delivery->max_in_flight_per_endpoint);
+  USD1PAY_RETURN_IF_ERROR(
+      r.get_int("max_in_flight_per_endpoint", false, 1, kMaxWorkers, &in_flight));
+  if (in_flight > workers) {
+    return sink_.error(
+        ErrorCode::kOutOfRange, r.path_of("max_in_flight_per_endpoint"),
+        std::to_string(in_flight) + " is more than workers (" + std::to_string(workers) + ")");
+  }
+  delivery->max_in_flight_per_endpoint = static_cast<std::size_t>(in_flight);
+
+  USD1PAY_RETURN_IF_ERROR(
+      r.get_int("connect_timeout_ms", false, 100, 60000, &delivery->connect_timeout_ms));
+  USD1PAY_RETURN_IF_ERROR(
+      r.get_int("request_timeout_ms", false, 1000, 60000, &delivery->request_timeout_ms));
+  USD1PAY_RETURN_IF_ERROR(r.get_int("lease_ms", false, 1000, 3600000, &delivery->lease_ms));
+  const std::int64_t attempt_ms = delivery->connect_timeout_ms + delivery->request_timeout_ms;
+  if (delivery->lease_ms <= attempt_ms) {
+    // A lease shorter than one attempt lets a second sender take a delivery
+    // that is still being sent.
+    return sink_.error(ErrorCode::kOutOfRange, r.path_of("lease_ms"),
+                       std::to_string(delivery->lease_ms) +
+                           " must be more than connect_timeout_ms + request_timeout_ms (" +
+                           std::to_string(attempt_ms) + ")");
+  }
+
+  USD1PAY_RETURN_IF_ERROR(
+      r.get_bool("allow_private_destinations", false, &delivery->allow_private_destinations));
+  USD1PAY_RETURN_IF_ERROR(r.get_bool("verify_tls", false, &delivery->verify_tls));
+  USD1PAY_RETURN_IF_ERROR(r.get_string("ca_file", false, &delivery->ca_file));
+  if (!delivery->ca_file.empty() && !delivery->verify_tls) {
+    return sink_.error(ErrorCode::kInvalidArgument, r.path_of("ca_file"),
+                       "only with verify_tls true (certificates are not checked at all)");
   }
   return Status();
 }
@@ -600,6 +705,11 @@ Result<Config> Config::load(const std::string& path) {
   if (store_path != ":memory:" && !std::filesystem::path(store_path).is_absolute()) {
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) store_path = (dir / store_path).lexically_normal().string();
+  }
+  std::string& ca_file = config->webhook_delivery.ca_file;
+  if (!ca_file.empty() && !std::filesystem::path(ca_file).is_absolute()) {
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) ca_file = (dir / ca_file).lexically_normal().string();
   }
   return config;
 }

@@ -110,6 +110,18 @@ TEST(ConfigTest, MinimalConfigGetsTheDocumentedDefaults) {
   EXPECT_EQ(c.metadata_max_bytes, 4096u);
   EXPECT_EQ(c.actor, "api");
   EXPECT_TRUE(c.webhooks.empty());
+  const WebhookDeliveryConfig& d = c.webhook_delivery;
+  EXPECT_EQ(d.retry_schedule_seconds,
+            (std::vector<std::int64_t>{5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400}));
+  EXPECT_EQ(d.jitter, 0.1);
+  EXPECT_EQ(d.workers, 4u);
+  EXPECT_EQ(d.max_in_flight_per_endpoint, 2u);
+  EXPECT_EQ(d.connect_timeout_ms, 5000);
+  EXPECT_EQ(d.request_timeout_ms, 20000);
+  EXPECT_EQ(d.lease_ms, 60000);
+  EXPECT_FALSE(d.allow_private_destinations);
+  EXPECT_TRUE(d.verify_tls);
+  EXPECT_EQ(d.ca_file, "");
 }
 
 TEST(ConfigTest, EveryKeyIsRead) {
@@ -137,6 +149,16 @@ TEST(ConfigTest, EveryKeyIsRead) {
                                       {"description", "main shop"},
                                       {"enabled", false}},
                                  json{{"url", "http://127.0.0.1:9000"}}});
+  doc["webhook_delivery"] = {{"retry_schedule", {1, 2, 604800}},
+                             {"jitter", 0.25},
+                             {"workers", 8},
+                             {"max_in_flight_per_endpoint", 8},
+                             {"connect_timeout_ms", 100},
+                             {"request_timeout_ms", 1000},
+                             {"lease_ms", 1101},
+                             {"allow_private_destinations", true},
+                             {"verify_tls", true},
+                             {"ca_file", "/etc/ssl/shop-ca.pem"}};
   const auto r = Config::parse(doc.dump(2), "test.json");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const Config& c = *r;
@@ -170,6 +192,17 @@ TEST(ConfigTest, EveryKeyIsRead) {
   EXPECT_FALSE(c.webhooks[0].enabled);
   EXPECT_TRUE(c.webhooks[1].enabled);
   EXPECT_TRUE(c.webhooks[1].events.empty());
+  const WebhookDeliveryConfig& d = c.webhook_delivery;
+  EXPECT_EQ(d.retry_schedule_seconds, (std::vector<std::int64_t>{1, 2, 604800}));
+  EXPECT_EQ(d.jitter, 0.25);
+  EXPECT_EQ(d.workers, 8u);
+  EXPECT_EQ(d.max_in_flight_per_endpoint, 8u);
+  EXPECT_EQ(d.connect_timeout_ms, 100);
+  EXPECT_EQ(d.request_timeout_ms, 1000);
+  EXPECT_EQ(d.lease_ms, 1101);
+  EXPECT_TRUE(d.allow_private_destinations);
+  EXPECT_TRUE(d.verify_tls);
+  EXPECT_EQ(d.ca_file, "/etc/ssl/shop-ca.pem");
 
   EXPECT_EQ(c.find_chain("eip155:1337"), &c.chains[0]);
   EXPECT_EQ(c.find_chain(kSolChain), &c.chains[1]);
@@ -651,6 +684,161 @@ TEST(ConfigTest, EveryErrorNamesItsKeyPath) {
          d["webhooks"] = json::array({json{{"url", "https://x"}}, json{{"uri", "https://y"}}});
        },
        ErrorCode::kInvalidArgument, "config: webhooks[1]: unknown key 'uri' (did you mean 'url'?)"},
+      // webhook_delivery
+      {[](json& d) { d["webhook_delivery"] = json::array(); }, ErrorCode::kInvalidArgument,
+       "config: webhook_delivery: expected an object, found an array"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retries", json::array({5})}};
+       },
+       ErrorCode::kInvalidArgument, "config: webhook_delivery: unknown key 'retries'"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"worker", 4}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery: unknown key 'worker' (did you mean 'workers'?)"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", json::array()}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.retry_schedule: at least one delay is needed"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", 5}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.retry_schedule: expected an array, found an integer"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", json(std::vector<int>(51, 5))}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.retry_schedule: 51 delays, more than the limit of 50"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", {5, 0}}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.retry_schedule[1]: 0 is not between 1 and 604800"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", {5, -5}}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.retry_schedule[1]: -5 is not between 1 and 604800"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", {604801}}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.retry_schedule[0]: 604801 is not between 1 and 604800"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", {json::parse("18446744073709551615")}}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.retry_schedule[0]: 18446744073709551615 is not between"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", {5, 2.5}}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.retry_schedule[1]: expected an integer (seconds), found a number "
+       "with a fraction"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"retry_schedule", {"5s"}}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.retry_schedule[0]: expected an integer (seconds), found a string"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"jitter", 0.51}};
+       },
+       ErrorCode::kOutOfRange, "config: webhook_delivery.jitter: 0.51 is not between 0 and 0.5"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"jitter", -0.1}};
+       },
+       ErrorCode::kOutOfRange, "config: webhook_delivery.jitter: -0.1 is not between 0 and 0.5"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"jitter", 1}};
+       },
+       ErrorCode::kOutOfRange, "config: webhook_delivery.jitter: 1 is not between 0 and 0.5"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"jitter", "0.1"}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.jitter: expected a number (a ratio such as 0.1), found a string"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"workers", 0}};
+       },
+       ErrorCode::kOutOfRange, "config: webhook_delivery.workers: 0 is not between 1 and 256"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"workers", 257}};
+       },
+       ErrorCode::kOutOfRange, "config: webhook_delivery.workers: 257 is not between 1 and 256"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"workers", 4.0}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.workers: expected an integer, found a number with a fraction"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"max_in_flight_per_endpoint", 0}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.max_in_flight_per_endpoint: 0 is not between 1 and 256"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"max_in_flight_per_endpoint", 5}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.max_in_flight_per_endpoint: 5 is more than workers (4)"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"workers", 2}, {"max_in_flight_per_endpoint", 3}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.max_in_flight_per_endpoint: 3 is more than workers (2)"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"connect_timeout_ms", 99}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.connect_timeout_ms: 99 is not between 100 and 60000"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"request_timeout_ms", 999}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.request_timeout_ms: 999 is not between 1000 and 60000"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"request_timeout_ms", 60001}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.request_timeout_ms: 60001 is not between 1000 and 60000"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"lease_ms", 3600001}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.lease_ms: 3600001 is not between 1000 and 3600000"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"lease_ms", 25000}};
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.lease_ms: 25000 must be more than connect_timeout_ms + "
+       "request_timeout_ms (25000)"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"request_timeout_ms", 60000}};  // 5000 + 60000 > 60000
+       },
+       ErrorCode::kOutOfRange,
+       "config: webhook_delivery.lease_ms: 60000 must be more than connect_timeout_ms + "
+       "request_timeout_ms (65000)"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"allow_private_destinations", "yes"}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.allow_private_destinations: expected true or false, found a "
+       "string"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"verify_tls", 0}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.verify_tls: expected true or false, found an integer"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"ca_file", 1}};
+       },
+       ErrorCode::kInvalidArgument,
+       "config: webhook_delivery.ca_file: expected a string, found an integer"},
+      {[](json& d) {
+         d["webhook_delivery"] = {{"ca_file", "ca.pem"}, {"verify_tls", false}};
+       },
+       ErrorCode::kInvalidArgument, "config: webhook_delivery.ca_file: only with verify_tls true"},
   };
   std::size_t i = 0;
   for (const auto& tc : cases) {
@@ -800,6 +988,13 @@ std::string describe(const Config& c) {
       out += "  " + t.symbol + "|" + t.contract + "|" + std::to_string(t.decimals) + "\n";
     }
   }
+  const WebhookDeliveryConfig& d = c.webhook_delivery;
+  for (const auto s : d.retry_schedule_seconds) out += std::to_string(s) + ",";
+  out += "|" + std::to_string(d.jitter) + "|" + std::to_string(d.workers) + "|" +
+         std::to_string(d.max_in_flight_per_endpoint) + "|" + std::to_string(d.connect_timeout_ms) +
+         "|" + std::to_string(d.request_timeout_ms) + "|" + std::to_string(d.lease_ms) + "|" +
+         (d.allow_private_destinations ? "private" : "public") + "|" +
+         (d.verify_tls ? "tls" : "no-tls") + "|" + d.ca_file + "\n";
   for (const auto& w : c.webhooks) {
     out += w.url + "|" + w.secret + "|" + w.description + "|" + (w.enabled ? "on" : "off");
     for (const auto& e : w.events) out += "|" + e;
@@ -855,6 +1050,32 @@ TEST(ConfigLoadTest, RelativeStorePathIsBesideTheFile) {
     ASSERT_TRUE(r.ok()) << r.status().message();
     EXPECT_EQ(r->store.path, kept);
   }
+}
+
+TEST(ConfigLoadTest, RelativeCaFileIsBesideTheFile) {
+  testing::TempDir dir;
+  json doc = base();
+  doc["webhook_delivery"] = {{"ca_file", "certs/../ca.pem"}};
+  testing::write_file(dir.file("a.json"), doc.dump());
+  auto r = Config::load(dir.file("a.json"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->webhook_delivery.ca_file, dir.file("ca.pem"));
+  // parse() has no directory: the path stays as written.
+  r = Config::parse(doc.dump());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->webhook_delivery.ca_file, "certs/../ca.pem");
+
+  doc["webhook_delivery"] = {{"ca_file", "/etc/ssl/ca.pem"}};
+  testing::write_file(dir.file("b.json"), doc.dump());
+  r = Config::load(dir.file("b.json"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->webhook_delivery.ca_file, "/etc/ssl/ca.pem");
+  // An empty ca_file means the system's bundle and is not made into a path.
+  doc["webhook_delivery"] = {{"ca_file", ""}};
+  testing::write_file(dir.file("c.json"), doc.dump());
+  r = Config::load(dir.file("c.json"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->webhook_delivery.ca_file, "");
 }
 
 TEST(ConfigLoadTest, FileErrors) {

@@ -1,0 +1,183 @@
+// Signed webhook deliveries per second, against wrk on the same receiver.
+//
+//   bench_webhook_delivery serve
+//       A loopback receiver (cpp-httplib, 127.0.0.1, a free port, 16 threads):
+//       prints "PORT <n>", answers every POST /hook with 200 after reading the
+//       body, and on a line on stdin (or EOF) prints "REQUESTS <n>" and exits.
+//       wrk and usd1pay hit this same process in one run.
+//   bench_webhook_delivery deliver PORT DIR N WORKERS full|normal
+//       A real SQLite store in DIR, one endpoint (http://127.0.0.1:PORT/hook),
+//       N intents created (N intent.created events), then the dispatcher with
+//       the real HTTP transport drains them: fan-out, claim, sign, POST,
+//       record every attempt. Prints "OPS <deliveries per second>" over the
+//       drain only, after checking that exactly N deliveries succeeded with
+//       one attempt each (a wrong result cannot pass as a fast one).
+//   bench_webhook_delivery body
+//       Prints a body like the ones usd1pay sends (for wrk's script).
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "usd1pay/clock.h"
+#include "usd1pay/config.h"
+#include "usd1pay/intent.h"
+#include "usd1pay/store.h"
+#include "usd1pay/webhook_dispatcher.h"
+
+namespace {
+
+constexpr const char* kXpub =
+    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
+    "ski8PX9rL2dZXvgGDnw";
+constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+
+int fail(const std::string& what) {
+  std::cerr << "bench_webhook_delivery: " << what << "\n";
+  return 1;
+}
+
+int serve() {
+  httplib::Server server;
+  std::atomic<std::uint64_t> requests{0};
+  server.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  server.Post("/hook", [&requests](const httplib::Request& req, httplib::Response& res) {
+    // Touch the body and the signature header so neither side gets a free
+    // pass; the receiver's work is the same for both.
+    if (req.body.empty() || req.get_header_value("webhook-id").empty()) {
+      res.status = 400;
+      return;
+    }
+    requests.fetch_add(1, std::memory_order_relaxed);
+    res.status = 200;
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  if (port <= 0) return fail("cannot bind 127.0.0.1");
+  std::thread thread([&server] { server.listen_after_bind(); });
+  std::cout << "PORT " << port << "\n" << std::flush;
+  std::string line;
+  std::getline(std::cin, line);
+  server.stop();
+  thread.join();
+  std::cout << "REQUESTS " << requests.load() << "\n" << std::flush;
+  return 0;
+}
+
+usd1pay::Config bench_config(const std::string& dir, bool full) {
+  usd1pay::Config config;
+  config.source = "<bench>";
+  config.store.path = dir + "/usd1pay.db";
+  config.store.synchronous =
+      full ? usd1pay::StoreConfig::Synchronous::kFull : usd1pay::StoreConfig::Synchronous::kNormal;
+  usd1pay::ChainConfig chain;
+  chain.id = *usd1pay::ChainId::parse("eip155:1337");
+  chain.family = usd1pay::ChainFamily::kEvm;
+  chain.backend = "sim";
+  chain.tokens = {{"USD1", kToken, 18}};
+  chain.strategy = usd1pay::DepositStrategy::kXpub;
+  chain.xpub = kXpub;
+  config.chains = {chain};
+  config.default_chain = "eip155:1337";
+  config.default_token = "USD1";
+  return config;
+}
+
+int deliver(int port, const std::string& dir, long n, std::size_t workers, bool full) {
+  using namespace usd1pay;
+  const Config config = bench_config(dir, full);
+  SqliteStoreOptions so;
+  so.path = config.store.path;
+  so.synchronous = full ? SqliteSynchronous::kFull : SqliteSynchronous::kNormal;
+  auto opened = open_sqlite_store(so);
+  if (!opened.ok()) return fail(opened.status().message());
+  std::shared_ptr<Store> store = std::move(opened).value();
+
+  DestinationPolicy policy;
+  policy.allow_private_destinations = true;  // the receiver is on loopback
+  WebhookEndpoints endpoints(*store, SystemClock::instance(), policy);
+  AddWebhookEndpointParams ep;
+  ep.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+  auto endpoint = endpoints.add(ep);
+  if (!endpoint.ok()) return fail(endpoint.status().message());
+
+  ProcessorOptions po;
+  po.config = config;
+  po.store = store;
+  auto processor = Processor::open(std::move(po));
+  if (!processor.ok()) return fail(processor.status().message());
+  CreateIntentRequest req;
+  req.amount = "25.00";
+  req.metadata_json = R"({"cart":"c-1","terminal":"pos-7"})";
+  for (long i = 0; i < n; ++i) {
+    req.order_id = "order-" + std::to_string(i);
+    auto r = (*processor)->create_intent(req);
+    if (!r.ok()) return fail(r.status().message());
+  }
+
+  auto transport = make_http_transport(HttpTransportOptions{true, "", workers});
+  WebhookDispatcherOptions o;
+  o.store = store.get();
+  o.transport = transport.get();
+  o.destinations = policy;
+  o.workers = workers;
+  o.max_in_flight_per_endpoint = workers;  // one endpoint: let it use every worker
+  o.fanout_batch = 10000;
+  o.log = [](std::string_view line) { std::cerr << line << "\n"; };
+  auto dispatcher = WebhookDispatcher::create(std::move(o));
+  if (!dispatcher.ok()) return fail(dispatcher.status().message());
+
+  const auto start = std::chrono::steady_clock::now();
+  auto report = (*dispatcher)->drain(std::chrono::minutes(10));
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!report.ok()) return fail(report.status().message());
+
+  ListWebhookDeliveriesParams lp;
+  lp.limit = 100000;
+  auto rows = store->list_webhook_deliveries(lp);
+  if (!rows.ok()) return fail(rows.status().message());
+  long succeeded = 0;
+  for (const auto& d : *rows) {
+    if (d.status == "succeeded" && d.total_attempts == 1) ++succeeded;
+  }
+  if (succeeded != n || static_cast<long>(rows->size()) != n) {
+    return fail(std::to_string(rows->size()) + " deliveries, " + std::to_string(succeeded) +
+                " succeeded at the first attempt; expected " + std::to_string(n));
+  }
+  std::cout << "DELIVERED " << n << " in " << secs << " s\n";
+  std::cout << "OPS " << static_cast<long>(static_cast<double>(n) / secs) << "\n";
+  return 0;
+}
+
+// A body of the size and shape usd1pay sends for intent.created.
+int body() {
+  std::cout
+      << R"({"id":"evt_4f7QzJ1mXk2B9sLq8VwYc3","type":"intent.created","created":"2026-05-01T12:00:00.000Z","data":{"id":"pi_8HqL2nWx5Rk7Tc1Zp4Ym9s","object":"payment_intent","order_id":"order-1","status":"requires_payment","amount":"25.00","amount_base_units":"25000000000000000000","chain":"eip155:1337","token":"USD1","token_contract":"0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA","decimals":18,"strategy":"xpub","deposit_address":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","deposit_index":0,"payment_uri":"ethereum:0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA@1337/transfer?address=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266&uint256=25000000000000000000","expires_at":"2026-05-01T12:15:00.000Z","metadata":{"cart":"c-1","terminal":"pos-7"},"amount_received":"0.00","created_at":"2026-05-01T12:00:00.000Z","updated_at":"2026-05-01T12:00:00.000Z"}})"
+      << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::string mode = argc > 1 ? argv[1] : "";
+    if (mode == "serve" && argc == 2) return serve();
+    if (mode == "body" && argc == 2) return body();
+    if (mode == "deliver" && argc == 7) {
+      const std::string sync = argv[6];
+      if (sync != "full" && sync != "normal") return fail("synchronous must be full or normal");
+      return deliver(std::stoi(argv[2]), argv[3], std::stol(argv[4]),
+                     static_cast<std::size_t>(std::stoul(argv[5])), sync == "full");
+    }
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  std::cerr << "usage: bench_webhook_delivery serve | body | deliver PORT DIR N WORKERS "
+               "full|normal\n";
+  return 2;
+}
