@@ -439,6 +439,33 @@ struct CompleteWebhookAttemptResult {
   WebhookDeliveryRow delivery;  ///< as it is now
 };
 
+/// Group commit for a dispatcher: in ONE transaction (one commit, so one
+/// fsync under synchronous FULL instead of one per attempt), in this order:
+///  1. each of `completions`, exactly as complete_webhook_attempt would do it
+///     (in order; the same delivery twice is allowed: the second finds the
+///     lease cleared and only adds its attempt);
+///  2. `release`: deliveries leased by `owner` and never attempted are given
+///     back (lease cleared, nothing else changes; one that `owner` no longer
+///     holds is left as it is);
+///  3. when `claim` is set, claim_webhook_deliveries, which then sees the
+///     leases steps 1 and 2 cleared and the heads step 1 moved.
+/// All or nothing: when any part is refused nothing is written, and the
+/// message names the part ("store: complete_webhook_attempts: completions[2]
+/// (msg_x): no delivery msg_x"); a caller that must not lose the other
+/// attempts' records then completes them one by one.
+struct CompleteWebhookAttemptsParams {
+  std::vector<CompleteWebhookAttemptParams> completions;  ///< 0..10000
+  std::vector<std::string> release;                       ///< delivery ids; 0..10000
+  std::string owner;  ///< the lease owner for `release` (required when it is not empty)
+  std::optional<ClaimWebhookDeliveriesParams> claim;
+};
+
+struct CompleteWebhookAttemptsResult {
+  std::vector<CompleteWebhookAttemptResult> completed;  ///< one per completion, in order
+  std::size_t released = 0;                             ///< leases given back
+  std::vector<WebhookDeliveryRow> claimed;              ///< empty when no claim was asked
+};
+
 /// Filters combine with AND. Ordered by event_seq, then endpoint_id.
 struct ListWebhookDeliveriesParams {
   std::optional<std::string> event_id;
@@ -532,6 +559,10 @@ class Store {
       const ClaimWebhookDeliveriesParams& p) = 0;
   virtual Result<CompleteWebhookAttemptResult> complete_webhook_attempt(
       const CompleteWebhookAttemptParams& p) = 0;
+  /// Several completions, lease releases and a claim in one transaction
+  /// (see CompleteWebhookAttemptsParams).
+  virtual Result<CompleteWebhookAttemptsResult> complete_webhook_attempts(
+      const CompleteWebhookAttemptsParams& p) = 0;
   virtual Result<std::vector<WebhookDeliveryRow>> list_webhook_deliveries(
       const ListWebhookDeliveriesParams& p) = 0;
   virtual Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(

@@ -253,7 +253,20 @@ struct WebhookDispatcherOptions {
   /// nullptr = a CSPRNG-seeded generator. Tests pass a fixed one.
   std::function<double()> random;
   std::size_t workers = 4;                     ///< 1..256
+  /// Attempts sent to one endpoint at once by this dispatcher (fairness: a
+  /// slow endpoint cannot take every worker).
   std::size_t max_in_flight_per_endpoint = 2;  ///< 1..workers
+  /// drain() and the background loop keep up to prefetch x workers
+  /// deliveries leased (at most prefetch x max_in_flight_per_endpoint of one
+  /// endpoint), so that workers find the next delivery leased while the
+  /// previous results are being committed; results are recorded, leases given
+  /// back and the next deliveries claimed in one store transaction per round.
+  /// 1 = lease only what can be sent at once. Several dispatchers sharing a
+  /// store lease at most prefetch x max_in_flight_per_endpoint of an endpoint
+  /// between them, so together they send at most that many to it at once.
+  /// A leased delivery that waited so long that an attempt would not fit in
+  /// its lease (connect + request timeout) is given back unsent.
+  std::size_t prefetch = 4;  ///< 1..16
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds request_timeout{20000};  ///< 100 ms..60 s (15..30 s recommended)
   std::size_t max_response_bytes = 1024;

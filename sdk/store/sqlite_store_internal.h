@@ -94,6 +94,8 @@ class SqliteStore final : public Store {
       const ClaimWebhookDeliveriesParams& p) override;
   Result<CompleteWebhookAttemptResult> complete_webhook_attempt(
       const CompleteWebhookAttemptParams& p) override;
+  Result<CompleteWebhookAttemptsResult> complete_webhook_attempts(
+      const CompleteWebhookAttemptsParams& p) override;
   Result<std::vector<WebhookDeliveryRow>> list_webhook_deliveries(
       const ListWebhookDeliveriesParams& p) override;
   Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(

@@ -640,81 +640,218 @@ Result<std::size_t> SqliteStore::enqueue_webhook_deliveries(
   return inserted;
 }
 
+namespace {
+
+// The checks and the transaction bodies of a claim and of a completion,
+// shared by the single operations and by complete_webhook_attempts. `f`
+// prefixes field names in messages ("completions[2]."), `prefix` starts the
+// messages of a refusal found inside the transaction.
+
+Status check_claim(std::string_view op, const std::string& f,
+                   const ClaimWebhookDeliveriesParams& p) {
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, f + "owner", p.owner));
+  USD1PAY_RETURN_IF_ERROR(check_limit(op, p.limit, 10000));
+  if (p.max_in_flight_per_endpoint < 1) {
+    return invalid(op, f + "max_in_flight_per_endpoint is 0 (at least 1)");
+  }
+  if (p.lease_ms < 1) {
+    return invalid(op, f + "lease_ms " + std::to_string(p.lease_ms) + " is not positive");
+  }
+  if (p.now_ms > std::numeric_limits<std::int64_t>::max() - p.lease_ms) {
+    return invalid(op, f + "now_ms " + std::to_string(p.now_ms) + " + lease_ms " +
+                            std::to_string(p.lease_ms) + " overflows");
+  }
+  return Status();
+}
+
+Status apply_claim(Db& db, std::string_view op, const ClaimWebhookDeliveriesParams& p,
+                   std::vector<WebhookDeliveryRow>* claimed) {
+  claimed->clear();
+  const std::int64_t lease_until = p.now_ms + p.lease_ms;
+  std::vector<std::string> endpoints;
+  {
+    USD1PAY_STORE_QUERY(q, db, "SELECT id FROM webhook_endpoints WHERE enabled = 1", op);
+    USD1PAY_RETURN_IF_ERROR(
+        db.for_each_row(q, op, [&](const Query& r) { endpoints.push_back(r.text(0)); }));
+  }
+  // Leases still running, per endpoint. Named index: without statistics
+  // the planner would take the status index and count every pending row.
+  std::map<std::string, std::size_t> in_flight;
+  {
+    USD1PAY_STORE_QUERY(q, db,
+                        "SELECT endpoint_id, count(*) FROM webhook_deliveries "
+                        "INDEXED BY webhook_deliveries_leases "
+                        "WHERE status = 'pending' AND lease_until_ms > ?1 GROUP BY endpoint_id",
+                        op);
+    q.bind(1, p.now_ms);
+    USD1PAY_RETURN_IF_ERROR(db.for_each_row(q, op, [&](const Query& r) {
+      in_flight[r.text(0)] = static_cast<std::size_t>(r.int64(1));
+    }));
+  }
+  std::vector<WebhookDeliveryRow> candidates;
+  for (const std::string& endpoint_id : endpoints) {
+    const auto it = in_flight.find(endpoint_id);
+    const std::size_t busy = it == in_flight.end() ? 0 : it->second;
+    if (busy >= p.max_in_flight_per_endpoint) continue;
+    const std::size_t room = std::min(p.max_in_flight_per_endpoint - busy, p.limit);
+    USD1PAY_STORE_QUERY(q, db,
+                        std::string("SELECT ") + kDeliveryColumns +
+                            " FROM webhook_deliveries WHERE endpoint_id = ?1 AND is_head = 1 "
+                            "AND next_attempt_at_ms <= ?2 AND lease_until_ms <= ?2 "
+                            "ORDER BY next_attempt_at_ms, event_seq LIMIT ?3",
+                        op);
+    q.bind(1, endpoint_id).bind(2, p.now_ms).bind(3, static_cast<std::int64_t>(room));
+    USD1PAY_RETURN_IF_ERROR(
+        db.for_each_row(q, op, [&](const Query& r) { candidates.push_back(read_delivery(r)); }));
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const WebhookDeliveryRow& a, const WebhookDeliveryRow& b) {
+              return std::tie(a.next_attempt_at_ms, a.event_seq, a.endpoint_id) <
+                     std::tie(b.next_attempt_at_ms, b.event_seq, b.endpoint_id);
+            });
+  if (candidates.size() > p.limit) candidates.resize(p.limit);
+  for (WebhookDeliveryRow& d : candidates) {
+    USD1PAY_STORE_QUERY(q, db,
+                        "UPDATE webhook_deliveries SET lease_until_ms = ?2, lease_owner = ?3, "
+                        "updated_at_ms = ?4 WHERE id = ?1",
+                        op);
+    q.bind(1, d.id).bind(2, lease_until).bind(3, p.owner).bind(4, p.now_ms);
+    USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
+    d.lease_until_ms = lease_until;
+    d.lease_owner = p.owner;
+    d.updated_at_ms = p.now_ms;
+  }
+  *claimed = std::move(candidates);
+  return Status();
+}
+
+Status check_completion(std::string_view op, const std::string& f,
+                        const CompleteWebhookAttemptParams& p) {
+  const WebhookAttemptRow& a = p.attempt;
+  USD1PAY_RETURN_IF_ERROR(require_id(op, f + "delivery_id", p.delivery_id, kDeliveryIdPrefix));
+  USD1PAY_RETURN_IF_ERROR(require_non_empty(op, f + "owner", p.owner));
+  USD1PAY_RETURN_IF_ERROR(require_one_of(op, f + "new_status", p.new_status, kDeliveryStatuses));
+  USD1PAY_RETURN_IF_ERROR(require_one_of(op, f + "attempt.outcome", a.outcome, kAttemptOutcomes));
+  // Any three-digit status is HTTP (RFC 9110, 15): a receiver answering 999
+  // must still get its attempt on record.
+  if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 999)) {
+    return invalid(op, f + "attempt.http_status " + std::to_string(a.http_status) +
+                            " is neither 0 (no response) nor a three-digit status 100..999");
+  }
+  if (a.latency_ms < 0) {
+    return invalid(op, f + "attempt.latency_ms " + std::to_string(a.latency_ms) + " is negative");
+  }
+  if (a.response_excerpt.size() > kMaxExcerptBytes) {
+    return invalid(op, f + "attempt.response_excerpt is " + std::to_string(a.response_excerpt.size()) +
+                            " bytes, more than " + std::to_string(kMaxExcerptBytes));
+  }
+  if (p.disable_endpoint_reason) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_non_empty(op, f + "disable_endpoint_reason", *p.disable_endpoint_reason));
+  }
+  return Status();
+}
+
+Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
+                        const CompleteWebhookAttemptParams& p,
+                        CompleteWebhookAttemptResult* result) {
+  const WebhookAttemptRow& a = p.attempt;
+  std::optional<WebhookDeliveryRow> found;
+  USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, op, p.delivery_id, &found));
+  if (!found) return Status(ErrorCode::kNotFound, prefix + "no delivery " + p.delivery_id);
+  const WebhookDeliveryRow d = std::move(*found);
+  // The attempt's ids are the delivery's; a caller that sets them must agree.
+  const std::pair<const std::string*, const std::string*> ids[] = {
+      {&a.delivery_id, &d.id}, {&a.endpoint_id, &d.endpoint_id}, {&a.event_id, &d.event_id}};
+  const char* names[] = {"attempt.delivery_id", "attempt.endpoint_id", "attempt.event_id"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!ids[i].first->empty() && *ids[i].first != *ids[i].second) {
+      return Status(ErrorCode::kInvalidArgument,
+                    prefix + names[i] + " '" + ids[i].first->substr(0, 64) +
+                        "' is not the delivery's '" + *ids[i].second + "'");
+    }
+  }
+  // 1. The attempt, always: the receiver may have seen it.
+  std::int64_t number = 0;
+  {
+    USD1PAY_STORE_QUERY(
+        q, db, "SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_attempts WHERE delivery_id = ?1",
+        op);
+    q.bind(1, d.id);
+    const int rc = q.step();
+    if (rc != SQLITE_ROW) return db.error(op, rc);
+    number = q.int64(0);
+  }
+  {
+    USD1PAY_STORE_QUERY(q, db,
+                        std::string("INSERT INTO webhook_attempts (") + kAttemptColumns +
+                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        op);
+    q.bind(1, d.id)
+        .bind(2, d.endpoint_id)
+        .bind(3, d.event_id)
+        .bind(4, number)
+        .bind(5, a.started_at_ms)
+        .bind(6, a.latency_ms)
+        .bind(7, std::int64_t{a.http_status})
+        .bind(8, a.error)
+        .bind(9, a.response_excerpt)
+        .bind(10, a.outcome);
+    USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
+  }
+  // 2. The delivery, only while `owner` holds its lease. A lease that ran
+  //    out still counts until someone else claims the delivery (then
+  //    lease_owner is theirs), and completing or replaying clears it.
+  result->applied = d.status == "pending" && d.lease_owner == p.owner;
+  if (result->applied) {
+    const bool done = p.new_status != "pending";
+    {
+      USD1PAY_STORE_QUERY(
+          q, db,
+          "UPDATE webhook_deliveries SET status = ?2, is_head = CASE WHEN ?3 THEN 0 ELSE "
+          "is_head END, round_attempts = round_attempts + 1, total_attempts = total_attempts "
+          "+ 1, next_attempt_at_ms = CASE WHEN ?3 THEN next_attempt_at_ms ELSE ?4 END, "
+          "lease_until_ms = 0, lease_owner = '', last_http_status = ?5, last_error = ?6, "
+          "updated_at_ms = ?7, completed_at_ms = CASE WHEN ?3 THEN ?7 ELSE 0 END WHERE id = ?1",
+          op);
+      q.bind(1, d.id)
+          .bind(2, p.new_status)
+          .bind(3, std::int64_t{done ? 1 : 0})
+          .bind(4, p.next_attempt_at_ms)
+          .bind(5, std::int64_t{a.http_status})
+          .bind(6, a.error)
+          .bind(7, p.at_ms);
+      USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
+    }
+    if (done && !d.intent_id.empty()) {
+      USD1PAY_RETURN_IF_ERROR(refresh_head(db, op, d.endpoint_id, d.intent_id));
+    }
+  }
+  // 3. A 410 Gone disables the endpoint whoever holds the lease: it is
+  //    what the receiver said about the endpoint, not about this delivery.
+  if (p.disable_endpoint_reason) {
+    USD1PAY_STORE_QUERY(q, db,
+                        "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, "
+                        "updated_at_ms = ?3, version = version + 1 WHERE id = ?1 AND enabled = 1",
+                        op);
+    q.bind(1, d.endpoint_id).bind(2, *p.disable_endpoint_reason).bind(3, p.at_ms);
+    USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
+  }
+  std::optional<WebhookDeliveryRow> now;
+  USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, op, d.id, &now));
+  if (!now) return Status(ErrorCode::kInternal, prefix + "lost delivery " + d.id);
+  result->delivery = std::move(*now);
+  return Status();
+}
+
+}  // namespace
+
 Result<std::vector<WebhookDeliveryRow>> SqliteStore::claim_webhook_deliveries(
     const ClaimWebhookDeliveriesParams& p) {
   constexpr std::string_view kOp = "claim_webhook_deliveries";
-  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "owner", p.owner));
-  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 10000));
-  if (p.max_in_flight_per_endpoint < 1) {
-    return invalid(kOp, "max_in_flight_per_endpoint is 0 (at least 1)");
-  }
-  if (p.lease_ms < 1) {
-    return invalid(kOp, "lease_ms " + std::to_string(p.lease_ms) + " is not positive");
-  }
-  if (p.now_ms > std::numeric_limits<std::int64_t>::max() - p.lease_ms) {
-    return invalid(kOp, "now_ms " + std::to_string(p.now_ms) + " + lease_ms " +
-                            std::to_string(p.lease_ms) + " overflows");
-  }
-  const std::int64_t lease_until = p.now_ms + p.lease_ms;
+  USD1PAY_RETURN_IF_ERROR(check_claim(kOp, "", p));
   std::vector<WebhookDeliveryRow> claimed;
-  const Status io = write(kOp, [&](Db& db) -> Status {
-    claimed.clear();
-    std::vector<std::string> endpoints;
-    {
-      USD1PAY_STORE_QUERY(q, db, "SELECT id FROM webhook_endpoints WHERE enabled = 1", kOp);
-      USD1PAY_RETURN_IF_ERROR(
-          db.for_each_row(q, kOp, [&](const Query& r) { endpoints.push_back(r.text(0)); }));
-    }
-    // Leases still running, per endpoint. Named index: without statistics
-    // the planner would take the status index and count every pending row.
-    std::map<std::string, std::size_t> in_flight;
-    {
-      USD1PAY_STORE_QUERY(q, db,
-                          "SELECT endpoint_id, count(*) FROM webhook_deliveries "
-                          "INDEXED BY webhook_deliveries_leases "
-                          "WHERE status = 'pending' AND lease_until_ms > ?1 GROUP BY endpoint_id",
-                          kOp);
-      q.bind(1, p.now_ms);
-      USD1PAY_RETURN_IF_ERROR(db.for_each_row(q, kOp, [&](const Query& r) {
-        in_flight[r.text(0)] = static_cast<std::size_t>(r.int64(1));
-      }));
-    }
-    std::vector<WebhookDeliveryRow> candidates;
-    for (const std::string& endpoint_id : endpoints) {
-      const auto it = in_flight.find(endpoint_id);
-      const std::size_t busy = it == in_flight.end() ? 0 : it->second;
-      if (busy >= p.max_in_flight_per_endpoint) continue;
-      const std::size_t room = std::min(p.max_in_flight_per_endpoint - busy, p.limit);
-      USD1PAY_STORE_QUERY(q, db,
-                          std::string("SELECT ") + kDeliveryColumns +
-                              " FROM webhook_deliveries WHERE endpoint_id = ?1 AND is_head = 1 "
-                              "AND next_attempt_at_ms <= ?2 AND lease_until_ms <= ?2 "
-                              "ORDER BY next_attempt_at_ms, event_seq LIMIT ?3",
-                          kOp);
-      q.bind(1, endpoint_id).bind(2, p.now_ms).bind(3, static_cast<std::int64_t>(room));
-      USD1PAY_RETURN_IF_ERROR(
-          db.for_each_row(q, kOp, [&](const Query& r) { candidates.push_back(read_delivery(r)); }));
-    }
-    std::sort(candidates.begin(), candidates.end(),
-              [](const WebhookDeliveryRow& a, const WebhookDeliveryRow& b) {
-                return std::tie(a.next_attempt_at_ms, a.event_seq, a.endpoint_id) <
-                       std::tie(b.next_attempt_at_ms, b.event_seq, b.endpoint_id);
-              });
-    if (candidates.size() > p.limit) candidates.resize(p.limit);
-    for (WebhookDeliveryRow& d : candidates) {
-      USD1PAY_STORE_QUERY(q, db,
-                          "UPDATE webhook_deliveries SET lease_until_ms = ?2, lease_owner = ?3, "
-                          "updated_at_ms = ?4 WHERE id = ?1",
-                          kOp);
-      q.bind(1, d.id).bind(2, lease_until).bind(3, p.owner).bind(4, p.now_ms);
-      USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
-      d.lease_until_ms = lease_until;
-      d.lease_owner = p.owner;
-      d.updated_at_ms = p.now_ms;
-    }
-    claimed = std::move(candidates);
-    return Status();
-  });
+  const Status io = write(kOp, [&](Db& db) -> Status { return apply_claim(db, kOp, p, &claimed); });
   if (!io.ok()) return io;
   return claimed;
 }
@@ -722,116 +859,56 @@ Result<std::vector<WebhookDeliveryRow>> SqliteStore::claim_webhook_deliveries(
 Result<CompleteWebhookAttemptResult> SqliteStore::complete_webhook_attempt(
     const CompleteWebhookAttemptParams& p) {
   constexpr std::string_view kOp = "complete_webhook_attempt";
-  const WebhookAttemptRow& a = p.attempt;
-  USD1PAY_RETURN_IF_ERROR(require_id(kOp, "delivery_id", p.delivery_id, kDeliveryIdPrefix));
-  USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "owner", p.owner));
-  USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "new_status", p.new_status, kDeliveryStatuses));
-  USD1PAY_RETURN_IF_ERROR(require_one_of(kOp, "attempt.outcome", a.outcome, kAttemptOutcomes));
-  // Any three-digit status is HTTP (RFC 9110, 15): a receiver answering 999
-  // must still get its attempt on record.
-  if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 999)) {
-    return invalid(kOp, "attempt.http_status " + std::to_string(a.http_status) +
-                            " is neither 0 (no response) nor a three-digit status 100..999");
-  }
-  if (a.latency_ms < 0) {
-    return invalid(kOp, "attempt.latency_ms " + std::to_string(a.latency_ms) + " is negative");
-  }
-  if (a.response_excerpt.size() > kMaxExcerptBytes) {
-    return invalid(kOp, "attempt.response_excerpt is " + std::to_string(a.response_excerpt.size()) +
-                            " bytes, more than " + std::to_string(kMaxExcerptBytes));
-  }
-  if (p.disable_endpoint_reason) {
-    USD1PAY_RETURN_IF_ERROR(
-        require_non_empty(kOp, "disable_endpoint_reason", *p.disable_endpoint_reason));
-  }
+  USD1PAY_RETURN_IF_ERROR(check_completion(kOp, "", p));
   CompleteWebhookAttemptResult result;
   const Status io = write(kOp, [&](Db& db) -> Status {
-    const std::string prefix = "store: complete_webhook_attempt: ";
-    std::optional<WebhookDeliveryRow> found;
-    USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, kOp, p.delivery_id, &found));
-    if (!found) return Status(ErrorCode::kNotFound, prefix + "no delivery " + p.delivery_id);
-    const WebhookDeliveryRow d = std::move(*found);
-    // The attempt's ids are the delivery's; a caller that sets them must agree.
-    const std::pair<const std::string*, const std::string*> ids[] = {
-        {&a.delivery_id, &d.id}, {&a.endpoint_id, &d.endpoint_id}, {&a.event_id, &d.event_id}};
-    const char* names[] = {"attempt.delivery_id", "attempt.endpoint_id", "attempt.event_id"};
-    for (std::size_t i = 0; i < 3; ++i) {
-      if (!ids[i].first->empty() && *ids[i].first != *ids[i].second) {
-        return Status(ErrorCode::kInvalidArgument,
-                      prefix + names[i] + " '" + ids[i].first->substr(0, 64) +
-                          "' is not the delivery's '" + *ids[i].second + "'");
-      }
+    return apply_completion(db, kOp, "store: complete_webhook_attempt: ", p, &result);
+  });
+  if (!io.ok()) return io;
+  return result;
+}
+
+Result<CompleteWebhookAttemptsResult> SqliteStore::complete_webhook_attempts(
+    const CompleteWebhookAttemptsParams& p) {
+  constexpr std::string_view kOp = "complete_webhook_attempts";
+  if (p.completions.size() > 10000) {
+    return invalid(kOp, "completions has " + std::to_string(p.completions.size()) +
+                            " entries, more than 10000");
+  }
+  if (p.release.size() > 10000) {
+    return invalid(kOp,
+                   "release has " + std::to_string(p.release.size()) + " entries, more than 10000");
+  }
+  for (std::size_t i = 0; i < p.completions.size(); ++i) {
+    USD1PAY_RETURN_IF_ERROR(
+        check_completion(kOp, "completions[" + std::to_string(i) + "].", p.completions[i]));
+  }
+  if (!p.release.empty()) USD1PAY_RETURN_IF_ERROR(require_non_empty(kOp, "owner", p.owner));
+  for (std::size_t i = 0; i < p.release.size(); ++i) {
+    USD1PAY_RETURN_IF_ERROR(
+        require_id(kOp, "release[" + std::to_string(i) + "]", p.release[i], kDeliveryIdPrefix));
+  }
+  if (p.claim) USD1PAY_RETURN_IF_ERROR(check_claim(kOp, "claim.", *p.claim));
+  CompleteWebhookAttemptsResult result;
+  const Status io = write(kOp, [&](Db& db) -> Status {
+    result = CompleteWebhookAttemptsResult();
+    result.completed.resize(p.completions.size());
+    for (std::size_t i = 0; i < p.completions.size(); ++i) {
+      const std::string prefix = "store: complete_webhook_attempts: completions[" +
+                                 std::to_string(i) + "] (" + p.completions[i].delivery_id + "): ";
+      USD1PAY_RETURN_IF_ERROR(
+          apply_completion(db, kOp, prefix, p.completions[i], &result.completed[i]));
     }
-    // 1. The attempt, always: the receiver may have seen it.
-    std::int64_t number = 0;
-    {
-      USD1PAY_STORE_QUERY(
-          q, db, "SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_attempts WHERE delivery_id = ?1",
-          kOp);
-      q.bind(1, d.id);
-      const int rc = q.step();
-      if (rc != SQLITE_ROW) return db.error(kOp, rc);
-      number = q.int64(0);
-    }
-    {
+    for (const std::string& id : p.release) {
       USD1PAY_STORE_QUERY(q, db,
-                          std::string("INSERT INTO webhook_attempts (") + kAttemptColumns +
-                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                          "UPDATE webhook_deliveries SET lease_until_ms = 0, lease_owner = '' "
+                          "WHERE id = ?1 AND lease_owner = ?2 AND status = 'pending'",
                           kOp);
-      q.bind(1, d.id)
-          .bind(2, d.endpoint_id)
-          .bind(3, d.event_id)
-          .bind(4, number)
-          .bind(5, a.started_at_ms)
-          .bind(6, a.latency_ms)
-          .bind(7, std::int64_t{a.http_status})
-          .bind(8, a.error)
-          .bind(9, a.response_excerpt)
-          .bind(10, a.outcome);
+      q.bind(1, id).bind(2, p.owner);
       USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
+      result.released += static_cast<std::size_t>(sqlite3_changes(db.handle()));
     }
-    // 2. The delivery, only while `owner` holds its lease. A lease that ran
-    //    out still counts until someone else claims the delivery (then
-    //    lease_owner is theirs), and completing or replaying clears it.
-    result.applied = d.status == "pending" && d.lease_owner == p.owner;
-    if (result.applied) {
-      const bool done = p.new_status != "pending";
-      {
-        USD1PAY_STORE_QUERY(
-            q, db,
-            "UPDATE webhook_deliveries SET status = ?2, is_head = CASE WHEN ?3 THEN 0 ELSE "
-            "is_head END, round_attempts = round_attempts + 1, total_attempts = total_attempts "
-            "+ 1, next_attempt_at_ms = CASE WHEN ?3 THEN next_attempt_at_ms ELSE ?4 END, "
-            "lease_until_ms = 0, lease_owner = '', last_http_status = ?5, last_error = ?6, "
-            "updated_at_ms = ?7, completed_at_ms = CASE WHEN ?3 THEN ?7 ELSE 0 END WHERE id = ?1",
-            kOp);
-        q.bind(1, d.id)
-            .bind(2, p.new_status)
-            .bind(3, std::int64_t{done ? 1 : 0})
-            .bind(4, p.next_attempt_at_ms)
-            .bind(5, std::int64_t{a.http_status})
-            .bind(6, a.error)
-            .bind(7, p.at_ms);
-        USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
-      }
-      if (done && !d.intent_id.empty()) {
-        USD1PAY_RETURN_IF_ERROR(refresh_head(db, kOp, d.endpoint_id, d.intent_id));
-      }
-    }
-    // 3. A 410 Gone disables the endpoint whoever holds the lease: it is
-    //    what the receiver said about the endpoint, not about this delivery.
-    if (p.disable_endpoint_reason) {
-      USD1PAY_STORE_QUERY(q, db,
-                          "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, "
-                          "updated_at_ms = ?3, version = version + 1 WHERE id = ?1 AND enabled = 1",
-                          kOp);
-      q.bind(1, d.endpoint_id).bind(2, *p.disable_endpoint_reason).bind(3, p.at_ms);
-      USD1PAY_RETURN_IF_ERROR(step_done(db, kOp, q));
-    }
-    std::optional<WebhookDeliveryRow> now;
-    USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, kOp, d.id, &now));
-    if (!now) return Status(ErrorCode::kInternal, prefix + "lost delivery " + d.id);
-    result.delivery = std::move(*now);
+    if (p.claim) USD1PAY_RETURN_IF_ERROR(apply_claim(db, kOp, *p.claim, &result.claimed));
     return Status();
   });
   if (!io.ok()) return io;

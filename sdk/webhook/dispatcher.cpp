@@ -36,6 +36,7 @@
 #include <exception>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -266,6 +267,9 @@ Status check_options(WebhookDispatcherOptions* o) {
     return out_of_range("max_in_flight_per_endpoint", std::to_string(o->max_in_flight_per_endpoint),
                         "1..workers (" + std::to_string(o->workers) + ")");
   }
+  if (o->prefetch < 1 || o->prefetch > 16) {
+    return out_of_range("prefetch", std::to_string(o->prefetch), "1..16");
+  }
   if (o->connect_timeout < milliseconds(1) || o->connect_timeout > milliseconds(60000)) {
     return out_of_range("connect_timeout", std::to_string(o->connect_timeout.count()) + " ms",
                         "1 ms..60 s");
@@ -336,16 +340,25 @@ class Dispatcher final : public WebhookDispatcher {
       std::mutex mu;
       std::condition_variable cv;
       std::size_t left = claimed->size();
+      std::vector<CompleteWebhookAttemptParams> done;
+      std::vector<std::string> release;
       for (WebhookDeliveryRow& d : *claimed) {
-        pool().submit([this, d = std::move(d), &mu, &cv, &left, &all] {
-          Tally t = attempt(d);
+        pool().submit([this, d = std::move(d), &mu, &cv, &left, &all, &done, &release] {
+          Sent one = send_one(d);
           std::lock_guard<std::mutex> l(mu);
-          all.add(t);
+          if (one.completion) done.push_back(std::move(*one.completion));
+          if (one.release) release.push_back(d.id);
+          if (!one.error.empty()) all.error = one.error;
           if (--left == 0) cv.notify_all();
         });
       }
-      std::unique_lock<std::mutex> l(mu);
-      cv.wait(l, [&] { return left == 0; });
+      {
+        std::unique_lock<std::mutex> l(mu);
+        cv.wait(l, [&] { return left == 0; });
+      }
+      std::vector<WebhookDeliveryRow> none;
+      Status unused;
+      all.add(record(std::move(done), std::move(release), std::nullopt, &none, &unused));
     }
     rep.attempted = all.attempted;
     rep.succeeded = all.succeeded;
@@ -361,20 +374,11 @@ class Dispatcher final : public WebhookDispatcher {
   }
 
   Result<DispatchReport> drain(milliseconds deadline) override {
-    const auto end = std::chrono::steady_clock::now() + deadline;
+    std::lock_guard<std::mutex> pass(pass_mu_);
     DispatchReport total;
-    while (true) {
-      auto r = run_once();
-      if (!r.ok()) return r.status();
-      total.enqueued += r->enqueued;
-      total.attempted += r->attempted;
-      total.succeeded += r->succeeded;
-      total.retried += r->retried;
-      total.dead_lettered += r->dead_lettered;
-      total.endpoints_disabled += r->endpoints_disabled;
-      if (r->enqueued == 0 && r->attempted == 0) break;
-      if (std::chrono::steady_clock::now() >= end) break;
-    }
+    Pipe pipe;
+    Status s = pump(pipe, /*until_idle=*/true, std::chrono::steady_clock::now() + deadline, &total);
+    if (!s.ok()) return fail(s);
     return total;
   }
 
@@ -395,7 +399,10 @@ class Dispatcher final : public WebhookDispatcher {
       stopping_ = true;
       t = std::move(loop_);
     }
-    loop_cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> l(loop_pipe_.mu);  // the loop waits on it
+    }
+    loop_pipe_.cv.notify_all();
     t.join();  // the loop waits for its attempts in flight before it ends
   }
 
@@ -505,29 +512,44 @@ class Dispatcher final : public WebhookDispatcher {
     return static_cast<std::int64_t>(std::llround(base * factor));
   }
 
-  // One attempt of one leased delivery, recorded. Runs on a worker.
-  Tally attempt(const WebhookDeliveryRow& d) {
-    Tally t;
+  // What a worker did with one leased delivery.
+  struct Sent {
+    /// The attempt to record; empty when none was made (the endpoint is
+    /// disabled since the claim, or could not be read).
+    std::optional<CompleteWebhookAttemptParams> completion;
+    /// No attempt made and the lease may be given back at once (disabled
+    /// endpoint): its deliveries wait for it to be enabled.
+    bool release = false;
+    std::string error;  // a store failure before the attempt
+  };
+
+  // One attempt of one leased delivery: read, sign, POST, classify. Runs on a
+  // worker; records nothing (the caller records in batches).
+  Sent send_one(const WebhookDeliveryRow& d) {
+    Sent out;
     const TimePoint started = clock_.now();
     const std::int64_t started_ms = to_ms(started);
     GetWebhookEndpointParams ge;
     ge.id = d.endpoint_id;
     auto ep = o_.store->get_webhook_endpoint(ge);
     if (!ep.ok()) {
-      t.error = "webhook dispatcher: delivery " + d.id + ": " + ep.status().message();
-      log(t.error);
-      return t;  // the lease runs out and the delivery is claimed again
+      out.error = "webhook dispatcher: delivery " + d.id + ": " + ep.status().message();
+      log(out.error);
+      return out;  // the lease runs out and the delivery is claimed again
     }
-    // Disabled since the claim: not sent. The lease runs out; the delivery
-    // stays pending and goes when the endpoint is enabled.
-    if (!ep->enabled) return t;
+    // Disabled since the claim: not sent. The delivery stays pending and
+    // goes when the endpoint is enabled.
+    if (!ep->enabled) {
+      out.release = true;
+      return out;
+    }
     GetEventParams gv;
     gv.id = d.event_id;
     auto ev = o_.store->get_event(gv);
     if (!ev.ok()) {
-      t.error = "webhook dispatcher: delivery " + d.id + ": " + ev.status().message();
-      log(t.error);
-      return t;
+      out.error = "webhook dispatcher: delivery " + d.id + ": " + ev.status().message();
+      log(out.error);
+      return out;
     }
     const std::string body = make_webhook_body(*ev);
 
@@ -535,7 +557,7 @@ class Dispatcher final : public WebhookDispatcher {
     const TimePoint finished = clock_.now();
     const std::int64_t now_ms = to_ms(finished);
 
-    CompleteWebhookAttemptParams c;
+    CompleteWebhookAttemptParams& c = out.completion.emplace();
     c.delivery_id = d.id;
     c.owner = owner_;
     c.at_ms = now_ms;
@@ -581,34 +603,91 @@ class Dispatcher final : public WebhookDispatcher {
         c.next_attempt_at_ms = next;
       }
     }
+    return out;
+  }
+
+  // The tally of one recorded attempt (`applied`: the store took its result).
+  Tally tally(const CompleteWebhookAttemptParams& c, bool applied) {
+    Tally t;
     t.attempted = 1;
-    auto done = o_.store->complete_webhook_attempt(c);
-    {
-      std::lock_guard<std::mutex> l(stats_mu_);
-      ++stats_.attempts;
-      if (a.outcome == "succeeded") {
-        ++stats_.succeeded;
-      } else {
-        ++stats_.failed_attempts;
-      }
-      if (a.outcome == "failed") ++stats_.dead_lettered;
-    }
-    if (!done.ok()) {
-      t.error =
-          "webhook dispatcher: recording an attempt of " + d.id + ": " + done.status().message();
-      log(t.error);
-      return t;
-    }
-    if (!done->applied) {
-      log("webhook dispatcher: delivery " + d.id +
+    if (!applied) {
+      log("webhook dispatcher: delivery " + c.delivery_id +
           ": the lease ran out during the attempt; another dispatcher owns it now");
       return t;
     }
-    if (a.outcome == "succeeded") t.succeeded = 1;
-    if (a.outcome == "retry") t.retried = 1;
-    if (a.outcome == "failed") t.dead_lettered = 1;
-    if (a.outcome == "gone") t.endpoints_disabled = 1;
+    const std::string& outcome = c.attempt.outcome;
+    if (outcome == "succeeded") t.succeeded = 1;
+    if (outcome == "retry") t.retried = 1;
+    if (outcome == "failed") t.dead_lettered = 1;
+    if (outcome == "gone") t.endpoints_disabled = 1;
     return t;
+  }
+
+  // Records finished attempts and gives back unattempted leases, and claims
+  // when `claim` is set, all in one store transaction (one commit for the
+  // whole batch). When that transaction fails, the attempts are recorded one
+  // by one, so that one refused record does not cost the others theirs
+  // (releases are dropped: those leases run out); then *claim_error is set
+  // and *claimed stays empty. Every attempt counts in the stats whether or
+  // not it could be recorded.
+  Tally record(std::vector<CompleteWebhookAttemptParams> done, std::vector<std::string> release,
+               const std::optional<ClaimWebhookDeliveriesParams>& claim,
+               std::vector<WebhookDeliveryRow>* claimed, Status* claim_error) {
+    Tally all;
+    claimed->clear();
+    {
+      std::lock_guard<std::mutex> l(stats_mu_);
+      for (const CompleteWebhookAttemptParams& c : done) {
+        ++stats_.attempts;
+        if (c.attempt.outcome == "succeeded") {
+          ++stats_.succeeded;
+        } else {
+          ++stats_.failed_attempts;
+        }
+        if (c.attempt.outcome == "failed") ++stats_.dead_lettered;
+      }
+    }
+    if (done.empty() && release.empty()) {
+      if (claim) {
+        auto r = o_.store->claim_webhook_deliveries(*claim);
+        if (!r.ok()) {
+          *claim_error = r.status().with_context("webhook dispatcher: claim");
+        } else {
+          *claimed = std::move(*r);
+        }
+      }
+      return all;
+    }
+    CompleteWebhookAttemptsParams batch;
+    batch.completions = std::move(done);
+    batch.release = std::move(release);
+    batch.owner = owner_;
+    batch.claim = claim;
+    auto r = o_.store->complete_webhook_attempts(batch);
+    if (r.ok()) {
+      for (std::size_t i = 0; i < batch.completions.size(); ++i) {
+        all.add(tally(batch.completions[i], r->completed[i].applied));
+      }
+      *claimed = std::move(r->claimed);
+      return all;
+    }
+    log("webhook dispatcher: recording " + std::to_string(batch.completions.size()) +
+        " attempts in one transaction: " + r.status().message() + " (recording them one by one)");
+    if (claim) *claim_error = r.status().with_context("webhook dispatcher: claim");
+    for (const CompleteWebhookAttemptParams& c : batch.completions) {
+      auto one = o_.store->complete_webhook_attempt(c);
+      if (!one.ok()) {
+        Tally t;
+        t.attempted = 1;
+        t.error = "webhook dispatcher: recording an attempt of " + c.delivery_id + ": " +
+                  one.status().message();
+        log(t.error);
+        all.add(t);
+        continue;
+      }
+      all.add(tally(c, one->applied));
+    }
+    return all;
   }
 
   // Signs and POSTs; "no response" (including a destination the guard
@@ -652,56 +731,176 @@ class Dispatcher final : public WebhookDispatcher {
     }
   }
 
-  // The background loop: keeps the workers busy, claims more as attempts
-  // finish, fans out every poll_interval, backs off on store errors.
-  void loop() {
+  // ------------------------------------------------------------ the pipeline
+  //
+  // drain() and the background loop run this: workers take leased
+  // deliveries from `ready`, send them and put what happened on `done`; the
+  // calling thread records everything done so far, gives back leases it
+  // will not use, and claims the next deliveries, in ONE store transaction
+  // per round (complete_webhook_attempts), so a commit (an fsync under
+  // synchronous FULL) is paid per round, not per attempt, and rounds get
+  // larger when commits are slow. Up to `prefetch` x workers deliveries are
+  // leased (prefetch x max_in_flight_per_endpoint per endpoint), so workers
+  // find the next ones leased while a round commits; at most
+  // max_in_flight_per_endpoint of one endpoint are sent at once.
+
+  struct Pipe {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<WebhookDeliveryRow> ready;         // leased, not started
+    std::map<std::string, std::size_t> sending;  // per endpoint
+    std::size_t sending_total = 0;
+    std::size_t runners = 0;  // worker tasks taking from `ready`
+    std::vector<CompleteWebhookAttemptParams> done;
+    std::vector<std::string> release;  // leased, not attempted: give back
+    std::string error;                 // a store failure on a worker
+    bool closing = false;              // start nothing more
+  };
+
+  // A worker task: sends ready deliveries while one may start.
+  void run(Pipe* p) {
+    // An attempt must fit in what is left of its lease.
+    const std::int64_t budget = (o_.connect_timeout + o_.request_timeout).count();
+    std::unique_lock<std::mutex> l(p->mu);
+    while (true) {
+      auto it = p->ready.end();
+      if (!p->closing) {
+        it = std::find_if(p->ready.begin(), p->ready.end(), [&](const WebhookDeliveryRow& d) {
+          return p->sending[d.endpoint_id] < o_.max_in_flight_per_endpoint;
+        });
+      }
+      if (it == p->ready.end()) {
+        --p->runners;
+        p->cv.notify_all();  // under the lock: `p` may be gone once it is released
+        return;
+      }
+      WebhookDeliveryRow d = std::move(*it);
+      p->ready.erase(it);
+      if (to_ms(clock_.now()) > d.lease_until_ms - budget) {
+        // Waited too long behind a slow endpoint: give it back, unsent.
+        p->release.push_back(d.id);
+        p->cv.notify_all();
+        continue;
+      }
+      ++p->sending[d.endpoint_id];
+      ++p->sending_total;
+      l.unlock();
+      Sent s = send_one(d);
+      l.lock();
+      --p->sending[d.endpoint_id];
+      --p->sending_total;
+      if (s.completion) p->done.push_back(std::move(*s.completion));
+      if (s.release) p->release.push_back(d.id);
+      if (!s.error.empty()) p->error = s.error;
+      p->cv.notify_all();
+    }
+  }
+
+  // Starts worker tasks for deliveries that may start now. Under p->mu.
+  void spawn(Pipe* p) {
+    std::size_t startable = 0;
+    std::map<std::string, std::size_t> would;
+    for (const WebhookDeliveryRow& d : p->ready) {
+      std::size_t& n = would[d.endpoint_id];
+      if (n == 0) n = p->sending[d.endpoint_id];
+      if (n < o_.max_in_flight_per_endpoint) {
+        ++n;
+        ++startable;
+      }
+    }
+    while (p->runners < o_.workers && p->runners < startable) {
+      ++p->runners;
+      pool().submit([this, p] { run(p); });
+    }
+  }
+
+  // Rounds until stop() (until_idle false: the background loop, which
+  // survives store errors, logging them and backing off) or until nothing is
+  // due, the deadline passes or a store error (until_idle: drain()). Then
+  // attempts in flight finish and are recorded, and leases not used are
+  // given back.
+  Status pump(Pipe& p, bool until_idle, std::chrono::steady_clock::time_point deadline,
+              DispatchReport* rep) {
+    {
+      std::lock_guard<std::mutex> l(p.mu);
+      p.closing = false;
+    }
     auto last_fanout = std::chrono::steady_clock::time_point{};
     bool more = false;
     milliseconds backoff{0};
+    Status failed;
+    const std::size_t max_leased = o_.workers * o_.prefetch;
     while (true) {
-      std::size_t free_slots = 0;
-      std::uint64_t seen = 0;
-      {
+      if (!until_idle) {
         std::lock_guard<std::mutex> l(loop_mu_);
         if (stopping_) break;
-        free_slots = o_.workers - in_flight_;
-        seen = completions_;
+      } else if (std::chrono::steady_clock::now() >= deadline) {
+        break;
       }
       Status err;
-      const auto now = std::chrono::steady_clock::now();
-      if (more || now - last_fanout >= o_.poll_interval) {
-        DispatchReport rep;
-        more = false;
-        err = fanout(&rep, &more);
-        last_fanout = now;
+      bool fanned_out = false;
+      std::size_t enqueued = 0;
+      std::vector<CompleteWebhookAttemptParams> done;
+      std::vector<std::string> release;
+      std::size_t leased = 0;
+      bool empty = false;
+      {
+        std::lock_guard<std::mutex> l(p.mu);
+        done.swap(p.done);
+        release.swap(p.release);
+        leased = p.ready.size() + p.sending_total;
+        empty = leased == 0 && done.empty();
+        if (!p.error.empty()) err = Status(ErrorCode::kUnavailable, p.error);
+        p.error.clear();
       }
-      if (err.ok() && free_slots > 0) {
-        auto claimed = claim(free_slots);
-        if (!claimed.ok()) {
-          err = claimed.status();
-        } else {
-          {
-            std::lock_guard<std::mutex> l(loop_mu_);
-            in_flight_ += claimed->size();
-          }
-          for (WebhookDeliveryRow& d : *claimed) {
-            pool().submit([this, d = std::move(d)] {
-              (void)attempt(d);
-              {
-                std::lock_guard<std::mutex> l(loop_mu_);
-                --in_flight_;
-                ++completions_;
-              }
-              loop_cv_.notify_all();
-            });
-          }
-        }
+      const auto now = std::chrono::steady_clock::now();
+      // drain() looks for new events whenever it runs dry, so that "idle"
+      // means nothing is left to fan out either.
+      if (more || now - last_fanout >= o_.poll_interval || (until_idle && empty)) {
+        DispatchReport f;
+        more = false;
+        Status s = fanout(&f, &more);
+        if (!s.ok()) err = s;
+        last_fanout = now;
+        fanned_out = s.ok();
+        enqueued = f.enqueued;
+        rep->enqueued += f.enqueued;
+      }
+      std::optional<ClaimWebhookDeliveriesParams> claim;
+      if (err.ok() && leased < max_leased) {
+        ClaimWebhookDeliveriesParams& c = claim.emplace();
+        c.now_ms = to_ms(clock_.now());
+        c.lease_ms = o_.lease.count();
+        c.owner = owner_;
+        c.limit = max_leased - leased;
+        c.max_in_flight_per_endpoint = o_.max_in_flight_per_endpoint * o_.prefetch;
+      }
+      std::vector<WebhookDeliveryRow> claimed;
+      Status claim_error;
+      const Tally t = record(std::move(done), std::move(release), claim, &claimed, &claim_error);
+      if (!claim_error.ok()) err = claim_error;
+      if (!t.error.empty() && err.ok()) err = Status(ErrorCode::kUnavailable, t.error);
+      rep->attempted += t.attempted;
+      rep->succeeded += t.succeeded;
+      rep->retried += t.retried;
+      rep->dead_lettered += t.dead_lettered;
+      rep->endpoints_disabled += t.endpoints_disabled;
+      const bool got = !claimed.empty();
+      {
+        std::lock_guard<std::mutex> l(p.mu);
+        for (WebhookDeliveryRow& d : claimed) p.ready.push_back(std::move(d));
+        spawn(&p);
       }
       {
         std::lock_guard<std::mutex> l(stats_mu_);
         ++stats_.passes;
         if (!err.ok()) stats_.last_error = err.message();
       }
+      if (!err.ok() && until_idle) {
+        failed = err;
+        break;
+      }
+      if (until_idle && empty && !got && fanned_out && enqueued == 0 && !more) break;
       milliseconds wait = o_.poll_interval;
       if (!err.ok()) {
         backoff = backoff.count() == 0 ? o_.poll_interval : std::min(backoff * 2, kMaxBackoff);
@@ -709,15 +908,60 @@ class Dispatcher final : public WebhookDispatcher {
         log(err.message() + " (retrying in " + std::to_string(wait.count()) + " ms)");
       } else {
         backoff = milliseconds(0);
-        if (more) wait = milliseconds(0);
+        // More may be due at once: new fan-out, a full claim, or (drain) a
+        // pipeline that ran dry and must look again before it may stop.
+        if (more || (claim && claimed.size() == claim->limit) || (until_idle && empty)) {
+          wait = milliseconds(0);
+        }
       }
-      std::unique_lock<std::mutex> l(loop_mu_);
-      loop_cv_.wait_for(l, wait, [&] { return stopping_ || (err.ok() && completions_ != seen); });
-      if (stopping_) break;
+      if (until_idle) {
+        wait = std::min(wait, std::chrono::duration_cast<milliseconds>(
+                                  deadline - std::chrono::steady_clock::now()));
+        if (wait.count() < 0) wait = milliseconds(0);
+      }
+      // Wake for work to record; errors wait out their backoff.
+      std::unique_lock<std::mutex> l(p.mu);
+      p.cv.wait_for(l, wait, [&] {
+        if (!until_idle) {
+          std::lock_guard<std::mutex> stop_lock(loop_mu_);
+          if (stopping_) return true;
+        }
+        if (!err.ok()) return false;
+        return !p.done.empty() || !p.release.empty() ||
+               (until_idle && p.ready.empty() && p.sending_total == 0 && !empty);
+      });
     }
-    // Attempts in flight finish and are recorded before stop() returns.
-    std::unique_lock<std::mutex> l(loop_mu_);
-    loop_cv_.wait(l, [&] { return in_flight_ == 0; });
+    // Closing: attempts in flight finish; then everything is recorded and
+    // the leases not used go back.
+    std::vector<CompleteWebhookAttemptParams> done;
+    std::vector<std::string> release;
+    {
+      std::unique_lock<std::mutex> l(p.mu);
+      p.closing = true;
+      p.cv.wait(l, [&] { return p.runners == 0; });
+      done.swap(p.done);
+      release.swap(p.release);
+      for (const WebhookDeliveryRow& d : p.ready) release.push_back(d.id);
+      p.ready.clear();
+    }
+    std::vector<WebhookDeliveryRow> none;
+    Status unused;
+    const Tally t = record(std::move(done), std::move(release), std::nullopt, &none, &unused);
+    rep->attempted += t.attempted;
+    rep->succeeded += t.succeeded;
+    rep->retried += t.retried;
+    rep->dead_lettered += t.dead_lettered;
+    rep->endpoints_disabled += t.endpoints_disabled;
+    if (failed.ok() && !t.error.empty() && until_idle) {
+      failed = Status(ErrorCode::kUnavailable, t.error);
+    }
+    return failed;
+  }
+
+  void loop() {
+    DispatchReport ignored;
+    (void)pump(loop_pipe_, /*until_idle=*/false, std::chrono::steady_clock::time_point::max(),
+               &ignored);
   }
 
   WebhookDispatcherOptions o_;
@@ -734,11 +978,10 @@ class Dispatcher final : public WebhookDispatcher {
   std::mt19937_64 rng_;
 
   std::mutex loop_mu_;
-  std::condition_variable loop_cv_;
   bool stopping_ = false;
   std::thread loop_;
-  std::size_t in_flight_ = 0;      // attempts the loop has running
-  std::uint64_t completions_ = 0;  // attempts the loop saw finish
+  // The background loop's pipe while it runs (stop() wakes it).
+  Pipe loop_pipe_;
 
   mutable std::mutex stats_mu_;
   DispatcherStats stats_;

@@ -54,6 +54,7 @@ class MockStore : public trompeloeil::mock_interface<Store> {
   IMPLEMENT_MOCK1(enqueue_webhook_deliveries);
   IMPLEMENT_MOCK1(claim_webhook_deliveries);
   IMPLEMENT_MOCK1(complete_webhook_attempt);
+  IMPLEMENT_MOCK1(complete_webhook_attempts);
   IMPLEMENT_MOCK1(list_webhook_deliveries);
   IMPLEMENT_MOCK1(list_webhook_attempts);
   IMPLEMENT_MOCK1(replay_webhook);

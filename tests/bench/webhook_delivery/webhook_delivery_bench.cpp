@@ -45,6 +45,7 @@ int serve() {
   httplib::Server server;
   std::atomic<std::uint64_t> requests{0};
   server.new_task_queue = [] { return new httplib::ThreadPool(16); };
+  server.set_tcp_nodelay(true);  // without it a response can wait for a delayed ACK
   server.Post("/hook", [&requests](const httplib::Request& req, httplib::Response& res) {
     // Touch the body and the signature header so neither side gets a free
     // pass; the receiver's work is the same for both.

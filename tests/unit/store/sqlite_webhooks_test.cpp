@@ -1043,6 +1043,231 @@ TEST_F(WebhookStoreTest, CompleteErrors) {
   EXPECT_TRUE(r->applied);
 }
 
+// ---- group commit: complete_webhook_attempts ----
+
+TEST_F(WebhookStoreTest, CompleteManyRecordsEveryAttemptThenClaimsTheNextHeads) {
+  create_endpoint(we(1));
+  // Three intents, two events each: the second of each waits behind the first.
+  std::vector<EventRow> events;
+  for (const char* pi : {"pi_a", "pi_b", "pi_c"}) events.push_back(add_event(pi, "payment.detected"));
+  for (const char* pi : {"pi_a", "pi_b", "pi_c"}) events.push_back(add_event(pi, "payment.confirmed"));
+  const auto ds = enqueue(we(1), events);
+  ASSERT_EQ(ids(claim(kT0)), (std::vector<std::string>{ds[0].id, ds[1].id, ds[2].id}));
+
+  CompleteWebhookAttemptsParams p;
+  for (std::size_t i = 0; i < 3; ++i) {
+    CompleteWebhookAttemptParams c;
+    c.delivery_id = ds[i].id;
+    c.owner = "w1";
+    c.attempt = i < 2 ? attempt(200, "succeeded") : attempt(503, "retry");
+    c.new_status = i < 2 ? "succeeded" : "pending";
+    c.next_attempt_at_ms = i < 2 ? 0 : kT0 + 60000;
+    c.at_ms = kT0 + 2000;
+    p.completions.push_back(c);
+  }
+  ClaimWebhookDeliveriesParams& cl = p.claim.emplace();
+  cl.now_ms = kT0 + 2000;
+  cl.owner = "w2";
+  cl.limit = 16;
+  cl.max_in_flight_per_endpoint = 100;
+  auto r = store_->complete_webhook_attempts(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  ASSERT_EQ(r->completed.size(), 3U);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(r->completed[i].applied) << i;
+    EXPECT_EQ(r->completed[i].delivery.id, ds[i].id);
+    EXPECT_EQ(r->completed[i].delivery.total_attempts, 1U);
+    EXPECT_EQ(r->completed[i].delivery.lease_owner, "");
+  }
+  EXPECT_EQ(r->completed[0].delivery.status, "succeeded");
+  EXPECT_EQ(r->completed[0].delivery.completed_at_ms, kT0 + 2000);
+  EXPECT_EQ(r->completed[2].delivery.status, "pending");
+  EXPECT_EQ(r->completed[2].delivery.next_attempt_at_ms, kT0 + 60000);
+  // The claim saw the heads the completions moved: pi_a's and pi_b's second
+  // events; pi_c's waits behind its first (a retry an hour away), and that
+  // retry is not due.
+  EXPECT_EQ(ids(r->claimed), (std::vector<std::string>{ds[3].id, ds[4].id}));
+  for (const auto& d : r->claimed) {
+    EXPECT_EQ(d.lease_owner, "w2");
+    EXPECT_EQ(d.lease_until_ms, kT0 + 2000 + 60000);
+  }
+  EXPECT_EQ(r->released, 0U);
+  ListWebhookAttemptsParams lp;
+  auto attempts = store_->list_webhook_attempts(lp);
+  ASSERT_TRUE(attempts.ok());
+  EXPECT_EQ(attempts->size(), 3U);
+  EXPECT_EQ(delivery(ds[3].id).lease_owner, "w2") << "the claim was committed";
+}
+
+TEST_F(WebhookStoreTest, CompleteManyFreesRoomUnderTheCapForItsOwnClaim) {
+  create_endpoint(we(1));
+  std::vector<EventRow> events;
+  for (int i = 0; i < 4; ++i) events.push_back(add_event(""));
+  const auto ds = enqueue(we(1), events);
+  ASSERT_EQ(claim(kT0, 16, 2).size(), 2U);
+  EXPECT_TRUE(claim(kT0, 16, 2).empty()) << "the cap is full";
+  CompleteWebhookAttemptsParams p;
+  for (std::size_t i = 0; i < 2; ++i) {
+    CompleteWebhookAttemptParams c;
+    c.delivery_id = ds[i].id;
+    c.owner = "w1";
+    c.attempt = attempt(200, "succeeded");
+    c.new_status = "succeeded";
+    c.at_ms = kT0 + 10;
+    p.completions.push_back(c);
+  }
+  ClaimWebhookDeliveriesParams& cl = p.claim.emplace();
+  cl.now_ms = kT0 + 10;
+  cl.owner = "w1";
+  cl.limit = 16;
+  cl.max_in_flight_per_endpoint = 2;
+  auto r = store_->complete_webhook_attempts(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(ids(r->claimed), (std::vector<std::string>{ds[2].id, ds[3].id}));
+}
+
+TEST_F(WebhookStoreTest, CompleteManyWithoutAClaimClaimsNothing) {
+  create_endpoint(we(1));
+  const auto ds = enqueue(we(1), {add_event(""), add_event("")});
+  ASSERT_EQ(claim(kT0, 1).size(), 1U);
+  CompleteWebhookAttemptsParams p;
+  CompleteWebhookAttemptParams c;
+  c.delivery_id = ds[0].id;
+  c.owner = "w1";
+  c.attempt = attempt(200, "succeeded");
+  c.new_status = "succeeded";
+  p.completions = {c};
+  auto r = store_->complete_webhook_attempts(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_TRUE(r->claimed.empty());
+  EXPECT_EQ(delivery(ds[1].id).lease_owner, "");
+  // Nothing at all is a valid (empty) batch.
+  auto none = store_->complete_webhook_attempts({});
+  ASSERT_TRUE(none.ok()) << to_string(none.status());
+  EXPECT_TRUE(none->completed.empty());
+}
+
+TEST_F(WebhookStoreTest, CompleteManyTheSameDeliveryTwiceAppliesOnce) {
+  create_endpoint(we(1));
+  const auto ds = enqueue(we(1), {add_event("pi_a")});
+  ASSERT_EQ(claim(kT0).size(), 1U);
+  CompleteWebhookAttemptParams c;
+  c.delivery_id = ds[0].id;
+  c.owner = "w1";
+  c.attempt = attempt(200, "succeeded");
+  c.new_status = "succeeded";
+  CompleteWebhookAttemptsParams p;
+  p.completions = {c, c};
+  auto r = store_->complete_webhook_attempts(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_TRUE(r->completed[0].applied);
+  EXPECT_FALSE(r->completed[1].applied) << "the lease was cleared by the first";
+  EXPECT_EQ(r->completed[1].delivery.total_attempts, 1U);
+  ListWebhookAttemptsParams lp;
+  lp.delivery_id = ds[0].id;
+  auto attempts = store_->list_webhook_attempts(lp);
+  ASSERT_TRUE(attempts.ok());
+  ASSERT_EQ(attempts->size(), 2U) << "both attempts are on record";
+  EXPECT_EQ((*attempts)[0].number + (*attempts)[1].number, 3U);
+}
+
+TEST_F(WebhookStoreTest, ReleaseGivesBackOnlyTheOwnersUnattemptedLeases) {
+  create_endpoint(we(1));
+  const auto ds = enqueue(we(1), {add_event("pi_a"), add_event("pi_b"), add_event("pi_c")});
+  ASSERT_EQ(claim(kT0, 2, 100, "w1").size(), 2U);
+  ASSERT_EQ(claim(kT0, 1, 100, "w2").size(), 1U);
+  CompleteWebhookAttemptsParams p;
+  p.owner = "w1";
+  p.release = {ds[0].id, ds[2].id};  // ds[2] is w2's: left as it is
+  auto r = store_->complete_webhook_attempts(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->released, 1U);
+  const WebhookDeliveryRow back = delivery(ds[0].id);
+  EXPECT_EQ(back.lease_owner, "");
+  EXPECT_EQ(back.lease_until_ms, 0);
+  EXPECT_EQ(back.status, "pending");
+  EXPECT_EQ(back.total_attempts, 0U) << "a release is not an attempt";
+  EXPECT_EQ(delivery(ds[1].id).lease_owner, "w1");
+  EXPECT_EQ(delivery(ds[2].id).lease_owner, "w2");
+  EXPECT_EQ(ids(claim(kT0 + 1, 16, 100, "w3")), std::vector<std::string>{ds[0].id})
+      << "claimable at once";
+  ListWebhookAttemptsParams lp;
+  EXPECT_TRUE(store_->list_webhook_attempts(lp)->empty());
+}
+
+TEST_F(WebhookStoreTest, CompleteManyIsAllOrNothing) {
+  create_endpoint(we(1));
+  const auto ds = enqueue(we(1), {add_event(""), add_event(""), add_event("")});
+  ASSERT_EQ(claim(kT0, 2).size(), 2U);
+  auto good = [&](std::size_t i) {
+    CompleteWebhookAttemptParams c;
+    c.delivery_id = ds[i].id;
+    c.owner = "w1";
+    c.attempt = attempt(200, "succeeded");
+    c.new_status = "succeeded";
+    return c;
+  };
+  auto base = [&] {
+    CompleteWebhookAttemptsParams p;
+    p.completions = {good(0), good(1)};
+    p.owner = "w1";
+    ClaimWebhookDeliveriesParams& cl = p.claim.emplace();
+    cl.now_ms = kT0;
+    cl.owner = "w1";
+    return p;
+  };
+  struct Case {
+    const char* name;
+    void (*spoil)(CompleteWebhookAttemptsParams&);
+    ErrorCode code;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"unknown delivery", [](auto& p) { p.completions[1].delivery_id = make_id("msg_", 999); },
+       ErrorCode::kNotFound,
+       "store: complete_webhook_attempts: completions[1] (" + make_id("msg_", 999) +
+           "): no delivery " + make_id("msg_", 999)},
+      {"bad http status", [](auto& p) { p.completions[1].attempt.http_status = 42; },
+       ErrorCode::kInvalidArgument,
+       "store: complete_webhook_attempts: completions[1].attempt.http_status 42 is neither"},
+      {"no owner in a completion", [](auto& p) { p.completions[0].owner = ""; },
+       ErrorCode::kInvalidArgument, "completions[0].owner is empty"},
+      {"other endpoint",
+       [](auto& p) { p.completions[1].attempt.endpoint_id = "we_000000000000000000000002"; },
+       ErrorCode::kInvalidArgument,
+       "completions[1] (" + make_id("msg_", 2) +
+           "): attempt.endpoint_id 'we_000000000000000000000002' is not the delivery's"},
+      {"malformed release", [](auto& p) { p.release = {"msg_x"}; }, ErrorCode::kInvalidArgument,
+       "release[0]: "},
+      {"release without owner",
+       [](auto& p) {
+         p.owner = "";
+         p.release = {make_id("msg_", 1)};
+       },
+       ErrorCode::kInvalidArgument, "store: complete_webhook_attempts: owner is empty"},
+      {"bad claim", [](auto& p) { p.claim->lease_ms = 0; }, ErrorCode::kInvalidArgument,
+       "claim.lease_ms 0 is not positive"},
+      {"claim without owner", [](auto& p) { p.claim->owner = ""; }, ErrorCode::kInvalidArgument,
+       "claim.owner is empty"},
+      {"too many", [](auto& p) { p.completions.resize(10001, p.completions[0]); },
+       ErrorCode::kInvalidArgument, "completions has 10001 entries, more than 10000"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    CompleteWebhookAttemptsParams p = base();
+    c.spoil(p);
+    EXPECT_ERROR(store_->complete_webhook_attempts(p), c.code, c.message);
+    ListWebhookAttemptsParams lp;
+    EXPECT_TRUE(store_->list_webhook_attempts(lp)->empty()) << "no attempt recorded";
+    EXPECT_EQ(delivery(ds[0].id).lease_owner, "w1") << "lease untouched";
+    EXPECT_EQ(delivery(ds[0].id).status, "pending");
+    EXPECT_EQ(delivery(ds[2].id).lease_owner, "") << "nothing claimed";
+  }
+  auto r = store_->complete_webhook_attempts(base());
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(ids(r->claimed), std::vector<std::string>{ds[2].id});
+}
+
 // ---- replay ----
 
 TEST_F(WebhookStoreTest, ReplayRevivesExistingDeliveriesKeepingTheirIds) {

@@ -19,9 +19,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <gtest/trompeloeil.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -880,6 +882,8 @@ TEST_F(DispatcherTest, OptionsOutOfRangeAreNamed) {
       {[](auto& o) { o.poll_interval = milliseconds(0); }, "poll_interval is 0 ms"},
       {[](auto& o) { o.fanout_batch = 0; }, "fanout_batch is 0"},
       {[](auto& o) { o.fanout_batch = 10001; }, "fanout_batch is 10001"},
+      {[](auto& o) { o.prefetch = 0; }, "prefetch is 0, expected 1..16"},
+      {[](auto& o) { o.prefetch = 17; }, "prefetch is 17, expected 1..16"},
   };
   for (const Case& c : cases) {
     WebhookDispatcherOptions o;
@@ -921,6 +925,123 @@ TEST_F(DispatcherTest, BackgroundLoopDeliversAndStopsCleanly) {
     const std::string created = event_ids_of(e.intent_id).front();
     EXPECT_LT(std::find(ids.begin(), ids.end(), created) - ids.begin(), it - ids.begin());
   }
+}
+
+// ---------------------------------------------------------------- the pipeline
+
+// drain() leases ahead (prefetch) but never sends more than
+// max_in_flight_per_endpoint to one endpoint at once; every delivery goes
+// once, in per-intent order, and every attempt is recorded.
+TEST_F(DispatcherTest, DrainLeasesAheadButKeepsThePerEndpointCap) {
+  add_endpoint("/a");
+  add_endpoint("/b");
+  for (int i = 0; i < 12; ++i) {
+    const std::string pi = create_intent();
+    add_event(pi, "intent.processing");
+  }
+  std::mutex mu;
+  std::map<std::string, int> now_sending;
+  std::map<std::string, int> most;
+  answer_all([&](const HttpPostParams& p) {
+    const std::string path = p.destination.url.path_and_query;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      most[path] = std::max(most[path], ++now_sending[path]);
+    }
+    // Give the other workers a chance to overlap (a bound is checked, so a
+    // slow machine can only hide a fault, never invent one).
+    std::this_thread::sleep_for(milliseconds(2));
+    {
+      std::lock_guard<std::mutex> l(mu);
+      --now_sending[path];
+    }
+    return http_answer(200);
+  });
+  auto d = dispatcher([](WebhookDispatcherOptions& o) {
+    o.workers = 4;
+    o.max_in_flight_per_endpoint = 1;
+    o.prefetch = 4;
+  });
+  auto r = d->drain(seconds(30));
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->enqueued, 48U);
+  EXPECT_EQ(r->attempted, 48U);
+  EXPECT_EQ(r->succeeded, 48U);
+  EXPECT_EQ(sent().size(), 48U);
+  EXPECT_LE(most["/a"], 1);
+  EXPECT_LE(most["/b"], 1);
+  for (const auto& dl : deliveries()) {
+    EXPECT_EQ(dl.status, "succeeded") << dl.id;
+    EXPECT_EQ(dl.total_attempts, 1U) << dl.id;
+    EXPECT_EQ(dl.lease_owner, "") << dl.id;
+    EXPECT_EQ(attempts(dl.id).size(), 1U) << dl.id;
+  }
+  // Per-intent order per endpoint: intent.created before intent.processing.
+  for (const std::string& path : {std::string("/a"), std::string("/b")}) {
+    std::vector<std::string> ids;
+    for (const Sent& x : sent()) {
+      if (x.params.destination.url.path_and_query != path) continue;
+      const std::string body = x.params.body;
+      const auto at = body.find("\"id\":\"evt_");
+      ids.push_back(body.substr(at + 6, body.find('"', at + 6) - at - 6));
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const EventRow e = event(ids[i]);
+      if (e.type != "intent.processing") continue;
+      bool created_before = false;
+      for (std::size_t j = 0; j < i; ++j) {
+        const EventRow c = event(ids[j]);
+        if (c.intent_id == e.intent_id && c.type == "intent.created") created_before = true;
+      }
+      EXPECT_TRUE(created_before) << path << " " << ids[i];
+    }
+  }
+}
+
+// stop() gives back the leases it took ahead and did not use, so a restarted
+// dispatcher (or another one) need not wait for them to run out.
+TEST_F(DispatcherTest, StopGivesBackLeasesItDidNotUse) {
+  add_endpoint("/hook");
+  for (int i = 0; i < 8; ++i) add_event("", "payment.unmatched");
+  std::mutex mu;
+  std::condition_variable cv;
+  bool first_in = false;
+  bool go = false;
+  answer_all([&](const HttpPostParams&) {
+    std::unique_lock<std::mutex> l(mu);
+    first_in = true;
+    cv.notify_all();
+    cv.wait(l, [&] { return go; });
+    return http_answer(200);
+  });
+  auto d = dispatcher([](WebhookDispatcherOptions& o) {
+    o.workers = 1;
+    o.max_in_flight_per_endpoint = 1;
+    o.prefetch = 4;
+    o.poll_interval = milliseconds(5);
+  });
+  ASSERT_TRUE(d->start().ok());
+  {
+    std::unique_lock<std::mutex> l(mu);
+    ASSERT_TRUE(cv.wait_for(l, seconds(30), [&] { return first_in; }));
+  }
+  // One is being sent; more are leased ahead (up to 4).
+  std::thread stopper([&] { d->stop(); });
+  {
+    std::lock_guard<std::mutex> l(mu);
+    go = true;
+  }
+  cv.notify_all();
+  stopper.join();
+  std::size_t succeeded = 0;
+  for (const auto& dl : deliveries()) {
+    EXPECT_EQ(dl.lease_owner, "") << dl.id << " still leased after stop()";
+    EXPECT_EQ(dl.lease_until_ms, 0) << dl.id;
+    if (dl.status == "succeeded") ++succeeded;
+  }
+  EXPECT_GE(succeeded, 1U);
+  EXPECT_EQ(d->stats().attempts, succeeded) << "every attempt made was recorded";
+  EXPECT_EQ(sent().size(), succeeded);
 }
 
 TEST(DispatcherLoopTest, SurvivesStoreErrorsLogsThemAndBacksOff) {
