@@ -525,13 +525,21 @@ class Dispatcher final : public WebhookDispatcher {
 
   // One attempt of one leased delivery: read, sign, POST, classify. Runs on a
   // worker; records nothing (the caller records in batches).
-  Sent send_one(const WebhookDeliveryRow& d) {
+  // `snapshot`: the endpoint as read after the claim that leased `d` (the
+  // pipeline reads each endpoint once per round, not once per attempt);
+  // nullptr = read it now.
+  Sent send_one(const WebhookDeliveryRow& d, const WebhookEndpointRow* snapshot = nullptr) {
     Sent out;
     const TimePoint started = clock_.now();
     const std::int64_t started_ms = to_ms(started);
-    GetWebhookEndpointParams ge;
-    ge.id = d.endpoint_id;
-    auto ep = o_.store->get_webhook_endpoint(ge);
+    Result<WebhookEndpointRow> ep = Status(ErrorCode::kInternal, "unread");
+    if (snapshot) {
+      ep = *snapshot;
+    } else {
+      GetWebhookEndpointParams ge;
+      ge.id = d.endpoint_id;
+      ep = o_.store->get_webhook_endpoint(ge);
+    }
     if (!ep.ok()) {
       out.error = "webhook dispatcher: delivery " + d.id + ": " + ep.status().message();
       log(out.error);
@@ -747,7 +755,16 @@ class Dispatcher final : public WebhookDispatcher {
   struct Pipe {
     std::mutex mu;
     std::condition_variable cv;
-    std::deque<WebhookDeliveryRow> ready;         // leased, not started
+    // An endpoint as read after a claim, shared by the jobs of that round.
+    struct Endpoint {
+      WebhookEndpointRow row;
+      bool gone = false;  // a 410 came back: its other jobs are given back unsent
+    };
+    struct Job {
+      WebhookDeliveryRow d;
+      std::shared_ptr<Endpoint> endpoint;  // nullptr: the worker reads it
+    };
+    std::deque<Job> ready;                        // leased, not started
     std::map<std::string, std::size_t> sending;  // per endpoint
     std::size_t sending_total = 0;
     std::size_t runners = 0;  // worker tasks taking from `ready`
@@ -765,8 +782,8 @@ class Dispatcher final : public WebhookDispatcher {
     while (true) {
       auto it = p->ready.end();
       if (!p->closing) {
-        it = std::find_if(p->ready.begin(), p->ready.end(), [&](const WebhookDeliveryRow& d) {
-          return p->sending[d.endpoint_id] < o_.max_in_flight_per_endpoint;
+        it = std::find_if(p->ready.begin(), p->ready.end(), [&](const Pipe::Job& j) {
+          return p->sending[j.d.endpoint_id] < o_.max_in_flight_per_endpoint;
         });
       }
       if (it == p->ready.end()) {
@@ -774,10 +791,13 @@ class Dispatcher final : public WebhookDispatcher {
         p->cv.notify_all();  // under the lock: `p` may be gone once it is released
         return;
       }
-      WebhookDeliveryRow d = std::move(*it);
+      Pipe::Job job = std::move(*it);
       p->ready.erase(it);
-      if (to_ms(clock_.now()) > d.lease_until_ms - budget) {
-        // Waited too long behind a slow endpoint: give it back, unsent.
+      const WebhookDeliveryRow& d = job.d;
+      // Waited too long behind a slow endpoint (an attempt would outlive the
+      // lease), or the endpoint answered 410 Gone meanwhile: give it back,
+      // unsent.
+      if (to_ms(clock_.now()) > d.lease_until_ms - budget || (job.endpoint && job.endpoint->gone)) {
         p->release.push_back(d.id);
         p->cv.notify_all();
         continue;
@@ -785,8 +805,11 @@ class Dispatcher final : public WebhookDispatcher {
       ++p->sending[d.endpoint_id];
       ++p->sending_total;
       l.unlock();
-      Sent s = send_one(d);
+      Sent s = send_one(d, job.endpoint ? &job.endpoint->row : nullptr);
       l.lock();
+      if (job.endpoint && s.completion && s.completion->disable_endpoint_reason) {
+        job.endpoint->gone = true;
+      }
       --p->sending[d.endpoint_id];
       --p->sending_total;
       if (s.completion) p->done.push_back(std::move(*s.completion));
@@ -800,9 +823,9 @@ class Dispatcher final : public WebhookDispatcher {
   void spawn(Pipe* p) {
     std::size_t startable = 0;
     std::map<std::string, std::size_t> would;
-    for (const WebhookDeliveryRow& d : p->ready) {
-      std::size_t& n = would[d.endpoint_id];
-      if (n == 0) n = p->sending[d.endpoint_id];
+    for (const Pipe::Job& j : p->ready) {
+      std::size_t& n = would[j.d.endpoint_id];
+      if (n == 0) n = p->sending[j.d.endpoint_id];
       if (n < o_.max_in_flight_per_endpoint) {
         ++n;
         ++startable;
@@ -886,9 +909,24 @@ class Dispatcher final : public WebhookDispatcher {
       rep->dead_lettered += t.dead_lettered;
       rep->endpoints_disabled += t.endpoints_disabled;
       const bool got = !claimed.empty();
+      // Each endpoint of the batch read once (not once per attempt): its
+      // secrets, URL and enabled flag as of this round.
+      std::map<std::string, std::shared_ptr<Pipe::Endpoint>> endpoints;
+      for (const WebhookDeliveryRow& d : claimed) {
+        auto& ep = endpoints[d.endpoint_id];
+        if (ep) continue;
+        GetWebhookEndpointParams ge;
+        ge.id = d.endpoint_id;
+        auto got_ep = o_.store->get_webhook_endpoint(ge);
+        if (got_ep.ok()) ep = std::make_shared<Pipe::Endpoint>(Pipe::Endpoint{std::move(*got_ep)});
+        // else: nullptr, and the worker reads it (and reports the error)
+      }
       {
         std::lock_guard<std::mutex> l(p.mu);
-        for (WebhookDeliveryRow& d : claimed) p.ready.push_back(std::move(d));
+        for (WebhookDeliveryRow& d : claimed) {
+          auto ep = endpoints[d.endpoint_id];
+          p.ready.push_back(Pipe::Job{std::move(d), std::move(ep)});
+        }
         spawn(&p);
       }
       {
@@ -941,7 +979,7 @@ class Dispatcher final : public WebhookDispatcher {
       p.cv.wait(l, [&] { return p.runners == 0; });
       done.swap(p.done);
       release.swap(p.release);
-      for (const WebhookDeliveryRow& d : p.ready) release.push_back(d.id);
+      for (const Pipe::Job& j : p.ready) release.push_back(j.d.id);
       p.ready.clear();
     }
     std::vector<WebhookDeliveryRow> none;
