@@ -12,8 +12,9 @@
 //   send      the body (make_webhook_body) is signed with each of the
 //             endpoint's current secrets and POSTed by a bounded worker pool;
 //   record    every attempt is stored with its time, status, latency and
-//             error; a 2xx is success; anything else (3xx included), a
-//             timeout or a transport error is retried by the schedule, then
+//             error (many per store transaction: results are committed in
+//             rounds, together with the next claim); a 2xx is success; anything else (3xx
+//             included), a timeout or a transport error is retried by the schedule, then
 //             dead-lettered ("failed", visible, replayable); a 410 Gone
 //             disables the endpoint; Retry-After (seconds or an HTTP date) on
 //             any non-2xx answer is honoured: the next attempt is not before it
@@ -252,7 +253,7 @@ struct WebhookDispatcherOptions {
   /// Source of randomness for the jitter, returning a value in [0, 1);
   /// nullptr = a CSPRNG-seeded generator. Tests pass a fixed one.
   std::function<double()> random;
-  std::size_t workers = 4;                     ///< 1..256
+  std::size_t workers = 4;  ///< 1..256
   /// Attempts sent to one endpoint at once by this dispatcher (fairness: a
   /// slow endpoint cannot take every worker).
   std::size_t max_in_flight_per_endpoint = 2;  ///< 1..workers

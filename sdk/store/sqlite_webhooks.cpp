@@ -659,7 +659,7 @@ Status check_claim(std::string_view op, const std::string& f,
   }
   if (p.now_ms > std::numeric_limits<std::int64_t>::max() - p.lease_ms) {
     return invalid(op, f + "now_ms " + std::to_string(p.now_ms) + " + lease_ms " +
-                            std::to_string(p.lease_ms) + " overflows");
+                           std::to_string(p.lease_ms) + " overflows");
   }
   return Status();
 }
@@ -736,14 +736,15 @@ Status check_completion(std::string_view op, const std::string& f,
   // must still get its attempt on record.
   if (a.http_status != 0 && (a.http_status < 100 || a.http_status > 999)) {
     return invalid(op, f + "attempt.http_status " + std::to_string(a.http_status) +
-                            " is neither 0 (no response) nor a three-digit status 100..999");
+                           " is neither 0 (no response) nor a three-digit status 100..999");
   }
   if (a.latency_ms < 0) {
     return invalid(op, f + "attempt.latency_ms " + std::to_string(a.latency_ms) + " is negative");
   }
   if (a.response_excerpt.size() > kMaxExcerptBytes) {
-    return invalid(op, f + "attempt.response_excerpt is " + std::to_string(a.response_excerpt.size()) +
-                            " bytes, more than " + std::to_string(kMaxExcerptBytes));
+    return invalid(op, f + "attempt.response_excerpt is " +
+                           std::to_string(a.response_excerpt.size()) + " bytes, more than " +
+                           std::to_string(kMaxExcerptBytes));
   }
   if (p.disable_endpoint_reason) {
     USD1PAY_RETURN_IF_ERROR(

@@ -1049,8 +1049,10 @@ TEST_F(WebhookStoreTest, CompleteManyRecordsEveryAttemptThenClaimsTheNextHeads) 
   create_endpoint(we(1));
   // Three intents, two events each: the second of each waits behind the first.
   std::vector<EventRow> events;
-  for (const char* pi : {"pi_a", "pi_b", "pi_c"}) events.push_back(add_event(pi, "payment.detected"));
-  for (const char* pi : {"pi_a", "pi_b", "pi_c"}) events.push_back(add_event(pi, "payment.confirmed"));
+  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
+    events.push_back(add_event(pi, "payment.detected"));
+  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
+    events.push_back(add_event(pi, "payment.confirmed"));
   const auto ds = enqueue(we(1), events);
   ASSERT_EQ(ids(claim(kT0)), (std::vector<std::string>{ds[0].id, ds[1].id, ds[2].id}));
 
