@@ -493,6 +493,9 @@ struct Tracker::Impl {
       tp.from_block = from;
       tp.to_block = to;
       tp.tokens = rt.tokens;
+      // The scan ends at the head heads() just returned: the backend need
+      // not fetch that header again (one call less per poll when following).
+      if (to == latest) tp.known_last_block = heads->latest;
       auto got = rt.backend->transfers(tp);
       ++rep.backend_calls;
       if (!got.ok()) {

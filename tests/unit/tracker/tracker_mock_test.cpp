@@ -126,14 +126,14 @@ class TrackerMock : public ::testing::Test {
     open_tracker();
   }
 
-  void open_tracker(std::uint64_t max_blocks = 2000) {
+  void open_tracker(std::uint64_t max_blocks = 2000, std::uint64_t start_block = 0) {
     TrackerOptions to;
     to.config = cfg;
     to.store = store;
     to.clock = clock;
     to.backends = {{kChain, mock}};
     to.max_blocks_per_poll = max_blocks;
-    to.start_block = 0;
+    to.start_block = start_block;
     auto t = Tracker::open(std::move(to));
     ASSERT_TRUE(t.ok()) << t.status().message();
     tracker = std::move(*t);
@@ -284,7 +284,8 @@ TEST_F(TrackerMock, PollOverNewBlocksIsHeadsPlusOneTransfers) {
     REQUIRE_CALL(*mock, heads(_)).IN_SEQUENCE(seq).LR_RETURN(sim->heads(_1));
     REQUIRE_CALL(*mock, transfers(_))
         .WITH(_1.from_block == 6 && _1.to_block == 12 && _1.tokens.size() == 1 &&
-              _1.tokens[0] == kToken)
+              _1.tokens[0] == kToken && _1.known_last_block.has_value() &&
+              *_1.known_last_block == sim->head())
         .IN_SEQUENCE(seq)
         .LR_RETURN(sim->transfers(_1));
     FORBID_CALL(*mock, block(_));
@@ -297,6 +298,26 @@ TEST_F(TrackerMock, PollOverNewBlocksIsHeadsPlusOneTransfers) {
     EXPECT_EQ(r.payments_confirmed, 1U);  // block 6 of 12: 7 confirmations
   }
   EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded);
+}
+
+// A scan that stops below the head (max_blocks_per_poll) has no header of
+// its last block to offer; the one that reaches the head passes heads()'s.
+TEST_F(TrackerMock, KnownLastBlockOnlyWhenTheScanReachesTheHead) {
+  open_tracker(4);
+  sim->mine(6);
+  {
+    REQUIRE_CALL(*mock, transfers(_))
+        .WITH(_1.from_block == 0 && _1.to_block == 3 && !_1.known_last_block.has_value())
+        .LR_RETURN(sim->transfers(_1));
+    EXPECT_FALSE(poll_ok().caught_up);
+  }
+  {
+    REQUIRE_CALL(*mock, transfers(_))
+        .WITH(_1.from_block == 4 && _1.to_block == 6 && _1.known_last_block.has_value() &&
+              _1.known_last_block->number == 6 && _1.known_last_block->hash == sim->head().hash)
+        .LR_RETURN(sim->transfers(_1));
+    EXPECT_TRUE(poll_ok().caught_up);
+  }
 }
 
 // A backend that reports only the range's last block and no parent hashes
