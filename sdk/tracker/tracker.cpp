@@ -405,6 +405,29 @@ struct Tracker::Impl {
     auto remembered = store->list_block_hashes(lp);
     if (!remembered.ok()) return remembered.status().with_context(where);
 
+    // A fresh cursor at S also remembers the hash of S-1 (free when S-1 is
+    // the latest block, one block() call otherwise, once per chain): without
+    // it a reorg forking at S-1 would replace every remembered block and look
+    // deeper than the window. It is checked like any remembered block: the
+    // scanned block S must name it as parent.
+    std::optional<BlockHashRow> start_parent;
+    if (!*cursor_row && cursor > 0 && cursor - 1 <= latest &&
+        (remembered->empty() || remembered->back().number < cursor - 1)) {
+      std::string hash = heads->latest.hash;
+      if (cursor - 1 < latest) {
+        auto b = rt.backend->block({cursor - 1});
+        ++rep.backend_calls;
+        if (!b.ok()) return backend_error(b.status(), "block " + std::to_string(cursor - 1));
+        hash = b->hash;
+      }
+      if (!is_block_hash(hash)) {
+        return Status(ErrorCode::kUnavailable, where + ": block " + std::to_string(cursor - 1) +
+                                                   ": malformed block hash from the backend");
+      }
+      start_parent = BlockHashRow{rt.id, cursor - 1, hash};
+      remembered->push_back(*start_parent);
+    }
+
     // Walks remembered hashes newest first: the newest one still on the
     // node's chain is the fork base. nullopt base with OK: the node is
     // behind us (every checked block matches but our newest is above latest).
@@ -597,6 +620,10 @@ struct Tracker::Impl {
         if (!is_block_hash(b->hash)) return malformed(to);
         block_hashes[to] = b->hash;
       }
+    }
+
+    if (start_parent && (!reorg || *fork_base >= start_parent->number)) {
+      block_hashes.emplace(start_parent->number, start_parent->hash);
     }
 
     const std::int64_t now = now_ms();

@@ -320,6 +320,75 @@ TEST_F(TrackerMock, KnownLastBlockOnlyWhenTheScanReachesTheHead) {
   }
 }
 
+// A tracker starting fresh at block S remembers the hash of S-1 too (one
+// block() call, once), so a reorg forking at S-1 is followed like any other
+// instead of being refused as deeper than the reorg window.
+TEST_F(TrackerMock, FreshStartBelowTheHeadFollowsAReorgForkingJustBelowIt) {
+  sim->mine(5);
+  open_tracker(2000, 4);
+  auto intent = create();
+  pay(intent.deposit_address, 25000000);
+  sim->mine();  // block 6 holds the payment
+  {
+    trompeloeil::sequence seq;
+    REQUIRE_CALL(*mock, heads(_)).IN_SEQUENCE(seq).LR_RETURN(sim->heads(_1));
+    REQUIRE_CALL(*mock, block(_)).WITH(_1.number == 3).IN_SEQUENCE(seq).LR_RETURN(sim->block(_1));
+    REQUIRE_CALL(*mock, transfers(_))
+        .WITH(_1.from_block == 4 && _1.to_block == 6)
+        .IN_SEQUENCE(seq)
+        .LR_RETURN(sim->transfers(_1));
+    auto r = poll_ok();
+    EXPECT_EQ(r.backend_calls, 3U);
+    EXPECT_EQ(r.payments_detected, 1U);
+  }
+  auto remembered = store->list_block_hashes({kChain, 0, 100});
+  ASSERT_TRUE(remembered.ok());
+  ASSERT_EQ(remembered->size(), 4U);  // 3 (the start's parent), 4, 5, 6
+  EXPECT_EQ((*remembered)[0].number, 3U);
+  EXPECT_EQ((*remembered)[0].hash, sim->block({3})->hash);
+  EXPECT_EQ(status_of(intent), IntentStatus::kProcessing);
+
+  // Blocks 4..6 replaced (the fork base is 3 = S-1), the payment dropped.
+  ASSERT_TRUE(sim->reorg({3, 4, ReorgTransfers::kDrop, true}).ok());
+  auto r = poll_ok();
+  EXPECT_EQ(r.reorgs, 1U);
+  EXPECT_EQ(r.reorg_depth, 3U);
+  EXPECT_EQ(r.payments_orphaned, 1U);
+  EXPECT_TRUE(r.caught_up);
+  EXPECT_EQ(status_of(intent), IntentStatus::kRequiresPayment);
+  EXPECT_EQ(count_events(intent, "payment.orphaned"), 1U);
+  // Later polls: one heads() call, nothing else (the start's parent is
+  // fetched once only).
+  reset_counts();
+  poll_ok();
+  EXPECT_EQ(total_calls(), 1U);
+}
+
+// Starting at latest + 1 (as a host that only wants new blocks): the start's
+// parent is the latest block heads() returned, so remembering it is free.
+TEST_F(TrackerMock, FreshStartAboveTheHeadRemembersTheHeadForFree) {
+  sim->mine(5);
+  open_tracker(2000, 6);
+  {
+    FORBID_CALL(*mock, block(_));
+    FORBID_CALL(*mock, transfers(_));
+    auto r = poll_ok();
+    EXPECT_EQ(r.backend_calls, 1U);
+    EXPECT_EQ(r.next_block, 6U);
+  }
+  auto intent = create();
+  pay(intent.deposit_address, 25000000);
+  sim->mine();  // block 6
+  EXPECT_EQ(poll_ok().payments_detected, 1U);
+  // Block 6 replaced by two empty ones: the fork base is 5, never scanned.
+  ASSERT_TRUE(sim->reorg({1, 2, ReorgTransfers::kDrop, true}).ok());
+  auto r = poll_ok();
+  EXPECT_TRUE(r.error.ok()) << r.error.message();
+  EXPECT_EQ(r.reorgs, 1U);
+  EXPECT_EQ(r.payments_orphaned, 1U);
+  EXPECT_EQ(status_of(intent), IntentStatus::kRequiresPayment);
+}
+
 // A backend that reports only the range's last block and no parent hashes
 // (as an EVM node's eth_getLogs answer): one block() call checks the link.
 TEST_F(TrackerMock, BackendWithoutParentHashesCostsOneBlockCall) {
