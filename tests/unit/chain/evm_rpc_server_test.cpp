@@ -530,6 +530,46 @@ TEST(EvmRpcServerTest, KnownLastBlockReplacedSinceIsRefusedNeverMixed) {
   }
 }
 
+// A node's answer with a key twice (nlohmann would keep the last one) is
+// refused naming the key, in heads(), block() and transfers(); nothing of it
+// is used.
+TEST(EvmRpcServerTest, DuplicateKeysInAnAnswerAreRefused) {
+  FakeNode node;
+  node.logs = json::array({log_json(15, 0, 5)});
+  auto backend = make(options_for(node));
+  ASSERT_TRUE(backend->heads({}).ok());
+  // Serialise the normal answer, then repeat one member of one object.
+  auto duplicate = [&node](const std::string& member, const std::string& again) {
+    node.set_raw([&node, member, again](const httplib::Request& req, httplib::Response& res) {
+      std::string body = node.answer_body(json::parse(req.body)).dump();
+      const auto at = body.find(member);
+      if (at != std::string::npos) body.insert(at, again + ",");
+      res.set_content(body, "application/json");
+    });
+  };
+  duplicate("\"hash\":", "\"hash\":\"" + hash_of(1000, 'e') + "\"");
+  auto heads = backend->heads({});
+  ASSERT_FALSE(heads.ok());
+  EXPECT_EQ(heads.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(heads.status().message().find("response has the key \"[0].result.hash\" twice"),
+            std::string::npos)
+      << heads.status().message();
+  auto block = backend->block({7});
+  ASSERT_FALSE(block.ok());
+  EXPECT_NE(block.status().message().find("\"result.hash\" twice"), std::string::npos)
+      << block.status().message();
+  duplicate("\"data\":", "\"data\":\"" + word(5000000) + "\"");
+  auto r = backend->transfers(range(10, 20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("\"[0].result[0].data\" twice"), std::string::npos)
+      << r.status().message();
+  node.set_raw(nullptr);
+  r = backend->transfers(range(10, 20));
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->transfers.size(), 1U);
+}
+
 TEST(EvmRpcServerTest, RangeLimitsSplitAdaptivelyAndResultsAreComplete) {
   FakeNode node;
   node.max_range = 100;
