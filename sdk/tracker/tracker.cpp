@@ -907,9 +907,20 @@ struct Tracker::Impl {
     return Status();
   }
 
-  // Expiry of processing / requires_payment-with-payments intents: settle()
-  // decides with `now`; applied with transition_intent (no cursor involved).
-  void expire_due(PollReport* report) {
+  // Expiry of processing intents whose time ran out: settle() decides with
+  // `now` (intents the chain step touched were settled there already).
+  //
+  // Crash safety: each intent's decision (every transition step, each a CAS
+  // on the intent's version, the payment flags and the events) is written
+  // with ONE Store::apply_scan whose cursor compare-and-set leaves the cursor
+  // where it is. All of it commits, or none of it does. A crash before the
+  // commit leaves the intent processing and past expiry, so the next poll
+  // (of this process or a restarted one) decides again from the same stored
+  // payments and writes the same transitions once: nothing lost, nothing
+  // twice. After the commit the intent is not processing any more and is
+  // not listed again. A CAS that fails (another tracker moved the cursor or
+  // the intent) writes nothing; the next poll looks again.
+  void expire_due() {
     ListExpirableParams p;
     p.now_ms = now_ms();
     p.statuses = {"processing"};
@@ -917,15 +928,26 @@ struct Tracker::Impl {
     auto due = store->list_expirable(p);
     if (!due.ok()) return;
     for (const IntentRow& row : *due) {
-      std::map<PaymentKey, PaymentRow> none;
+      // A processing intent was credited by a scan of its chain, so the
+      // chain has a cursor; without one there is nothing to guard with.
+      auto cursor = store->get_cursor({row.chain});
+      if (!cursor.ok() || !*cursor) continue;
+      std::map<PaymentKey, PaymentRow> upserts;
       ApplyScanParams ap;
+      ap.chain = row.chain;
+      ap.expected_next_block = (*cursor)->next_block;
+      ap.new_next_block = (*cursor)->next_block;
+      ap.at_ms = (*cursor)->updated_at_ms;  // the cursor did not move
       std::vector<NewIntentEvent> events;
       ChainPollReport rep;
-      if (!settle_into(row.id, none, p.now_ms, &ap, &events, &rep).ok()) continue;
-      for (auto& t : ap.transitions) {
-        if (!store->transition_intent(t).ok()) break;  // changed meanwhile: next poll
+      if (!settle_into(row.id, upserts, p.now_ms, &ap, &events, &rep).ok()) continue;
+      if (ap.transitions.empty() && events.empty() && upserts.empty()) continue;
+      for (auto& [k, pay] : upserts) {
+        (void)k;
+        ap.upsert_payments.push_back(std::move(pay));
       }
-      (void)report;
+      ap.events = std::move(events);
+      (void)store->apply_scan(ap);  // failed: nothing written, next poll decides again
     }
   }
 
@@ -937,7 +959,7 @@ struct Tracker::Impl {
       rep.error = step(i, rep);
       report.chains.push_back(std::move(rep));
     }
-    expire_due(&report);
+    expire_due();
     return report;
   }
 };
