@@ -102,8 +102,10 @@ struct TransfersParams {
   /// EVM backend saves one eth_getBlockByNumber per scan), and then reports
   /// it in TransfersResult::blocks. The chain may have moved since the
   /// caller read it: a backend must refuse (kUnavailable, "retry") transfers
-  /// of to_block whose block hash differs from it, never mix the two. Ignored
-  /// when its number is not to_block; a malformed hash is kInvalidArgument.
+  /// of to_block whose block hash differs from it, never mix the two (SimChain
+  /// refuses any known_last_block that is no longer its block). Ignored when
+  /// its number is not to_block; the EVM backend refuses a malformed hash
+  /// (kInvalidArgument).
   std::optional<BlockRef> known_last_block;
 };
 
