@@ -102,6 +102,9 @@ class ReconSink {
   virtual Status on_record(const ReconRecord& r) = 0;
   /// After the last record; writers flush trailers / totals here.
   virtual Status finish() = 0;
+  /// Data rows written so far (CSV / JSON Lines: records; journal: lines),
+  /// for the export's manifest. 0 when the sink does not count.
+  virtual std::uint64_t rows() const { return 0; }
 };
 
 /// Column names of the shop's orders CSV (RFC 4180, UTF-8, header row).
