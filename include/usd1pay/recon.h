@@ -115,6 +115,14 @@ struct OrdersCsvMapping {
   std::string created_at = "created_at";  ///< ISO 8601
 };
 
+/// A token as configured, for payments no intent explains (their decimals
+/// are otherwise learnt from intents of the same chain and token).
+struct ReconTokenInfo {
+  unsigned decimals = 0;
+  std::string symbol;
+  std::string currency = "USD";
+};
+
 struct ReconcileParams {
   /// Settlement-time window [from_ms, to_ms); absent = unbounded.
   std::optional<std::int64_t> from_ms;
@@ -123,6 +131,11 @@ struct ReconcileParams {
   /// intent_without_order records).
   std::string orders_file;
   OrdersCsvMapping orders_mapping;
+  /// (chain, token contract) -> the token, or std::nullopt when unknown.
+  /// Optional: without it (or for an unknown token) an unmatched transfer of
+  /// a token no intent uses carries its amount in base units and says so in
+  /// match_reason.
+  std::function<std::optional<ReconTokenInfo>(const std::string&, const std::string&)> token_info;
   /// Called now and then with (records so far, estimated total; 0 unknown).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "usd1pay/recon.h"
 #include "usd1pay/status.h"
@@ -50,6 +51,26 @@ void append_csv_field(std::string* out, std::string_view field);
 /// A JSON string literal (quotes included), escaping '"', '\\' and control
 /// characters; `text` must be valid UTF-8.
 void append_json_string(std::string* out, std::string_view text);
+
+/// One order of the shop's orders file.
+struct Order {
+  std::string order_id;
+  std::string amount;  ///< exact decimal as written
+  std::string currency;
+  std::int64_t created_at_ms = 0;
+  std::uint64_t line = 0;  ///< where it starts in the file (1-based)
+};
+
+/// Reads the orders file strictly (RFC 4180; CRLF or LF line ends; an
+/// optional UTF-8 byte-order mark; UTF-8 only). Every error is
+/// kInvalidArgument "<file>:<line>:<column>: <what>" (1-based, the column in
+/// bytes). Returns the orders sorted by order id; a repeated order id is an
+/// error naming both lines.
+Result<std::vector<Order>> read_orders_file(const std::string& path,
+                                            const OrdersCsvMapping& mapping);
+/// The same over text already in memory; `name` is used in messages.
+Result<std::vector<Order>> parse_orders_csv(std::string_view text, const std::string& name,
+                                            const OrdersCsvMapping& mapping);
 
 }  // namespace usd1pay::recon_internal
 
