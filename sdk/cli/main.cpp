@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
   add_qr_command(app, &exit_code);
   add_intent_commands(app, &exit_code);
   add_watch_commands(app, &exit_code);
+  add_export_commands(app, &exit_code);
 
   try {
     app.parse(argc, argv);
