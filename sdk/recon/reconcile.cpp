@@ -303,14 +303,12 @@ class Reconciler {
         } else {
           r.status = ReconStatus::kDuplicatePayment;  // pending beside a settled intent
         }
-      } else if (i.status == "paid_late") {
+      } else if (i.status == "paid_late" || closed_unpaid) {
         r.status = final ? ReconStatus::kPaidLate : ReconStatus::kExpiredUnpaid;
       } else if (i.status == "underpaid") {
         r.status = ReconStatus::kUnderpaid;
       } else if (open) {
         r.status = ReconStatus::kUnpaid;
-      } else if (closed_unpaid) {
-        r.status = final ? ReconStatus::kPaidLate : ReconStatus::kExpiredUnpaid;
       } else {
         return data_error(where + ": unknown status '" + i.status + "'");
       }

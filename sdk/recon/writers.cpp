@@ -199,7 +199,7 @@ using recon_internal::FieldKind;
 using recon_internal::FieldValue;
 using recon_internal::kColumnCount;
 
-constexpr std::size_t kFlushBytes = 64 * 1024;
+constexpr std::size_t kFlushBytes = std::size_t{64} * 1024;
 
 constexpr std::array<std::pair<ReconStatus, std::string_view>, 13> kStatusNames = {{
     {ReconStatus::kMatched, "matched"},
