@@ -28,12 +28,15 @@ class Unsupported final : public ReconSink {
 
 }  // namespace
 
+// NOLINTNEXTLINE(performance-unnecessary-value-param): the signature is recon.h's
 std::unique_ptr<ReconSink> make_journal_writer(ByteOut /*out*/, JournalAccounts /*accounts*/) {
   return std::make_unique<Unsupported>("journal");
 }
+// NOLINTNEXTLINE(performance-unnecessary-value-param): the signature is recon.h's
 std::unique_ptr<ReconSink> make_summary_writer(ByteOut /*out*/) {
   return std::make_unique<Unsupported>("summary");
 }
+// NOLINTNEXTLINE(performance-unnecessary-value-param): the signature is recon.h's
 std::unique_ptr<ReconSink> make_html_report_writer(ByteOut /*out*/) {
   return std::make_unique<Unsupported>("html report");
 }
