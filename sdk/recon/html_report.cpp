@@ -42,7 +42,7 @@ const char kStyle[] =
     "table{border-collapse:collapse;font-size:13px}"
     "th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}"
     "th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums;"
-    "white-space:nowrap}td.id{word-break:break-all;max-width:260px}"
+    "white-space:nowrap}td.t{white-space:nowrap}td.id{word-break:break-all;max-width:260px}"
     "tr.total td{font-weight:bold;background:#fafafa}"
     ".figs td{font-size:15px}.bad{color:#a40000}.ok{color:#0a6b0a}"
     ".chart{overflow-x:auto;border:1px solid #ddd;padding:6px;max-width:100%}"
@@ -53,6 +53,14 @@ std::string td(const std::string& text, const char* cls = nullptr) {
   out += html_escape(text);
   out += "</td>";
   return out;
+}
+
+// An amount as the rest of the report prints it ("99.5" → "99.50"); the
+// records were validated when added, so a parse failure cannot happen here.
+std::string exact(const std::string& amount) {
+  if (amount.empty()) return amount;
+  auto d = Decimal::parse(amount, "amount");
+  return d.ok() ? d->to_string() : amount;
 }
 
 std::string totals_cells(const Totals& t) {
@@ -163,11 +171,11 @@ class HtmlReportWriter final : public ReconSink {
         "<th>chain</th><th>token</th><th>tx hash</th><th>final</th><th>expected</th>"
         "<th>received</th><th>difference</th></tr>\n";
     for (const ReconRecord& r : listed_) {
-      *h += "<tr>" + td(report_internal::utc_time(r.settlement_time_ms)) +
+      *h += "<tr>" + td(report_internal::utc_time(r.settlement_time_ms), "t") +
             td(std::string(status_key(r.status))) + td(r.order_id, "id") + td(r.intent_id, "id") +
             td(r.chain) + td(r.token_symbol) + td(r.tx_hash, "id") + td(r.final ? "yes" : "no") +
-            td(r.amount_expected, "n") + td(r.amount_received, "n") + td(r.difference, "n") +
-            "</tr>\n";
+            td(exact(r.amount_expected), "n") + td(exact(r.amount_received), "n") +
+            td(exact(r.difference), "n") + "</tr>\n";
     }
     *h += "</table>\n";
     if (exceptions_ > listed_.size()) {
