@@ -16,9 +16,8 @@ namespace {
 
 using report_internal::csv_row;
 using report_internal::Decimal;
-using report_internal::JournalPlan;
 
-constexpr std::size_t kFlushBytes = 64 * 1024;
+constexpr std::size_t kFlushBytes = std::size_t{64} * 1024;
 
 const std::vector<std::string>& journal_columns() {
   static const std::vector<std::string> kColumns = {
