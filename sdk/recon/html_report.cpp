@@ -25,7 +25,6 @@ namespace {
 using report_internal::Decimal;
 using report_internal::GroupedTotals;
 using report_internal::html_escape;
-using report_internal::status_key;
 using report_internal::Totals;
 
 constexpr std::size_t kMaxListed = 1000;
@@ -138,7 +137,7 @@ class HtmlReportWriter final : public ReconSink {
     h += "</tr>\n";
     for (const auto& [key, t] : totals_.groups()) {
       h += "<tr>" + td(key.day) + td(key.chain) + td(key.token) +
-           td(std::string(status_key(static_cast<ReconStatus>(key.status)))) + totals_cells(t) +
+           td(std::string(recon_status_name(static_cast<ReconStatus>(key.status)))) + totals_cells(t) +
            "</tr>\n";
     }
     h += "</table>\n";
@@ -147,7 +146,7 @@ class HtmlReportWriter final : public ReconSink {
     h += kTotalsHead;
     h += "</tr>\n";
     for (const auto& [status, t] : *per_status) {
-      h += "<tr>" + td(std::string(status_key(static_cast<ReconStatus>(status)))) +
+      h += "<tr>" + td(std::string(recon_status_name(static_cast<ReconStatus>(status)))) +
            totals_cells(t) + "</tr>\n";
     }
     h += "<tr class=\"total\" id=\"grand-total\">" + td("all") + totals_cells(*grand) + "</tr>\n";
@@ -172,7 +171,7 @@ class HtmlReportWriter final : public ReconSink {
         "<th>received</th><th>difference</th></tr>\n";
     for (const ReconRecord& r : listed_) {
       *h += "<tr>" + td(report_internal::utc_time(r.settlement_time_ms), "t") +
-            td(std::string(status_key(r.status))) + td(r.order_id, "id") + td(r.intent_id, "id") +
+            td(std::string(recon_status_name(r.status))) + td(r.order_id, "id") + td(r.intent_id, "id") +
             td(r.chain) + td(r.token_symbol) + td(r.tx_hash, "id") + td(r.final ? "yes" : "no") +
             td(exact(r.amount_expected), "n") + td(exact(r.amount_received), "n") +
             td(exact(r.difference), "n") + "</tr>\n";

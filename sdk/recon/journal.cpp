@@ -76,7 +76,7 @@ class JournalWriter final : public ReconSink {
     prev_payment_key_ = plan->payment_key;
     const std::string date = report_internal::utc_date(r.settlement_time_ms);
     const std::string currency = r.currency.empty() ? "USD" : r.currency;
-    const std::string status(report_internal::status_key(r.status));
+    const std::string status(recon_status_name(r.status));
     const std::string log_index = r.log_index ? std::to_string(*r.log_index) : "";
     Decimal debit;
     Decimal credit;

@@ -165,25 +165,6 @@ std::uint64_t Decimal::scale_to(const Decimal& v, const Decimal& max, std::uint6
 
 // ---- statuses ----
 
-std::string_view status_key(ReconStatus s) noexcept {
-  switch (s) {
-    case ReconStatus::kMatched: return "matched";
-    case ReconStatus::kUnderpaid: return "underpaid";
-    case ReconStatus::kOverpaid: return "overpaid";
-    case ReconStatus::kUnpaid: return "unpaid";
-    case ReconStatus::kExpiredUnpaid: return "expired_unpaid";
-    case ReconStatus::kPaidLate: return "paid_late";
-    case ReconStatus::kDuplicatePayment: return "duplicate_payment";
-    case ReconStatus::kUnmatchedTransfer: return "unmatched_transfer";
-    case ReconStatus::kOrphaned: return "orphaned";
-    case ReconStatus::kOrderWithoutIntent: return "order_without_intent";
-    case ReconStatus::kIntentWithoutOrder: return "intent_without_order";
-    case ReconStatus::kAmbiguous: return "ambiguous";
-    case ReconStatus::kWrongNetwork: return "wrong_network";
-  }
-  return "unknown";
-}
-
 const std::vector<ReconStatus>& all_statuses() {
   static const std::vector<ReconStatus> kAll = {
       ReconStatus::kMatched,
@@ -409,7 +390,7 @@ Result<JournalPlan> plan_journal(const ReconRecord& r, std::uint64_t index,
                                  const JournalAccounts& accounts,
                                  std::string_view prev_payment_key) {
   JournalPlan plan;
-  const std::string status(status_key(r.status));
+  const std::string status(recon_status_name(r.status));
   const std::string where = "record " + std::to_string(index) + " (" + status + ")";
   const Credit credit = credit_of(r.status);
   if (!r.final || credit == Credit::kNone) return plan;
@@ -517,7 +498,7 @@ Status add_to(Decimal* sum, const Decimal& v) {
 
 Status Totals::add(const ReconRecord& r, std::uint64_t index, const Decimal& booked_amount) {
   const std::string where =
-      "record " + std::to_string(index) + " (" + std::string(status_key(r.status)) + ")";
+      "record " + std::to_string(index) + " (" + std::string(recon_status_name(r.status)) + ")";
   ++count;
   USD1PAY_RETURN_IF_ERROR(
       add_field(&expected, r.amount_expected, "amount_expected").with_context(where));

@@ -59,9 +59,6 @@ class Decimal {
   unsigned scale_ = 0;
 };
 
-/// recon_status_name's spelling (kept here so that the writers do not depend
-/// on the reconciler's translation unit).
-std::string_view status_key(ReconStatus s) noexcept;
 /// Every status in declaration order.
 const std::vector<ReconStatus>& all_statuses();
 /// Whether the HTML report lists the record as an exception (not matched).

@@ -15,7 +15,6 @@ namespace {
 
 using report_internal::csv_row;
 using report_internal::GroupedTotals;
-using report_internal::status_key;
 using report_internal::Totals;
 
 std::vector<std::string> totals_row(const std::string& type, const std::string& date,
@@ -53,13 +52,13 @@ class SummaryWriter final : public ReconSink {
                  "amount_received", "difference", "amount_booked"});
     for (const auto& [key, t] : totals_.groups()) {
       text += csv_row(totals_row("group", key.day, key.chain, key.token,
-                                 std::string(status_key(static_cast<ReconStatus>(key.status))), t));
+                                 std::string(recon_status_name(static_cast<ReconStatus>(key.status))), t));
     }
     auto per_status = totals_.per_status();
     if (!per_status.ok()) return per_status.status().with_context("summary");
     for (const auto& [status, t] : *per_status) {
       text += csv_row(totals_row("status_total", "", "", "",
-                                 std::string(status_key(static_cast<ReconStatus>(status))), t));
+                                 std::string(recon_status_name(static_cast<ReconStatus>(status))), t));
     }
     auto grand = totals_.grand_total();
     if (!grand.ok()) return grand.status().with_context("summary");

@@ -47,6 +47,7 @@
 #include <tuple>
 #include <vector>
 
+#include "support/forwarding_store.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -194,94 +195,21 @@ std::vector<ScriptTransfer> make_script(std::vector<std::string> addrs) {
 // after that apply_scan. An expiry write is an apply_scan that leaves the
 // cursor where it is and remembers no block (every chain step of this test
 // scans one block) with intent transitions.
-class KillingStore final : public Store {
+class KillingStore final : public usd1pay::testing::ForwardingStore {
  public:
   KillingStore(std::shared_ptr<Store> real, bool before)
-      : real_(std::move(real)), before_(before) {}
+      : ForwardingStore(std::move(real)), before_(before) {}
 
   Status apply_scan(const ApplyScanParams& p) override {
     const bool expiry = p.expected_next_block == p.new_next_block && p.remember_blocks.empty() &&
                         !p.transitions.empty();
     if (expiry && before_) ::raise(SIGKILL);
-    Status s = real_->apply_scan(p);
+    Status s = real().apply_scan(p);
     if (expiry && s.ok()) ::raise(SIGKILL);
     return s;
   }
-  Result<CreateIntentResult> create_intent(const CreateIntentParams& p) override {
-    return real_->create_intent(p);
-  }
-  Result<std::uint32_t> allocate_deposit_index(const AllocateDepositIndexParams& p) override {
-    return real_->allocate_deposit_index(p);
-  }
-  Result<IntentRow> get_intent(const GetIntentParams& p) override { return real_->get_intent(p); }
-  Result<IntentPage> list_intents(const ListIntentsParams& p) override {
-    return real_->list_intents(p);
-  }
-  Result<IntentRow> transition_intent(const TransitionIntentParams& p) override {
-    return real_->transition_intent(p);
-  }
-  Result<std::vector<IntentRow>> list_expirable(const ListExpirableParams& p) override {
-    return real_->list_expirable(p);
-  }
-  Result<std::vector<EventRow>> list_events(const ListEventsParams& p) override {
-    return real_->list_events(p);
-  }
-  Result<AuditReport> verify_audit_chain(const VerifyAuditParams& p) override {
-    return real_->verify_audit_chain(p);
-  }
-  Result<std::optional<ChainCursorRow>> get_cursor(const GetCursorParams& p) override {
-    return real_->get_cursor(p);
-  }
-  Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) override {
-    return real_->list_block_hashes(p);
-  }
-  Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) override {
-    return real_->list_payments(p);
-  }
-  Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) override {
-    return real_->list_open_intents(p);
-  }
-  Result<WebhookEndpointRow> create_webhook_endpoint(
-      const CreateWebhookEndpointParams& p) override {
-    return real_->create_webhook_endpoint(p);
-  }
-  Result<WebhookEndpointRow> get_webhook_endpoint(const GetWebhookEndpointParams& p) override {
-    return real_->get_webhook_endpoint(p);
-  }
-  Result<std::vector<WebhookEndpointRow>> list_webhook_endpoints(
-      const ListWebhookEndpointsParams& p) override {
-    return real_->list_webhook_endpoints(p);
-  }
-  Result<WebhookEndpointRow> update_webhook_endpoint(
-      const UpdateWebhookEndpointParams& p) override {
-    return real_->update_webhook_endpoint(p);
-  }
-  Result<std::size_t> enqueue_webhook_deliveries(const EnqueueWebhookDeliveriesParams& p) override {
-    return real_->enqueue_webhook_deliveries(p);
-  }
-  Result<std::vector<WebhookDeliveryRow>> claim_webhook_deliveries(
-      const ClaimWebhookDeliveriesParams& p) override {
-    return real_->claim_webhook_deliveries(p);
-  }
-  Result<CompleteWebhookAttemptResult> complete_webhook_attempt(
-      const CompleteWebhookAttemptParams& p) override {
-    return real_->complete_webhook_attempt(p);
-  }
-  Result<std::vector<WebhookDeliveryRow>> list_webhook_deliveries(
-      const ListWebhookDeliveriesParams& p) override {
-    return real_->list_webhook_deliveries(p);
-  }
-  Result<std::vector<WebhookAttemptRow>> list_webhook_attempts(
-      const ListWebhookAttemptsParams& p) override {
-    return real_->list_webhook_attempts(p);
-  }
-  Result<std::vector<WebhookDeliveryRow>> replay_webhook(const ReplayWebhookParams& p) override {
-    return real_->replay_webhook(p);
-  }
-  Result<EventRow> get_event(const GetEventParams& p) override { return real_->get_event(p); }
 
  private:
-  std::shared_ptr<Store> real_;
   bool before_;
 };
 
