@@ -16,11 +16,9 @@ namespace usd1pay::testing {
 class ForwardingStore : public Store {
  public:
   explicit ForwardingStore(std::shared_ptr<Store> real) : real_(std::move(real)) {}
-  ~Store() = default;  /// Inserts the intent and its created event. With an idempotency key that
-                       /// /// exists: same request_hash → the existing intent, created=false; other
-                       /// /// request_hash → kConflict. Concurrent calls with one key create one.
-                       /// virtual Result<CreateIntentResult> create_intent(const
-                       /// CreateIntentParams& p) override { return real_->create_intent(p); }
+  Result<CreateIntentResult> create_intent(const CreateIntentParams& p) override {
+    return real_->create_intent(p);
+  }
   Result<std::uint32_t> allocate_deposit_index(const AllocateDepositIndexParams& p) override {
     return real_->allocate_deposit_index(p);
   }
