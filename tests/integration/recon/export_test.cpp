@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/store_fixtures.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "usd1pay/encoding.h"
@@ -69,29 +70,19 @@ class ExportTest : public ::testing::Test {
   }
 
   void add(const std::string& id, const std::string& order, const std::string& status) {
-    CreateIntentParams p;
-    IntentRow& r = p.intent;
-    r.id = id;
+    IntentRow r = testing::sample_intent(id);
     r.order_id = order;
     r.status = status;
     r.chain = kEth;
-    r.token_symbol = "USD1";
     r.token_contract = kToken;
     r.token_decimals = 6;
-    r.amount = "25.00";
-    r.currency = "USD";
     r.amount_base_units = "25000000";
-    r.strategy = "xpub";
     r.deposit_address = "0xdep_" + id;
-    r.metadata_json = "{}";
-    r.request_hash = "rh";
     r.created_at_ms = kT0;
     r.updated_at_ms = kT0;
     r.expires_at_ms = kT0 + 900000;
+    CreateIntentParams p = testing::sample_create(std::move(r), "test");
     p.created.id = "evt_" + id;
-    p.created.type = "intent.created";
-    p.created.actor = "test";
-    p.created.created_at_ms = kT0;
     auto c = store_->create_intent(p);
     ASSERT_TRUE(c.ok()) << to_string(c.status());
   }

@@ -14,12 +14,8 @@
 // The backlog test fills one endpoint with 100,000 pending deliveries and
 // reports what a claim costs (printed and recorded as test properties; not a
 // timed test: it asserts what is claimed, never how fast).
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,16 +32,17 @@
 #include <tuple>
 #include <vector>
 
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 #include "usd1pay/id.h"
 #include "usd1pay/store.h"
-
-extern char** environ;
 
 namespace usd1pay {
 namespace {
 
 using testing::TempDir;
+using testing::touch;
+using testing::wait_child;
 
 constexpr char kModeVar[] = "USD1PAY_CLAIM_CHILD_MODE";
 constexpr char kDbVar[] = "USD1PAY_CLAIM_CHILD_DB";
@@ -58,14 +55,6 @@ constexpr std::int64_t kT0 = 1700000000000;
 std::string make_id(const std::string& prefix, int n) {
   std::string body = std::to_string(n);
   return prefix + std::string(kIdBodyLength - body.size(), '0') + body;
-}
-
-bool file_exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
-
-void touch(const std::string& path) {
-  std::ofstream(path).put('\n');
 }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& path) {
@@ -177,7 +166,7 @@ TEST(StoreClaimChild, Run) {
   if (mode == nullptr) GTEST_SKIP() << "only runs as a child of the other tests";
   const char* go = std::getenv(kGoVar);
   if (go != nullptr) {
-    while (!file_exists(go)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    testing::wait_for_file(go);
   }
   int code = 9;
   if (std::string(mode) == "claim") {
@@ -191,36 +180,12 @@ TEST(StoreClaimChild, Run) {
 
 pid_t spawn_child(const std::string& mode, const std::string& db, const std::string& out,
                   const std::string& go, const std::string& name) {
-  std::vector<std::string> env = {std::string(kModeVar) + "=" + mode,
-                                  std::string(kDbVar) + "=" + db, std::string(kOutVar) + "=" + out,
-                                  std::string(kGoVar) + "=" + go,
-                                  std::string(kNameVar) + "=" + name};
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  std::vector<std::string> args = {"/proc/self/exe", "--gtest_filter=StoreClaimChild.Run"};
-  // Everything execve needs is built before fork: the child only calls
-  // async-signal-safe functions.
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
-    ::execve("/proc/self/exe", argv.data(), envp.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_child(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+  testing::SpawnSelfParams p;
+  p.gtest_filter = "StoreClaimChild.Run";
+  p.env = {std::string(kModeVar) + "=" + mode, std::string(kDbVar) + "=" + db,
+           std::string(kOutVar) + "=" + out, std::string(kGoVar) + "=" + go,
+           std::string(kNameVar) + "=" + name};
+  return testing::spawn_self(p).pid;
 }
 
 struct Hold {

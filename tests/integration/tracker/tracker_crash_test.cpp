@@ -26,10 +26,8 @@
 // statuses and flags as the uninterrupted run, the audit chain verifies, and
 // the same events per intent in the same order, and every expiring intent
 // underpaid with exactly one intent.underpaid event.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,7 +45,9 @@
 #include <tuple>
 #include <vector>
 
+#include "support/child_process.h"
 #include "support/forwarding_store.h"
+#include "support/sample_config.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -56,19 +56,14 @@
 #include "usd1pay/store.h"
 #include "usd1pay/tracker.h"
 
-extern char** environ;
-
 namespace usd1pay {
 namespace {
 
 using testing::TempDir;
 
-constexpr const char* kXpub =
-    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
-    "ski8PX9rL2dZXvgGDnw";
-constexpr const char* kChain = "eip155:1337";
-constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
-constexpr const char* kCustomer = "0x1111111111111111111111111111111111111111";
+using testing::kChain;
+using testing::kCustomer;
+using testing::kToken;
 constexpr const char* kStranger = "0x2222222222222222222222222222222222222222";
 constexpr const char* kDbVar = "USD1PAY_TRACKER_CRASH_DB";
 // The fd on which a child writes one byte when it starts polling.
@@ -92,22 +87,7 @@ constexpr std::uint64_t kHalf = 5000000;  // of 10.00 at 6 decimals
 constexpr const char* kKillVar = "USD1PAY_TRACKER_CRASH_KILL";
 
 Config make_config(const std::string& path) {
-  nlohmann::json c = {{"version", 1},
-                      {"store", {{"path", path}}},
-                      {"chains",
-                       {{{"id", kChain},
-                         {"backend", "sim"},
-                         {"finality", {{"kind", "confirmations"}, {"confirmations", 3}}},
-                         {"tokens", {{{"symbol", "USD1"}, {"contract", kToken}, {"decimals", 6}}}},
-                         {"strategy", "xpub"},
-                         {"xpub", kXpub},
-                         {"derivation_path", "0"}}}},
-                      {"default_chain", kChain},
-                      {"default_token", "USD1"},
-                      {"underpayment_tolerance", "0.00"}};
-  auto parsed = Config::parse(c.dump());
-  if (!parsed.ok()) throw std::runtime_error(parsed.status().message());
-  return *parsed;
+  return testing::parse_config_or_throw(testing::sim_shop_config_json(path));
 }
 
 // Intents are created at kGenesis + 60 s; every tracker run reads this fixed
@@ -260,11 +240,7 @@ int run_tracker(const std::string& db, bool pause, int ready_fd = -1) {
     std::cerr << "child: " << t.status().message() << "\n";
     return 3;
   }
-  if (ready_fd >= 0) {
-    const char byte = 'r';
-    if (::write(ready_fd, &byte, 1) != 1) return 7;
-    ::close(ready_fd);
-  }
+  if (!testing::signal_ready(ready_fd)) return 7;
   for (int i = 0; i < 1000; ++i) {
     auto cursor = store->get_cursor({kChain});
     if (!cursor.ok()) return 8;
@@ -287,48 +263,20 @@ int run_tracker(const std::string& db, bool pause, int ready_fd = -1) {
 TEST(TrackerCrashChild, Run) {
   const char* db = std::getenv(kDbVar);
   if (db == nullptr) GTEST_SKIP() << "only run as the child of TrackerCrash.*";
-  const char* ready = std::getenv(kReadyVar);
   std::fflush(stdout);
-  std::_Exit(run_tracker(db, true, ready == nullptr ? -1 : std::atoi(ready)));
+  std::_Exit(run_tracker(db, true, testing::ready_fd_from_env(kReadyVar)));
 }
 
-// Starts a child; *ready_fd is the read end of its ready pipe. `kill`:
-// "before" / "after" makes it SIGKILL itself at its first expiry write.
-pid_t spawn_child(const std::string& db, int* ready_fd, const std::string& kill = "") {
-  int fds[2] = {-1, -1};
-  if (::pipe(fds) != 0) return -1;
-  ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-  *ready_fd = fds[0];
-  std::vector<std::string> env = {std::string(kDbVar) + "=" + db,
-                                  std::string(kReadyVar) + "=" + std::to_string(fds[1])};
-  if (!kill.empty()) env.push_back(std::string(kKillVar) + "=" + kill);
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string(*e).rfind(std::string(kKillVar) + "=", 0) != 0) env.emplace_back(*e);
-  }
-  std::vector<std::string> args = {"/proc/self/exe", "--gtest_filter=TrackerCrashChild.Run"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
-    ::execve("/proc/self/exe", argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  return pid;
-}
-
-int wait_child(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+// Starts a child with a ready pipe. `kill`: "before" / "after" makes it
+// SIGKILL itself at its first expiry write.
+testing::SelfChild spawn_child(const std::string& db, const std::string& kill = "") {
+  testing::SpawnSelfParams p;
+  p.gtest_filter = "TrackerCrashChild.Run";
+  p.env = {std::string(kDbVar) + "=" + db};
+  if (!kill.empty()) p.env.push_back(std::string(kKillVar) + "=" + kill);
+  p.unset = {kKillVar};
+  p.ready_var = kReadyVar;
+  return testing::spawn_self(p);
 }
 
 // What the two runs are compared on.
@@ -458,18 +406,14 @@ TEST(TrackerCrash, KilledAtRandomPointsCreditsEverythingOnceAsAnUninterruptedRun
   std::uint64_t reached = 0;
   for (int round = 0; round < kMaxRounds && (killed < kMinKills || reached <= kBlocks); ++round) {
     ++rounds;
-    int ready_fd = -1;
-    const pid_t pid = spawn_child(db, &ready_fd);
-    ASSERT_GT(pid, 0);
+    testing::SelfChild child = spawn_child(db);
+    ASSERT_GT(child.pid, 0);
     // The delay counts from the child's first poll (its start-up, exec and
     // building the chain, takes tens of ms of its own).
-    char byte = 0;
-    const bool started = ::read(ready_fd, &byte, 1) == 1;
-    ::close(ready_fd);
+    const bool started = testing::wait_ready(child);
     EXPECT_TRUE(started) << "the child died before polling in round " << round;
     std::this_thread::sleep_for(std::chrono::milliseconds(delay(rng)));
-    ::kill(pid, SIGKILL);
-    const int code = wait_child(pid);
+    const int code = testing::kill_child(child.pid);
     if (code == 128 + SIGKILL) {
       ++killed;
     } else {
@@ -511,13 +455,11 @@ TEST(TrackerCrash, KilledAtRandomPointsCreditsEverythingOnceAsAnUninterruptedRun
   for (int round = 0; round < 200 && !done; ++round) {
     const bool before = round % 2 == 0;
     const std::uint64_t was = cursor_of(db2);
-    int ready_fd = -1;
-    const pid_t pid = spawn_child(db2, &ready_fd, before ? "before" : "after");
-    ASSERT_GT(pid, 0);
-    char byte = 0;
-    EXPECT_EQ(::read(ready_fd, &byte, 1), 1) << "the child died before polling in round " << round;
-    ::close(ready_fd);
-    const int code = wait_child(pid);  // it dies at its first expiry write, or finishes
+    testing::SelfChild child = spawn_child(db2, before ? "before" : "after");
+    ASSERT_GT(child.pid, 0);
+    EXPECT_TRUE(testing::wait_ready(child)) << "the child died before polling in round " << round;
+    const int code =
+        testing::wait_child(child.pid);  // it dies at its first expiry write, or finishes
     if (code == 0) {
       done = true;
       break;

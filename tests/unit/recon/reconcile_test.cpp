@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "recon/recon_internal.h"
+#include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/recon.h"
 #include "usd1pay/store.h"
@@ -30,21 +31,12 @@ const char kHostileOrder[] = "A,\"1\"\r\nline \xc3\xa9\xf0\x9f\x98\x80";
 
 IntentRow intent(const std::string& id, const std::string& status,
                  const std::string& strategy = "xpub") {
-  IntentRow r;
-  r.id = id;
-  r.order_id = "order-" + id;
+  IntentRow r = testing::sample_intent(id);
   r.status = status;
   r.chain = kEth;
-  r.token_symbol = "USD1";
   r.token_contract = kToken;
-  r.token_decimals = 18;
-  r.amount = "25.00";
-  r.currency = "USD";
-  r.amount_base_units = "25000000000000000000";
   r.strategy = strategy;
   r.deposit_address = strategy == "static" ? kMerchant : "0xdep_" + id;
-  r.metadata_json = "{}";
-  r.request_hash = "rh";
   r.created_at_ms = kT0;
   r.updated_at_ms = kT0 + 1000;
   r.expires_at_ms = kExpiry;
@@ -98,13 +90,7 @@ class ReconcileTest : public ::testing::Test {
   }
 
   void add(const IntentRow& r) {
-    CreateIntentParams p;
-    p.intent = r;
-    p.created.id = "evt_c_" + r.id;
-    p.created.type = "intent.created";
-    p.created.actor = "test";
-    p.created.created_at_ms = r.created_at_ms;
-    auto c = store_->create_intent(p);
+    auto c = store_->create_intent(testing::sample_create(r, "test"));
     ASSERT_TRUE(c.ok()) << to_string(c.status());
   }
 

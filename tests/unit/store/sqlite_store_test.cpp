@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/event_hash.h"
+#include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/store.h"
 
@@ -28,19 +29,7 @@ using testing::write_file;
 
 IntentRow sample_intent(const std::string& id, std::optional<std::string> key = std::nullopt,
                         const std::string& request_hash = "rh-1") {
-  IntentRow r;
-  r.id = id;
-  r.order_id = "order-" + id;
-  r.status = "requires_payment";
-  r.chain = "eip155:1";
-  r.token_symbol = "USD1";
-  r.token_contract = "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d";
-  r.token_decimals = 18;
-  r.amount = "25.00";
-  r.currency = "USD";
-  r.amount_base_units = "25000000000000000000";
-  r.strategy = "xpub";
-  r.deposit_address = "0x000000000000000000000000000000000000dEaD";
+  IntentRow r = testing::sample_intent(id);
   r.deposit_index = 7;
   r.reference = "";
   r.payment_uri = "ethereum:0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d@1/transfer";
@@ -48,21 +37,13 @@ IntentRow sample_intent(const std::string& id, std::optional<std::string> key = 
   r.idempotency_key = std::move(key);
   r.request_hash = request_hash;
   r.flags_json = "[]";
-  r.created_at_ms = 1700000000000;
-  r.updated_at_ms = 1700000000000;
-  r.expires_at_ms = 1700000900000;
   return r;
 }
 
 CreateIntentParams create_params(const std::string& id,
                                  std::optional<std::string> key = std::nullopt,
                                  const std::string& request_hash = "rh-1") {
-  CreateIntentParams p;
-  p.intent = sample_intent(id, std::move(key), request_hash);
-  p.created.id = "evt_c_" + id;
-  p.created.type = "intent.created";
-  p.created.actor = "api:shop";
-  p.created.created_at_ms = p.intent.created_at_ms;
+  CreateIntentParams p = testing::sample_create(sample_intent(id, std::move(key), request_hash));
   p.created.data_json = R"({"id":")" + id + "\"}";
   return p;
 }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/store.h"
 
@@ -28,30 +29,14 @@ constexpr char kBase[] = "eip155:8453";
 
 CreateIntentParams create_params(const std::string& id, std::int64_t created_at_ms = 1700000000000,
                                  const std::string& status = "requires_payment") {
-  CreateIntentParams p;
-  IntentRow& r = p.intent;
-  r.id = id;
-  r.order_id = "order-" + id;
+  IntentRow r = testing::sample_intent(id);
   r.status = status;
   r.chain = kEth;
-  r.token_symbol = "USD1";
-  r.token_contract = "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d";
-  r.token_decimals = 18;
-  r.amount = "25.00";
-  r.currency = "USD";
-  r.amount_base_units = "25000000000000000000";
   r.strategy = "static";
-  r.deposit_address = "0x000000000000000000000000000000000000dEaD";
-  r.metadata_json = "{}";
-  r.request_hash = "rh";
   r.created_at_ms = created_at_ms;
   r.updated_at_ms = created_at_ms;
   r.expires_at_ms = created_at_ms + 900000;
-  p.created.id = "evt_c_" + id;
-  p.created.type = "intent.created";
-  p.created.actor = "api:shop";
-  p.created.created_at_ms = created_at_ms;
-  return p;
+  return testing::sample_create(std::move(r));
 }
 
 TransitionIntentParams transition(const std::string& id, std::vector<std::string> from,

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
 #include "usd1pay/intent.h"
@@ -37,31 +38,13 @@ namespace {
 using testing::TempDir;
 using trompeloeil::_;
 
-constexpr const char* kXpub =
-    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
-    "ski8PX9rL2dZXvgGDnw";
-constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+using testing::kChain;
+using testing::kCustomer;
+using testing::kToken;
 constexpr const char* kOtherToken = "0x8d12A197cB00D4747a1fe03395095ce2A5CC6819";
-constexpr const char* kCustomer = "0x1111111111111111111111111111111111111111";
-constexpr const char* kChain = "eip155:1337";
 
 Config make_config() {
-  nlohmann::json c = {{"version", 1},
-                      {"store", {{"path", "t.db"}}},
-                      {"chains",
-                       {{{"id", kChain},
-                         {"backend", "sim"},
-                         {"finality", {{"kind", "confirmations"}, {"confirmations", 3}}},
-                         {"tokens", {{{"symbol", "USD1"}, {"contract", kToken}, {"decimals", 6}}}},
-                         {"strategy", "xpub"},
-                         {"xpub", kXpub},
-                         {"derivation_path", "0"}}}},
-                      {"default_chain", kChain},
-                      {"default_token", "USD1"},
-                      {"underpayment_tolerance", "0.00"}};
-  auto parsed = Config::parse(c.dump());
-  if (!parsed.ok()) throw std::runtime_error(parsed.status().message());
-  return *parsed;
+  return testing::parse_config_or_throw(testing::sim_shop_config_json("t.db"));
 }
 
 // Everything a failed step must leave untouched.
