@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/raw_sqlite.h"
 #include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/id.h"
@@ -263,25 +264,7 @@ pid_t spawn_child(const std::string& mode, const std::string& db, const std::str
   return testing::spawn_self(p).pid;
 }
 
-struct Raw {
-  explicit Raw(const std::string& path) { sqlite3_open(path.c_str(), &db); }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out = "<error>";
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-      out = "";
-      if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-        out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      }
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 TEST(SqliteProcessesTest, TwoProcessesWithOneKeyCreateOneIntent) {
   TempDir dir;

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/raw_sqlite.h"
 #include "support/temp_dir.h"
 #include "usd1pay/id.h"
 #include "usd1pay/store.h"
@@ -71,34 +72,7 @@ std::int64_t steady_ns() {
       .count();
 }
 
-struct Raw {
-  explicit Raw(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) ADD_FAILURE() << "raw open " << path;
-  }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  void exec(const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      ADD_FAILURE() << sql.substr(0, 200) << ": " << (message != nullptr ? message : "");
-    }
-    sqlite3_free(message);
-  }
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out = "<error>";
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-      out = "";
-      if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-        out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      }
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 // ---- the child side ----
 
@@ -203,10 +177,10 @@ std::vector<std::pair<std::string, std::string>> bulk_events(const std::string& 
                                                              int per_intent, int no_intent) {
   std::vector<std::pair<std::string, std::string>> events;
   Raw raw(path);
-  raw.exec("BEGIN");
+  raw.exec_or_fail("BEGIN");
   std::string sql;
   auto flush = [&] {
-    if (!sql.empty()) raw.exec(sql);
+    if (!sql.empty()) raw.exec_or_fail(sql);
     sql.clear();
   };
   std::int64_t seq = 0;
@@ -234,7 +208,7 @@ std::vector<std::pair<std::string, std::string>> bulk_events(const std::string& 
     events.emplace_back(id, "");
   }
   flush();
-  raw.exec("COMMIT");
+  raw.exec_or_fail("COMMIT");
   return events;
 }
 
@@ -455,9 +429,9 @@ TEST(SqliteWebhookClaimsTest, ClaimOverAHundredThousandPendingDeliveries) {
   //    would only slow the test down.)
   {
     Raw raw(db);
-    raw.exec("UPDATE webhook_deliveries SET next_attempt_at_ms = " + std::to_string(kT0 + 3600000) +
-             ", lease_until_ms = 0, lease_owner = '' WHERE endpoint_id = '" + big +
-             "' AND is_head = 1");
+    raw.exec_or_fail(
+        "UPDATE webhook_deliveries SET next_attempt_at_ms = " + std::to_string(kT0 + 3600000) +
+        ", lease_until_ms = 0, lease_owner = '' WHERE endpoint_id = '" + big + "' AND is_head = 1");
   }
   start = std::chrono::steady_clock::now();
   got = claim(kT0 + 200000, "second");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/event_hash.h"
+#include "support/raw_sqlite.h"
 #include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/store.h"
@@ -82,38 +83,7 @@ Status open_status(const std::string& path, bool create = true) {
   return open_sqlite_store(o).status();
 }
 
-// Raw access to the file, as an operator (or an attacker) with sqlite3 would.
-struct Raw {
-  explicit Raw(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) ADD_FAILURE() << "raw open " << path;
-  }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  // SQLite's result code; *error gets its message.
-  int exec(const std::string& sql, std::string* error = nullptr) {
-    char* message = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    if (error != nullptr) *error = message != nullptr ? message : "";
-    sqlite3_free(message);
-    return rc;
-  }
-  // The first column of the first row, as text ("" when none).
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-      return out;
-    }
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

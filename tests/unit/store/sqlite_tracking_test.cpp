@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/raw_sqlite.h"
 #include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/store.h"
@@ -116,35 +117,7 @@ std::unique_ptr<Store> open_or_die(const std::string& path) {
   return std::move(store).value();
 }
 
-struct Raw {
-  explicit Raw(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) ADD_FAILURE() << "raw open " << path;
-  }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  void exec(const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << (message != nullptr ? message : "");
-    }
-    sqlite3_free(message);
-  }
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-      return out;
-    }
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -322,8 +295,8 @@ TEST_F(TrackingTest, EventsAboutNoIntentAllHaveIntentSeqZeroAndChainLikeOthers) 
   // Tampering with an event about no intent is caught like any other.
   {
     Raw raw(path_);
-    raw.exec("DROP TRIGGER events_append_only_update");
-    raw.exec("UPDATE events SET data_json = '{\"n\":2}' WHERE id = 'evt_u2'");
+    raw.exec_or_fail("DROP TRIGGER events_append_only_update");
+    raw.exec_or_fail("UPDATE events SET data_json = '{\"n\":2}' WHERE id = 'evt_u2'");
   }
   audit = store_->verify_audit_chain({});
   ASSERT_TRUE(audit.ok());
@@ -918,7 +891,7 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
     // migrations 2 and 3 (and with them their indexes) and their
     // schema_version rows gone.
     Raw raw(path);
-    raw.exec(
+    raw.exec_or_fail(
         "BEGIN; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; "
         "DROP TABLE webhook_endpoints; DROP TABLE payments; DROP TABLE chain_cursors; "
         "DROP TABLE block_hashes; DELETE FROM schema_version WHERE version >= 2; COMMIT");
