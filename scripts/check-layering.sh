@@ -16,6 +16,7 @@ declare -A allowed=(
   [chain]="status amount chain encoding hash id clock address chain_backend sim_chain evm_rpc"
   [tracker]="status amount chain encoding hash id clock address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement"
   [webhook]="status amount chain encoding hash id clock version store webhook webhook_dispatcher"
+  [recon]="status amount chain encoding hash id clock address hd request qr config store intent recon"
 )
 # which public header belongs to which module
 declare -A owner=(
@@ -23,7 +24,7 @@ declare -A owner=(
   [clock]=core [version]=core [address]=address [hd]=address [request]=request [qr]=request
   [config]=config [store]=store [intent]=intent [chain_backend]=chain [sim_chain]=chain
   [evm_rpc]=chain [tracker]=tracker [settlement]=tracker
-  [webhook]=webhook [webhook_dispatcher]=webhook
+  [webhook]=webhook [webhook_dispatcher]=webhook [recon]=recon
 )
 
 bad=0
@@ -40,7 +41,7 @@ for module in "${!allowed[@]}"; do
   while IFS= read -r line; do
     echo "layering: $line reaches into another module's private headers" >&2
     bad=1
-  done < <(grep -RHnE '#include "(core|address|request|config|store|intent|chain|tracker|webhook|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
+  done < <(grep -RHnE '#include "(core|address|request|config|store|intent|chain|tracker|webhook|recon|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
 done
 # mocks are for tests and integrators, never for the library itself
 if grep -RHn '#include "usd1pay/mocks/' sdk/; then

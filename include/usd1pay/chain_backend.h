@@ -96,6 +96,17 @@ struct TransfersParams {
   /// Recipients to report, when the backend can filter by them cheaply;
   /// empty means every recipient. Backends may return more than asked.
   std::vector<std::string> recipients;
+  /// The header of to_block when the caller already has it (the tracker
+  /// passes the latest block heads() just returned when its scan reaches the
+  /// head). A backend may use it instead of fetching the header again (the
+  /// EVM backend saves one eth_getBlockByNumber per scan), and then reports
+  /// it in TransfersResult::blocks. The chain may have moved since the
+  /// caller read it: a backend must refuse (kUnavailable, "retry") transfers
+  /// of to_block whose block hash differs from it, never mix the two (SimChain
+  /// refuses any known_last_block that is no longer its block). Ignored when
+  /// its number is not to_block; the EVM backend refuses a malformed hash
+  /// (kInvalidArgument).
+  std::optional<BlockRef> known_last_block;
 };
 
 struct TransfersResult {

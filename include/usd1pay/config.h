@@ -74,10 +74,29 @@ struct FinalityConfig {
   Kind kind = Kind::kConfirmations;
   /// Used when kind == kConfirmations: 1..10000.
   std::uint32_t confirmations = 12;
+
+  friend bool operator==(const FinalityConfig& a, const FinalityConfig& b) {
+    return a.kind == b.kind && a.confirmations == b.confirmations;
+  }
+  friend bool operator!=(const FinalityConfig& a, const FinalityConfig& b) { return !(a == b); }
 };
 
 /// "confirmations", "finalized", "safe".
 const char* finality_kind_name(FinalityConfig::Kind kind) noexcept;
+
+/// The finality policy of a chain whose config has no `finality` key: the
+/// default docs/chains.md recommends (with its reasoning) for the well-known
+/// chains, and 12 confirmations for every other chain. The one table of
+/// these defaults:
+///   eip155:1 (Ethereum), eip155:10 (OP Mainnet), eip155:56 (BNB Smart
+///   Chain), eip155:137 (Polygon PoS), eip155:8453 (Base), eip155:42161
+///   (Arbitrum One), eip155:11155111 (Sepolia), every solana:*  -> finalized;
+///   every tron:* -> 19 confirmations (the solidified block);
+///   eip155:1337, eip155:31337 (local devnets) -> 3 confirmations;
+///   anything else -> 12 confirmations.
+/// A `finality` key that is present is used as written (its own defaults:
+/// kind "confirmations", 12 confirmations).
+FinalityConfig default_finality_for(const ChainId& chain);
 
 struct ChainConfig {
   ChainId id;

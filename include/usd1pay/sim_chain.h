@@ -28,7 +28,8 @@
 // Errors (each names the subject "simchain" and the values involved):
 //   block(): kNotFound above the head;
 //   transfers(): kInvalidArgument for empty tokens or from_block > to_block,
-//     kOutOfRange when to_block is above the head;
+//     kOutOfRange when to_block is above the head, kUnavailable when
+//     known_last_block is to_block but the chain has replaced that block;
 //   reorg(): kInvalidArgument for depth 0, kOutOfRange deeper than the chain
 //     (genesis is never replaced), kFailedPrecondition when it would replace
 //     a finalized block and allow_finalized is false;

@@ -278,6 +278,35 @@ struct ListOpenIntentsParams {
   std::size_t limit = 1000000;  ///< 1..1000000, oldest first (created_at, then id)
 };
 
+/// Every intent, in id order, one keyset page at a time: for readers that
+/// stream the whole store (settlement exports) in memory independent of its
+/// size. Each page is one consistent snapshot.
+struct ScanIntentsParams {
+  std::string after_id;      ///< intents with id > after_id; "" from the first
+  std::size_t limit = 1000;  ///< 1..100000
+};
+
+/// Where a payment stands in scan_payments' order.
+struct PaymentScanKey {
+  std::string intent_id;  ///< "" for unmatched payments
+  std::uint64_t block_number = 0;
+  std::uint32_t log_index = 0;
+  std::string chain;
+  std::string tx_hash;
+};
+
+/// Payments one keyset page at a time. unmatched=false: the payments of
+/// intents, in (intent_id, block_number, log_index, chain, tx_hash) order
+/// (an index serves it, so a reader can merge-join them with scan_intents).
+/// unmatched=true: the payments with no intent, in (block_number,
+/// log_index, chain, tx_hash) order.
+struct ScanPaymentsParams {
+  bool unmatched = false;
+  /// Payments after this key (exclusive); absent from the first.
+  std::optional<PaymentScanKey> after;
+  std::size_t limit = 1000;  ///< 1..100000
+};
+
 // ---- webhooks (the webhook module decides; the store keeps and leases) ----
 
 /// One signing secret of an endpoint ("whsec_..." form).
@@ -540,6 +569,11 @@ class Store {
   virtual Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) = 0;
   virtual Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) = 0;
   virtual Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) = 0;
+
+  // ---- streaming reads (exports) ----
+
+  virtual Result<std::vector<IntentRow>> scan_intents(const ScanIntentsParams& p) = 0;
+  virtual Result<std::vector<PaymentRow>> scan_payments(const ScanPaymentsParams& p) = 0;
 
   // ---- webhooks ----
 

@@ -179,6 +179,22 @@ class EvmRpcBackend final : public ChainBackend {
 
     TransfersResult out;
     std::map<std::uint64_t, BlockRef> blocks;
+    // The caller's header of to_block replaces the eth_getBlockByNumber that
+    // would ride along with the last eth_getLogs. Logs of that block must
+    // then carry its hash (checked below with the others): a chain that moved
+    // since the caller read the header is refused, never mixed.
+    const bool known_last =
+        p.known_last_block.has_value() && p.known_last_block->number == p.to_block;
+    if (known_last) {
+      auto h = evm_rpc_internal::parse_hash32(p.known_last_block->hash,
+                                              "transfers: known_last_block.hash");
+      if (!h.ok() || *h != p.known_last_block->hash) {
+        return Status(ErrorCode::kInvalidArgument,
+                      "evm_rpc: transfers: known_last_block.hash: expected \"0x\" + 64 lowercase "
+                      "hex digits");
+      }
+      blocks[p.to_block] = *p.known_last_block;
+    }
     std::vector<TokenTransfer> found;
     std::uint64_t cur = p.from_block;
     while (true) {
@@ -190,7 +206,7 @@ class EvmRpcBackend final : public ChainBackend {
                                                         {"address", addresses},
                                                         {"topics", topics}}})});
       const bool last = end == p.to_block;
-      if (last) {
+      if (last && !known_last) {
         calls.push_back({"eth_getBlockByNumber", json::array({to_quantity(end), false})});
       }
       const std::string what =
@@ -220,7 +236,7 @@ class EvmRpcBackend final : public ChainBackend {
       for (auto& d : *logs) {
         if (!d.removed) found.push_back(std::move(d.transfer));
       }
-      if (last) {
+      if (last && !known_last) {
         const RpcReply& head_reply = (*replies)[1];
         const std::string head_what = "eth_getBlockByNumber(" + std::to_string(end) + ")";
         if (!head_reply.ok) return node_error(head_what, head_reply);

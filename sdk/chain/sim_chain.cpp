@@ -334,6 +334,16 @@ Result<TransfersResult> SimChain::transfers(const TransfersParams& p) {
                                               std::to_string(p.to_block) + " is above the head " +
                                               std::to_string(s.latest()));
   }
+  // A caller's header of to_block that the chain has since replaced: an EVM
+  // node would give logs with another block hash, which the backend refuses.
+  if (p.known_last_block && p.known_last_block->number == p.to_block &&
+      p.known_last_block->hash != s.blocks[static_cast<std::size_t>(p.to_block)].ref.hash) {
+    return Status(ErrorCode::kUnavailable,
+                  "simchain: transfers: block " + std::to_string(p.to_block) + " is now " +
+                      s.blocks[static_cast<std::size_t>(p.to_block)].ref.hash +
+                      ", not the known_last_block " + p.known_last_block->hash +
+                      " (reorganised since); retry");
+  }
   const std::unordered_set<std::string> tokens(p.tokens.begin(), p.tokens.end());
   const std::unordered_set<std::string> recipients(p.recipients.begin(), p.recipients.end());
   TransfersResult out;

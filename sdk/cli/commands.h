@@ -58,6 +58,7 @@ void add_qr_command(CLI::App& app, int* exit_code);
 void add_intent_commands(CLI::App& app, int* exit_code);
 void add_watch_commands(CLI::App& app, int* exit_code);
 void add_webhook_commands(CLI::App& app, int* exit_code);
+void add_export_commands(CLI::App& app, int* exit_code);
 
 }  // namespace usd1pay::cli
 

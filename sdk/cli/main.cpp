@@ -24,6 +24,7 @@ int run(int argc, char** argv) {
   add_intent_commands(app, &exit_code);
   add_watch_commands(app, &exit_code);
   add_webhook_commands(app, &exit_code);
+  add_export_commands(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <utility>
 
 #include "config/json_reader.h"
@@ -407,7 +408,10 @@ Status Parser::parse_finality(const json& chain_value, const std::string& chain_
   const ObjectReader chain_reader(chain_value, chain_path, sink_);
   const json* value = nullptr;
   USD1PAY_RETURN_IF_ERROR(chain_reader.get_object("finality", false, &value));
-  if (value == nullptr) return Status();
+  if (value == nullptr) {
+    chain->finality = default_finality_for(chain->id);
+    return Status();
+  }
   const ObjectReader r(*value, chain_reader.path_of("finality"), sink_);
   USD1PAY_RETURN_IF_ERROR(r.check({"kind", "confirmations"}));
   std::string kind = "confirmations";
@@ -637,6 +641,36 @@ const char* deposit_strategy_name(DepositStrategy strategy) noexcept {
     case DepositStrategy::kStatic: return "static";
   }
   return "unknown";
+}
+
+FinalityConfig default_finality_for(const ChainId& chain) {
+  // docs/chains.md "Recommended defaults" gives the reasoning of each row.
+  static constexpr std::string_view kFinalizedEvm[] = {
+      "1",         // Ethereum: Casper FFG finality, about 13 minutes
+      "10",        // OP Mainnet: its batch in a finalized L1 block
+      "56",        // BNB Smart Chain: fast finality (BEP-126)
+      "137",       // Polygon PoS: milestones
+      "8453",      // Base: as OP Mainnet
+      "42161",     // Arbitrum One: its batch in a finalized L1 block
+      "11155111",  // Sepolia: as Ethereum
+  };
+  static constexpr std::string_view kDevnets[] = {"1337", "31337"};
+  FinalityConfig f;
+  f.kind = FinalityConfig::Kind::kConfirmations;
+  f.confirmations = 12;
+  if (chain.ns == "eip155") {
+    for (std::string_view ref : kFinalizedEvm) {
+      if (chain.reference == ref) f.kind = FinalityConfig::Kind::kFinalized;
+    }
+    for (std::string_view ref : kDevnets) {
+      if (chain.reference == ref) f.confirmations = 3;
+    }
+  } else if (chain.ns == "solana") {
+    f.kind = FinalityConfig::Kind::kFinalized;  // the finalized commitment
+  } else if (chain.ns == "tron") {
+    f.confirmations = 19;  // a solidified block: 19 of 27 super representatives
+  }
+  return f;
 }
 
 const char* finality_kind_name(FinalityConfig::Kind kind) noexcept {

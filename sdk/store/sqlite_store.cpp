@@ -227,10 +227,15 @@ CREATE INDEX webhook_attempts_started ON webhook_attempts (started_at_ms, delive
 CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, started_at_ms);
 CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, started_at_ms);
 )sql"},
+  // 4: settlement exports merge-join intents (primary key order) with their
+  // payments in (intent_id, block order); this index serves scan_payments.
+  {4, R"sql(
+CREATE INDEX payments_intent_order ON payments (intent_id, block_number, log_index, chain, tx_hash);
+)sql"},
 };
 // clang-format on
 
-constexpr int kLatestSchemaVersion = 3;
+constexpr int kLatestSchemaVersion = 4;
 constexpr std::size_t kMaxIdleReaders = 4;
 constexpr std::size_t kMaxOrderIdBytes = 200;
 constexpr std::size_t kMaxStatuses = 64;
@@ -1246,6 +1251,59 @@ Result<std::vector<PaymentRow>> SqliteStore::list_payments(const ListPaymentsPar
     if (p.status) q.bind(3, *p.status);
     if (p.tx_hash) q.bind(4, *p.tx_hash);
     q.bind(5, static_cast<std::int64_t>(p.limit));
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_payment(r)); });
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<std::vector<IntentRow>> SqliteStore::scan_intents(const ScanIntentsParams& p) {
+  constexpr std::string_view kOp = "scan_intents";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 100000));
+  static const std::string sql =
+      std::string("SELECT ") + kIntentColumns + " FROM intents WHERE id > ?1 ORDER BY id LIMIT ?2";
+  std::vector<IntentRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    q.bind(1, p.after_id).bind(2, static_cast<std::int64_t>(p.limit));
+    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_intent(r)); });
+  });
+  if (!io.ok()) return io;
+  return rows;
+}
+
+Result<std::vector<PaymentRow>> SqliteStore::scan_payments(const ScanPaymentsParams& p) {
+  constexpr std::string_view kOp = "scan_payments";
+  USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 100000));
+  if (p.after && p.after->block_number > kMaxBlockNumber) {
+    return invalid(
+        kOp, "after.block_number " + std::to_string(p.after->block_number) + " is above 2^63-1");
+  }
+  std::string sql = std::string("SELECT ") + kPaymentColumns + " FROM payments WHERE ";
+  if (p.unmatched) {
+    sql += "intent_id IS NULL";
+    if (p.after) sql += " AND (block_number, log_index, chain, tx_hash) > (?2, ?3, ?4, ?5)";
+    sql += " ORDER BY block_number, log_index, chain, tx_hash LIMIT ?6";
+  } else {
+    sql += "intent_id IS NOT NULL";
+    if (p.after) {
+      sql += " AND (intent_id, block_number, log_index, chain, tx_hash) > (?1, ?2, ?3, ?4, ?5)";
+    }
+    sql += " ORDER BY intent_id, block_number, log_index, chain, tx_hash LIMIT ?6";
+  }
+  std::vector<PaymentRow> rows;
+  const Status io = read(kOp, [&](Db& db) -> Status {
+    rows.clear();
+    USD1PAY_STORE_QUERY(q, db, sql, kOp);
+    if (p.after) {
+      if (!p.unmatched) q.bind(1, p.after->intent_id);
+      q.bind(2, static_cast<std::int64_t>(p.after->block_number))
+          .bind(3, static_cast<std::int64_t>(p.after->log_index))
+          .bind(4, p.after->chain)
+          .bind(5, p.after->tx_hash);
+    }
+    q.bind(6, static_cast<std::int64_t>(p.limit));
     return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_payment(r)); });
   });
   if (!io.ok()) return io;

@@ -82,6 +82,8 @@ class SqliteStore final : public Store {
   Result<std::vector<BlockHashRow>> list_block_hashes(const ListBlockHashesParams& p) override;
   Result<std::vector<PaymentRow>> list_payments(const ListPaymentsParams& p) override;
   Result<std::vector<IntentRow>> list_open_intents(const ListOpenIntentsParams& p) override;
+  Result<std::vector<IntentRow>> scan_intents(const ScanIntentsParams& p) override;
+  Result<std::vector<PaymentRow>> scan_payments(const ScanPaymentsParams& p) override;
 
   // sqlite_webhooks.cpp
   Result<WebhookEndpointRow> create_webhook_endpoint(const CreateWebhookEndpointParams& p) override;

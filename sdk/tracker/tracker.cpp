@@ -405,6 +405,29 @@ struct Tracker::Impl {
     auto remembered = store->list_block_hashes(lp);
     if (!remembered.ok()) return remembered.status().with_context(where);
 
+    // A fresh cursor at S also remembers the hash of S-1 (free when S-1 is
+    // the latest block, one block() call otherwise, once per chain): without
+    // it a reorg forking at S-1 would replace every remembered block and look
+    // deeper than the window. It is checked like any remembered block: the
+    // scanned block S must name it as parent.
+    std::optional<BlockHashRow> start_parent;
+    if (!*cursor_row && cursor > 0 && cursor - 1 <= latest &&
+        (remembered->empty() || remembered->back().number < cursor - 1)) {
+      std::string hash = heads->latest.hash;
+      if (cursor - 1 < latest) {
+        auto b = rt.backend->block({cursor - 1});
+        ++rep.backend_calls;
+        if (!b.ok()) return backend_error(b.status(), "block " + std::to_string(cursor - 1));
+        hash = b->hash;
+      }
+      if (!is_block_hash(hash)) {
+        return Status(ErrorCode::kUnavailable, where + ": block " + std::to_string(cursor - 1) +
+                                                   ": malformed block hash from the backend");
+      }
+      start_parent = BlockHashRow{rt.id, cursor - 1, hash};
+      remembered->push_back(*start_parent);
+    }
+
     // Walks remembered hashes newest first: the newest one still on the
     // node's chain is the fork base. nullopt base with OK: the node is
     // behind us (every checked block matches but our newest is above latest).
@@ -493,6 +516,9 @@ struct Tracker::Impl {
       tp.from_block = from;
       tp.to_block = to;
       tp.tokens = rt.tokens;
+      // The scan ends at the head heads() just returned: the backend need
+      // not fetch that header again (one call less per poll when following).
+      if (to == latest) tp.known_last_block = heads->latest;
       auto got = rt.backend->transfers(tp);
       ++rep.backend_calls;
       if (!got.ok()) {
@@ -594,6 +620,10 @@ struct Tracker::Impl {
         if (!is_block_hash(b->hash)) return malformed(to);
         block_hashes[to] = b->hash;
       }
+    }
+
+    if (start_parent && (!reorg || *fork_base >= start_parent->number)) {
+      block_hashes.emplace(start_parent->number, start_parent->hash);
     }
 
     const std::int64_t now = now_ms();
@@ -877,9 +907,20 @@ struct Tracker::Impl {
     return Status();
   }
 
-  // Expiry of processing / requires_payment-with-payments intents: settle()
-  // decides with `now`; applied with transition_intent (no cursor involved).
-  void expire_due(PollReport* report) {
+  // Expiry of processing intents whose time ran out: settle() decides with
+  // `now` (intents the chain step touched were settled there already).
+  //
+  // Crash safety: each intent's decision (every transition step, each a CAS
+  // on the intent's version, the payment flags and the events) is written
+  // with ONE Store::apply_scan whose cursor compare-and-set leaves the cursor
+  // where it is. All of it commits, or none of it does. A crash before the
+  // commit leaves the intent processing and past expiry, so the next poll
+  // (of this process or a restarted one) decides again from the same stored
+  // payments and writes the same transitions once: nothing lost, nothing
+  // twice. After the commit the intent is not processing any more and is
+  // not listed again. A CAS that fails (another tracker moved the cursor or
+  // the intent) writes nothing; the next poll looks again.
+  void expire_due() {
     ListExpirableParams p;
     p.now_ms = now_ms();
     p.statuses = {"processing"};
@@ -887,15 +928,26 @@ struct Tracker::Impl {
     auto due = store->list_expirable(p);
     if (!due.ok()) return;
     for (const IntentRow& row : *due) {
-      std::map<PaymentKey, PaymentRow> none;
+      // A processing intent was credited by a scan of its chain, so the
+      // chain has a cursor; without one there is nothing to guard with.
+      auto cursor = store->get_cursor({row.chain});
+      if (!cursor.ok() || !*cursor) continue;
+      std::map<PaymentKey, PaymentRow> upserts;
       ApplyScanParams ap;
+      ap.chain = row.chain;
+      ap.expected_next_block = (*cursor)->next_block;
+      ap.new_next_block = (*cursor)->next_block;
+      ap.at_ms = (*cursor)->updated_at_ms;  // the cursor did not move
       std::vector<NewIntentEvent> events;
       ChainPollReport rep;
-      if (!settle_into(row.id, none, p.now_ms, &ap, &events, &rep).ok()) continue;
-      for (auto& t : ap.transitions) {
-        if (!store->transition_intent(t).ok()) break;  // changed meanwhile: next poll
+      if (!settle_into(row.id, upserts, p.now_ms, &ap, &events, &rep).ok()) continue;
+      if (ap.transitions.empty() && events.empty() && upserts.empty()) continue;
+      for (auto& [k, pay] : upserts) {
+        (void)k;
+        ap.upsert_payments.push_back(std::move(pay));
       }
-      (void)report;
+      ap.events = std::move(events);
+      (void)store->apply_scan(ap);  // failed: nothing written, next poll decides again
     }
   }
 
@@ -907,7 +959,7 @@ struct Tracker::Impl {
       rep.error = step(i, rep);
       report.chains.push_back(std::move(rep));
     }
-    expire_due(&report);
+    expire_due();
     return report;
   }
 };

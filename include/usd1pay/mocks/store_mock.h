@@ -47,6 +47,8 @@ class MockStore : public trompeloeil::mock_interface<Store> {
   IMPLEMENT_MOCK1(list_block_hashes);
   IMPLEMENT_MOCK1(list_payments);
   IMPLEMENT_MOCK1(list_open_intents);
+  IMPLEMENT_MOCK1(scan_intents);
+  IMPLEMENT_MOCK1(scan_payments);
   IMPLEMENT_MOCK1(create_webhook_endpoint);
   IMPLEMENT_MOCK1(get_webhook_endpoint);
   IMPLEMENT_MOCK1(list_webhook_endpoints);

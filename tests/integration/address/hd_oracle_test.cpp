@@ -6,11 +6,10 @@
 
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "support/subprocess.h"
+#include "support/node_oracle.h"
 #include "usd1pay/address.h"
 #include "usd1pay/encoding.h"
 #include "usd1pay/hd.h"
@@ -24,15 +23,7 @@ constexpr int kIndexes = 1000;
 constexpr const char* kAccountPath = "m/44'/60'/0'";
 
 std::vector<json> ask_oracle(const std::vector<json>& requests) {
-  std::string input;
-  for (const auto& r : requests) input += r.dump() + "\n";
-  const auto result = testing::run_node_peer("hd_oracle.js", {}, input);
-  EXPECT_EQ(result.exit_code, 0) << result.err;
-  std::vector<json> answers;
-  std::istringstream lines(result.out);
-  for (std::string line; std::getline(lines, line);) answers.push_back(json::parse(line));
-  EXPECT_EQ(answers.size(), requests.size()) << result.err;
-  return answers;
+  return testing::ask_node_oracle("hd_oracle.js", requests);
 }
 
 std::string with_version(const std::string& key, std::uint32_t version) {

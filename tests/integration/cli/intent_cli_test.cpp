@@ -130,7 +130,7 @@ TEST_F(IntentCliTest, ShowListCancelAndEvents) {
   EXPECT_EQ(events[0]["intent_seq"], 1);
   EXPECT_EQ(events[1]["type"], "intent.canceled");
   EXPECT_EQ(events[1]["intent_seq"], 2);
-  EXPECT_EQ(events[1]["data"]["status"], "canceled");
+  EXPECT_EQ(events[1]["data"]["intent"]["status"], "canceled");
 
   // One hash chain over the whole log, in seq order (o-10's event sits between).
   const auto all = json_lines(cli({"events"}).out);

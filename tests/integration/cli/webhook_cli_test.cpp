@@ -443,7 +443,7 @@ TEST_F(WebhookCliTest, WatchDeliversSignedEventsAndTheLogShowsEveryAttempt) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(body["id"], events[0]["id"]);
   EXPECT_EQ(body["type"], "intent.created");
-  EXPECT_EQ(body["data"]["id"], pi1);
+  EXPECT_EQ(body["data"]["intent"]["id"], pi1);
 
   auto rows = deliveries({"--event", events[0]["id"]});
   ASSERT_EQ(rows.size(), 1u);
@@ -590,7 +590,7 @@ TEST_F(WebhookCliTest, WatchFollowDeliversWhileRunningAndStopsCleanlyOnSignals) 
     const auto got = receiver.requests();
     ASSERT_EQ(got.size(), before + 1) << read_file(err);
     EXPECT_TRUE(got.back().verified);
-    EXPECT_EQ(json::parse(got.back().body)["data"]["id"], pi);
+    EXPECT_EQ(json::parse(got.back().body)["data"]["intent"]["id"], pi);
 
     ASSERT_EQ(kill(pid, sig), 0);
     EXPECT_EQ(wait_for(pid, std::chrono::seconds(30)), 0) << read_file(err);

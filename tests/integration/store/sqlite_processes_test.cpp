@@ -5,11 +5,9 @@
 // told what to do by USD1PAY_STORE_CHILD_* environment variables. Run
 // directly, StoreChild.Run has nothing to do and skips. Children are fresh
 // processes (execve), so no SQLite state is inherited across fork.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,59 +22,40 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_process.h"
+#include "support/raw_sqlite.h"
+#include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/id.h"
 #include "usd1pay/store.h"
 
-extern char** environ;
-
 namespace usd1pay {
 namespace {
 
+using testing::file_exists;
+using testing::kill_child;
+using testing::read_lines;
 using testing::TempDir;
+using testing::touch;
+using testing::wait_child;
+using testing::wait_for_file;
 
 constexpr char kModeVar[] = "USD1PAY_STORE_CHILD_MODE";
 constexpr char kDbVar[] = "USD1PAY_STORE_CHILD_DB";
 constexpr char kOutVar[] = "USD1PAY_STORE_CHILD_OUT";
 constexpr char kGoVar[] = "USD1PAY_STORE_CHILD_GO";
 
-bool file_exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
-
-void touch(const std::string& path) {
-  std::ofstream(path).put('\n');
-}
-
 CreateIntentParams intent_params(const std::string& id, std::optional<std::string> key,
                                  std::optional<std::uint32_t> index) {
-  CreateIntentParams p;
-  IntentRow& r = p.intent;
-  r.id = id;
-  r.order_id = "order-" + id;
-  r.status = "requires_payment";
-  r.chain = "eip155:1";
-  r.token_symbol = "USD1";
-  r.token_contract = "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d";
-  r.token_decimals = 18;
+  IntentRow r = testing::sample_intent(id);
   r.amount = "1.00";
-  r.currency = "USD";
   r.amount_base_units = "1000000000000000000";
-  r.strategy = "xpub";
-  r.deposit_address = "0x000000000000000000000000000000000000dEaD";
   r.deposit_index = index;
   r.payment_uri = "ethereum:...";
-  r.metadata_json = "{}";
   r.idempotency_key = std::move(key);
   r.request_hash = "same-request";
-  r.created_at_ms = 1700000000000;
-  r.updated_at_ms = r.created_at_ms;
-  r.expires_at_ms = r.created_at_ms + 900000;
+  CreateIntentParams p = testing::sample_create(std::move(r), "test");
   p.created.id = new_id(kEventIdPrefix);
-  p.created.type = "intent.created";
-  p.created.actor = "test";
-  p.created.created_at_ms = r.created_at_ms;
-  p.created.data_json = "{}";
   return p;
 }
 
@@ -262,7 +241,7 @@ TEST(StoreChild, Run) {
   const std::string out = std::getenv(kOutVar);
   const char* go = std::getenv(kGoVar);
   if (go != nullptr) {
-    while (!file_exists(go)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    wait_for_file(go);
   }
   int code = 9;
   if (std::string(mode) == "create") code = child_create(db, out);
@@ -277,65 +256,15 @@ TEST(StoreChild, Run) {
 
 pid_t spawn_child(const std::string& mode, const std::string& db, const std::string& out,
                   const std::string& go) {
-  std::vector<std::string> env = {std::string(kModeVar) + "=" + mode,
-                                  std::string(kDbVar) + "=" + db, std::string(kOutVar) + "=" + out};
-  if (!go.empty()) env.push_back(std::string(kGoVar) + "=" + go);
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  std::vector<std::string> args = {"/proc/self/exe", "--gtest_filter=StoreChild.Run"};
-  // Everything execve needs is built before fork: the child only calls
-  // async-signal-safe functions.
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
-    ::execve("/proc/self/exe", argv.data(), envp.data());
-    ::_exit(127);
-  }
-  return pid;
+  testing::SpawnSelfParams p;
+  p.gtest_filter = "StoreChild.Run";
+  p.env = {std::string(kModeVar) + "=" + mode, std::string(kDbVar) + "=" + db,
+           std::string(kOutVar) + "=" + out};
+  if (!go.empty()) p.env.push_back(std::string(kGoVar) + "=" + go);
+  return testing::spawn_self(p).pid;
 }
 
-int wait_child(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream file(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(file, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
-struct Raw {
-  explicit Raw(const std::string& path) { sqlite3_open(path.c_str(), &db); }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out = "<error>";
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-      out = "";
-      if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-        out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      }
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 TEST(SqliteProcessesTest, TwoProcessesWithOneKeyCreateOneIntent) {
   TempDir dir;
@@ -369,7 +298,7 @@ TEST(SqliteProcessesTest, TwoProcessesWithOneKeyCreateOneIntent) {
   EXPECT_EQ(raw.one("SELECT count(*) FROM intents"), "1");
   EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE type = 'intent.created'"), "1");
   EXPECT_EQ(raw.one("SELECT id FROM intents"), *ids.begin());
-  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "3") << "migrated once";
+  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "4") << "migrated once (one row per migration)";
 }
 
 TEST(SqliteProcessesTest, AllocationsFromTwoProcessesAreDistinctAndContiguous) {
@@ -410,15 +339,10 @@ TEST(SqliteProcessesTest, SurvivesSigkillAtRandomPoints) {
     // Rounds 0 and every 5th kill without waiting, possibly during open and
     // migration; the others once the child is writing.
     if (round % 5 != 0) {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      while (!file_exists(ready) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-      ASSERT_TRUE(file_exists(ready)) << "child never opened the store";
+      ASSERT_TRUE(wait_for_file(ready, std::chrono::seconds(30))) << "child never opened the store";
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
-    ::kill(child, SIGKILL);
-    const int code = wait_child(child);
+    const int code = kill_child(child);
     ASSERT_EQ(code, 128 + SIGKILL) << "the child stopped on its own (error exit)";
 
     if (!file_exists(db)) continue;  // killed before it created the file
@@ -481,15 +405,10 @@ TEST(SqliteProcessesTest, ApplyScanStepsSurviveSigkillWhole) {
     const pid_t child = spawn_child("scan", db, ready, "");
     ASSERT_GT(child, 0);
     if (round % 5 != 0) {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      while (!file_exists(ready) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-      ASSERT_TRUE(file_exists(ready)) << "child never opened the store";
+      ASSERT_TRUE(wait_for_file(ready, std::chrono::seconds(30))) << "child never opened the store";
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
-    ::kill(child, SIGKILL);
-    ASSERT_EQ(wait_child(child), 128 + SIGKILL) << "the child stopped on its own (error exit)";
+    ASSERT_EQ(kill_child(child), 128 + SIGKILL) << "the child stopped on its own (error exit)";
 
     if (!file_exists(db)) continue;
     auto store = open_store(db);

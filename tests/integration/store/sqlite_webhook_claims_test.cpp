@@ -14,12 +14,8 @@
 // The backlog test fills one endpoint with 100,000 pending deliveries and
 // reports what a claim costs (printed and recorded as test properties; not a
 // timed test: it asserts what is claimed, never how fast).
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,16 +32,18 @@
 #include <tuple>
 #include <vector>
 
+#include "support/child_process.h"
+#include "support/raw_sqlite.h"
 #include "support/temp_dir.h"
 #include "usd1pay/id.h"
 #include "usd1pay/store.h"
-
-extern char** environ;
 
 namespace usd1pay {
 namespace {
 
 using testing::TempDir;
+using testing::touch;
+using testing::wait_child;
 
 constexpr char kModeVar[] = "USD1PAY_CLAIM_CHILD_MODE";
 constexpr char kDbVar[] = "USD1PAY_CLAIM_CHILD_DB";
@@ -58,14 +56,6 @@ constexpr std::int64_t kT0 = 1700000000000;
 std::string make_id(const std::string& prefix, int n) {
   std::string body = std::to_string(n);
   return prefix + std::string(kIdBodyLength - body.size(), '0') + body;
-}
-
-bool file_exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
-
-void touch(const std::string& path) {
-  std::ofstream(path).put('\n');
 }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& path) {
@@ -82,34 +72,7 @@ std::int64_t steady_ns() {
       .count();
 }
 
-struct Raw {
-  explicit Raw(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) ADD_FAILURE() << "raw open " << path;
-  }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  void exec(const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      ADD_FAILURE() << sql.substr(0, 200) << ": " << (message != nullptr ? message : "");
-    }
-    sqlite3_free(message);
-  }
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out = "<error>";
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
-      out = "";
-      if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-        out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-      }
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 // ---- the child side ----
 
@@ -177,7 +140,7 @@ TEST(StoreClaimChild, Run) {
   if (mode == nullptr) GTEST_SKIP() << "only runs as a child of the other tests";
   const char* go = std::getenv(kGoVar);
   if (go != nullptr) {
-    while (!file_exists(go)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    testing::wait_for_file(go);
   }
   int code = 9;
   if (std::string(mode) == "claim") {
@@ -191,36 +154,12 @@ TEST(StoreClaimChild, Run) {
 
 pid_t spawn_child(const std::string& mode, const std::string& db, const std::string& out,
                   const std::string& go, const std::string& name) {
-  std::vector<std::string> env = {std::string(kModeVar) + "=" + mode,
-                                  std::string(kDbVar) + "=" + db, std::string(kOutVar) + "=" + out,
-                                  std::string(kGoVar) + "=" + go,
-                                  std::string(kNameVar) + "=" + name};
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  std::vector<std::string> args = {"/proc/self/exe", "--gtest_filter=StoreClaimChild.Run"};
-  // Everything execve needs is built before fork: the child only calls
-  // async-signal-safe functions.
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
-    ::execve("/proc/self/exe", argv.data(), envp.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_child(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+  testing::SpawnSelfParams p;
+  p.gtest_filter = "StoreClaimChild.Run";
+  p.env = {std::string(kModeVar) + "=" + mode, std::string(kDbVar) + "=" + db,
+           std::string(kOutVar) + "=" + out, std::string(kGoVar) + "=" + go,
+           std::string(kNameVar) + "=" + name};
+  return testing::spawn_self(p).pid;
 }
 
 struct Hold {
@@ -238,10 +177,10 @@ std::vector<std::pair<std::string, std::string>> bulk_events(const std::string& 
                                                              int per_intent, int no_intent) {
   std::vector<std::pair<std::string, std::string>> events;
   Raw raw(path);
-  raw.exec("BEGIN");
+  raw.exec_or_fail("BEGIN");
   std::string sql;
   auto flush = [&] {
-    if (!sql.empty()) raw.exec(sql);
+    if (!sql.empty()) raw.exec_or_fail(sql);
     sql.clear();
   };
   std::int64_t seq = 0;
@@ -269,7 +208,7 @@ std::vector<std::pair<std::string, std::string>> bulk_events(const std::string& 
     events.emplace_back(id, "");
   }
   flush();
-  raw.exec("COMMIT");
+  raw.exec_or_fail("COMMIT");
   return events;
 }
 
@@ -490,9 +429,9 @@ TEST(SqliteWebhookClaimsTest, ClaimOverAHundredThousandPendingDeliveries) {
   //    would only slow the test down.)
   {
     Raw raw(db);
-    raw.exec("UPDATE webhook_deliveries SET next_attempt_at_ms = " + std::to_string(kT0 + 3600000) +
-             ", lease_until_ms = 0, lease_owner = '' WHERE endpoint_id = '" + big +
-             "' AND is_head = 1");
+    raw.exec_or_fail(
+        "UPDATE webhook_deliveries SET next_attempt_at_ms = " + std::to_string(kT0 + 3600000) +
+        ", lease_until_ms = 0, lease_owner = '' WHERE endpoint_id = '" + big + "' AND is_head = 1");
   }
   start = std::chrono::steady_clock::now();
   got = claim(kT0 + 200000, "second");

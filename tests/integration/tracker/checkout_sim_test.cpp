@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
 #include "usd1pay/intent.h"
@@ -37,9 +38,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::TempDir;
 
-constexpr const char* kXpub =
-    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
-    "ski8PX9rL2dZXvgGDnw";
 constexpr const char* kEvm = "eip155:1337";
 constexpr const char* kBase = "eip155:8453";
 constexpr const char* kSolana = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1";
@@ -52,20 +50,11 @@ constexpr const char* kCustomerSol = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVF
 constexpr std::int64_t kGenesis = 1767225600;  // SimChain's default genesis time
 
 std::string config_text(const std::string& store_path) {
-  auto evm = [](const char* id, const char* token) {
-    return nlohmann::json{{"id", id},
-                          {"backend", "sim"},
-                          {"finality", {{"kind", "confirmations"}, {"confirmations", 3}}},
-                          {"tokens", {{{"symbol", "USD1"}, {"contract", token}, {"decimals", 6}}}},
-                          {"strategy", "xpub"},
-                          {"xpub", kXpub},
-                          {"derivation_path", "0"}};
-  };
   nlohmann::json c = {{"version", 1},
                       {"store", {{"path", store_path}, {"synchronous", "normal"}}},
                       {"chains",
-                       {evm(kEvm, kToken),
-                        evm(kBase, kBaseToken),
+                       {testing::sim_evm_chain_json(kEvm, kToken),
+                        testing::sim_evm_chain_json(kBase, kBaseToken),
                         {{"id", kSolana},
                          {"backend", "sim"},
                          {"finality", {{"kind", "finalized"}}},

@@ -20,10 +20,8 @@
 //     record of an attempt the receiver saw, never invent one (recorded
 //     answers <= received answers, per webhook-id and in total), attempt
 //     numbers run 1..n per delivery, and the audit chain verifies.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
 #include "usd1pay/intent.h"
@@ -45,8 +44,6 @@
 #include "usd1pay/webhook.h"
 #include "usd1pay/webhook_dispatcher.h"
 #include "webhook_test_support.h"
-
-extern char** environ;
 
 namespace usd1pay {
 namespace {
@@ -97,9 +94,7 @@ int run_child(const std::string& db, int ready_fd) {
   auto transport = make_http_transport();
   auto d = WebhookDispatcher::create(dispatcher_options(store.get(), transport.get()));
   if (!d.ok() || !(*d)->start().ok()) return 4;
-  const char byte = 'r';
-  if (::write(ready_fd, &byte, 1) != 1) return 5;
-  ::close(ready_fd);
+  if (ready_fd < 0 || !testing::signal_ready(ready_fd)) return 5;
   for (int i = 0;; ++i) {
     CreateIntentRequest r;
     r.order_id = "order-" + std::to_string(::getpid()) + "-" + std::to_string(i);
@@ -117,43 +112,16 @@ int run_child(const std::string& db, int ready_fd) {
 TEST(WebhookCrashChild, Run) {
   const char* db = std::getenv(kDbVar);
   if (db == nullptr) GTEST_SKIP() << "only run as the child of WebhookCrash.*";
-  const char* ready = std::getenv(kReadyVar);
   std::fflush(stdout);
-  std::_Exit(run_child(db, ready == nullptr ? -1 : std::atoi(ready)));
+  std::_Exit(run_child(db, testing::ready_fd_from_env(kReadyVar)));
 }
 
-pid_t spawn_child(const std::string& db, int* ready_fd) {
-  int fds[2] = {-1, -1};
-  if (::pipe(fds) != 0) return -1;
-  ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-  *ready_fd = fds[0];
-  std::vector<std::string> env = {std::string(kDbVar) + "=" + db,
-                                  std::string(kReadyVar) + "=" + std::to_string(fds[1])};
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  std::vector<std::string> args = {"/proc/self/exe", "--gtest_filter=WebhookCrashChild.Run"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
-    ::execve("/proc/self/exe", argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  return pid;
-}
-
-int wait_child(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return -1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
+testing::SelfChild spawn_child(const std::string& db) {
+  testing::SpawnSelfParams p;
+  p.gtest_filter = "WebhookCrashChild.Run";
+  p.env = {std::string(kDbVar) + "=" + db};
+  p.ready_var = kReadyVar;
+  return testing::spawn_self(p);
 }
 
 TEST(WebhookCrash, KilledAtRandomPointsLosesNothingAndInventsNothing) {
@@ -179,15 +147,11 @@ TEST(WebhookCrash, KilledAtRandomPointsLosesNothingAndInventsNothing) {
   std::mt19937_64 rng(20261121);
   int kills = 0;
   for (int round = 0; round < kKills; ++round) {
-    int ready_fd = -1;
-    const pid_t pid = spawn_child(db, &ready_fd);
-    ASSERT_GT(pid, 0);
-    char byte = 0;
-    const bool ready = ::read(ready_fd, &byte, 1) == 1;
-    ::close(ready_fd);
+    testing::SelfChild child = spawn_child(db);
+    ASSERT_GT(child.pid, 0);
+    const bool ready = testing::wait_ready(child);
     if (ready) std::this_thread::sleep_for(milliseconds(20 + rng() % 231));
-    ::kill(pid, SIGKILL);
-    const int rc = wait_child(pid);
+    const int rc = testing::kill_child(child.pid);
     ASSERT_TRUE(ready) << "child exited early with " << rc;
     ASSERT_EQ(rc, 128 + SIGKILL) << "round " << round;
     ++kills;

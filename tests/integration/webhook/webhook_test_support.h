@@ -19,35 +19,16 @@
 #include <utility>
 #include <vector>
 
+#include "support/sample_config.h"
 #include "usd1pay/config.h"
 
 namespace usd1pay::testing {
 
-inline constexpr const char* kXpub =
-    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
-    "ski8PX9rL2dZXvgGDnw";
-inline constexpr const char* kChain = "eip155:1337";
-inline constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
-inline constexpr const char* kCustomer = "0x1111111111111111111111111111111111111111";
-
+/// The sample shop config (support/sample_config.h) acting as "shop".
 inline Config shop_config(const std::string& store_path) {
-  nlohmann::json c = {{"version", 1},
-                      {"store", {{"path", store_path}}},
-                      {"chains",
-                       {{{"id", kChain},
-                         {"backend", "sim"},
-                         {"finality", {{"kind", "confirmations"}, {"confirmations", 3}}},
-                         {"tokens", {{{"symbol", "USD1"}, {"contract", kToken}, {"decimals", 6}}}},
-                         {"strategy", "xpub"},
-                         {"xpub", kXpub},
-                         {"derivation_path", "0"}}}},
-                      {"default_chain", kChain},
-                      {"default_token", "USD1"},
-                      {"underpayment_tolerance", "0.00"},
-                      {"actor", "shop"}};
-  auto parsed = Config::parse(c.dump());
-  if (!parsed.ok()) throw std::runtime_error(parsed.status().message());
-  return *parsed;
+  nlohmann::json c = sim_shop_config_json(store_path);
+  c["actor"] = "shop";
+  return parse_config_or_throw(c);
 }
 
 inline std::int64_t system_ms() {

@@ -234,5 +234,54 @@ TEST(EvmRpcDecodeTest, BlockResponse) {
             "eth_getBlockByNumber.result: expected a block object, got string");
 }
 
+// nlohmann keeps the last of two equal keys; a node's answer with a key twice
+// contradicts itself and is refused, naming the key and where it is.
+TEST(EvmRpcDecodeTest, DuplicateKeysAreRefusedNamingTheKey) {
+  LogFilter filter{"eip155:1337", 0, 10, {"0x5FbDB2315678afecb367f032d93F642f64180aa3"}};
+  const std::string good = log_body("0x" + std::string(60, '0') + "2710");
+  ASSERT_TRUE(decode_logs_response(good, filter).ok());
+  auto with = [&good](const std::string& from, const std::string& to) {
+    std::string b = good;
+    const auto at = b.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return b.replace(at, from.size(), to);
+  };
+  const std::string block_hash = R"("blockHash":"0x)" + std::string(64, 'b') + R"(")";
+  const std::string other_hash = R"("blockHash":"0x)" + std::string(64, 'd') + R"(")";
+  const std::pair<std::string, const char*> bad[] = {
+      // the same value twice is refused too: the node is still broken
+      {with(block_hash, block_hash + "," + block_hash), "result[0].blockHash"},
+      {with(block_hash, block_hash + "," + other_hash), "result[0].blockHash"},
+      {with(R"("logIndex":"0x2")", R"("logIndex":"0x2","logIndex":"0x3")"), "result[0].logIndex"},
+      {with(R"("id":1,)", R"("id":1,"id":1,)"), "\"id\""},
+      {with(R"("jsonrpc":"2.0",)", R"("jsonrpc":"2.0","result":[],)"), "\"result\""},
+      {R"({"jsonrpc":"2.0","id":1,"result":[{},{},{"a":{"b":[1,{"c":1,"c":2}]}}]})",
+       "result[2].a.b[1].c"},
+  };
+  for (const auto& [body, key] : bad) {
+    SCOPED_TRACE(body);
+    auto r = decode_logs_response(body, filter);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+    EXPECT_NE(r.status().message().find("eth_getLogs: response has the key"), std::string::npos)
+        << r.status().message();
+    EXPECT_NE(r.status().message().find(key), std::string::npos) << r.status().message();
+  }
+  // Equal keys in different objects are fine, and so is a key equal to a value.
+  auto two = decode_logs_response(
+      R"({"jsonrpc":"2.0","id":1,"result":[{"a":"a","b":{"a":1}},{"a":2}]})", filter);
+  ASSERT_FALSE(two.ok());  // not logs, but parsed: the error is about the log, not a key
+  EXPECT_EQ(two.status().message().find("response has the key"), std::string::npos)
+      << two.status().message();
+  auto block = decode_block_response(
+      R"({"jsonrpc":"2.0","id":1,"result":{"number":"0x10","hash":"0x)" + std::string(64, 'a') +
+      R"(","parentHash":"0x)" + std::string(64, '1') + R"(","timestamp":"0x65","number":"0x11"}})");
+  ASSERT_FALSE(block.ok());
+  EXPECT_NE(block.status().message().find(
+                "eth_getBlockByNumber: response has the key \"result.number\" twice"),
+            std::string::npos)
+      << block.status().message();
+}
+
 }  // namespace
 }  // namespace usd1pay::evm_rpc_internal

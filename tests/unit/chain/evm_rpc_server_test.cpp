@@ -463,6 +463,113 @@ TEST(EvmRpcServerTest, ReorgBetweenLogsAndHeadersIsDetected) {
       << r.status().message();
 }
 
+// The caller's header of to_block (the latest heads() returned) replaces the
+// eth_getBlockByNumber that rides along with the last eth_getLogs.
+TEST(EvmRpcServerTest, KnownLastBlockSavesTheHeaderCall) {
+  FakeNode node;
+  std::atomic<int> header_calls{0};
+  node.override_ = [&header_calls](const std::string& m, const json&) -> std::optional<json> {
+    if (m == "eth_getBlockByNumber") ++header_calls;
+    return std::nullopt;
+  };
+  node.logs = json::array({log_json(20, 2, 5), log_json(18, 0, 7)});
+  auto backend = make(options_for(node));
+  ASSERT_TRUE(backend->heads({}).ok());  // first contact (eth_chainId) out of the way
+  const std::uint64_t calls0 = rpc_stats(*backend)->calls;
+  header_calls = 0;
+  TransfersParams p = range(20, 20);
+  p.known_last_block = BlockRef{20, hash_of(20), hash_of(19), 1700000000 + 20 * 12};
+  auto r = backend->transfers(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  ASSERT_EQ(r->transfers.size(), 1U);
+  EXPECT_EQ(r->transfers[0].block_time, 1700000000 + 20 * 12);  // from the known header
+  ASSERT_EQ(r->blocks.size(), 1U);
+  EXPECT_EQ(r->blocks[0], *p.known_last_block);
+  EXPECT_EQ(header_calls.load(), 0);
+  EXPECT_EQ(rpc_stats(*backend)->calls - calls0, 1U);  // eth_getLogs only
+  // A longer range: only the header of the other block with a transfer.
+  p = range(15, 20);
+  p.known_last_block = BlockRef{20, hash_of(20), hash_of(19), 1700000000 + 20 * 12};
+  r = backend->transfers(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  ASSERT_EQ(r->transfers.size(), 2U);
+  EXPECT_EQ(r->transfers[0].block_time, 1700000000 + 18 * 12);
+  EXPECT_EQ(header_calls.load(), 1);
+  EXPECT_EQ(rpc_stats(*backend)->calls - calls0, 3U);
+  // A known block that is not to_block is ignored: the header is fetched.
+  p = range(15, 19);
+  p.known_last_block = BlockRef{20, hash_of(20), hash_of(19), 0};
+  r = backend->transfers(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  ASSERT_EQ(r->blocks.size(), 2U);
+  EXPECT_EQ(r->blocks.back().number, 19U);
+  EXPECT_EQ(r->blocks.back().hash, hash_of(19));
+}
+
+TEST(EvmRpcServerTest, KnownLastBlockReplacedSinceIsRefusedNeverMixed) {
+  FakeNode node;
+  node.logs = json::array({log_json(20, 0, 5)});
+  auto backend = make(options_for(node));
+  TransfersParams p = range(19, 20);
+  p.known_last_block = BlockRef{20, hash_of(20, 'e'), hash_of(19), 1700000000};  // an old 20
+  auto r = backend->transfers(p);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("reorganised during the scan (block 20"), std::string::npos)
+      << r.status().message();
+  // A malformed known hash is the caller's error.
+  for (const std::string& bad :
+       {std::string("0x1234"), hash_of(20).substr(0, 65) + "A", std::string("")}) {
+    SCOPED_TRACE(bad);
+    p.known_last_block = BlockRef{20, bad, "", 0};
+    r = backend->transfers(p);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("known_last_block.hash"), std::string::npos)
+        << r.status().message();
+  }
+}
+
+// A node's answer with a key twice (nlohmann would keep the last one) is
+// refused naming the key, in heads(), block() and transfers(); nothing of it
+// is used.
+TEST(EvmRpcServerTest, DuplicateKeysInAnAnswerAreRefused) {
+  FakeNode node;
+  node.logs = json::array({log_json(15, 0, 5)});
+  auto backend = make(options_for(node));
+  ASSERT_TRUE(backend->heads({}).ok());
+  // Serialise the normal answer, then repeat one member of one object.
+  auto duplicate = [&node](const std::string& member, const std::string& again) {
+    node.set_raw([&node, member, again](const httplib::Request& req, httplib::Response& res) {
+      std::string body = node.answer_body(json::parse(req.body)).dump();
+      const auto at = body.find(member);
+      if (at != std::string::npos) body.insert(at, again + ",");
+      res.set_content(body, "application/json");
+    });
+  };
+  duplicate("\"hash\":", "\"hash\":\"" + hash_of(1000, 'e') + "\"");
+  auto heads = backend->heads({});
+  ASSERT_FALSE(heads.ok());
+  EXPECT_EQ(heads.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(heads.status().message().find("response has the key \"[0].result.hash\" twice"),
+            std::string::npos)
+      << heads.status().message();
+  auto block = backend->block({7});
+  ASSERT_FALSE(block.ok());
+  EXPECT_NE(block.status().message().find("\"result.hash\" twice"), std::string::npos)
+      << block.status().message();
+  duplicate("\"data\":", "\"data\":\"" + word(5000000) + "\"");
+  auto r = backend->transfers(range(10, 20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("\"[0].result[0].data\" twice"), std::string::npos)
+      << r.status().message();
+  node.set_raw(nullptr);
+  r = backend->transfers(range(10, 20));
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->transfers.size(), 1U);
+}
+
 TEST(EvmRpcServerTest, RangeLimitsSplitAdaptivelyAndResultsAreComplete) {
   FakeNode node;
   node.max_range = 100;

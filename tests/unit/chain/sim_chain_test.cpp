@@ -354,6 +354,32 @@ TEST(SimChainTest, ReorgDropReplacesBlocksFromTheForkUp) {
   (void)tx;
 }
 
+// known_last_block: the caller's header of to_block is accepted while it is
+// the chain's, refused (kUnavailable, retry) once a reorg replaced it, and
+// ignored when it is not to_block.
+TEST(SimChainTest, KnownLastBlockIsCheckedAgainstTheChain) {
+  SimChain chain;
+  chain.mine(3);
+  chain.submit_transfer(pay(kToken, kAlice, kBob, 9));
+  chain.mine();  // block 4
+  const BlockRef old4 = chain.head();
+  TransfersParams p = range(2, 4);
+  p.known_last_block = old4;
+  auto r = chain.transfers(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->transfers.size(), 1U);
+  EXPECT_EQ(r->blocks.back(), old4);
+  ASSERT_TRUE(chain.reorg({1, 1, ReorgTransfers::kRequeue, false}).ok());  // a new block 4
+  r = chain.transfers(p);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("simchain: transfers: block 4 is now"), std::string::npos)
+      << r.status().message();
+  p.to_block = 3;  // not to_block: ignored
+  r = chain.transfers(p);
+  EXPECT_TRUE(r.ok()) << to_string(r.status());
+}
+
 TEST(SimChainTest, EmptyReplacementBlocksStillGetNewHashes) {
   SimChain chain;
   chain.mine(3);

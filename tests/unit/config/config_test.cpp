@@ -93,8 +93,9 @@ TEST(ConfigTest, MinimalConfigGetsTheDocumentedDefaults) {
   EXPECT_EQ(chain.family, ChainFamily::kEvm);
   EXPECT_EQ(chain.backend, "sim");
   EXPECT_EQ(chain.backend_json, "{}");
+  // No finality key: the default for local devnets (docs/chains.md).
   EXPECT_EQ(chain.finality.kind, FinalityConfig::Kind::kConfirmations);
-  EXPECT_EQ(chain.finality.confirmations, 12u);
+  EXPECT_EQ(chain.finality.confirmations, 3u);
   EXPECT_EQ(chain.strategy, DepositStrategy::kXpub);
   EXPECT_EQ(chain.xpub, kXpub);
   EXPECT_EQ(chain.derivation_path, "0");
@@ -122,6 +123,77 @@ TEST(ConfigTest, MinimalConfigGetsTheDocumentedDefaults) {
   EXPECT_FALSE(d.allow_private_destinations);
   EXPECT_TRUE(d.verify_tls);
   EXPECT_EQ(d.ca_file, "");
+}
+
+// The per-chain defaults of docs/chains.md are applied when `finality` is
+// absent; a present key (even an empty object) is used as written.
+TEST(ConfigTest, FinalityDefaultsPerChainWhenTheKeyIsAbsent) {
+  using K = FinalityConfig::Kind;
+  struct Case {
+    const char* id;
+    K kind;
+    std::uint32_t confirmations;  // when kind is kConfirmations
+  };
+  const Case cases[] = {
+      {"eip155:1", K::kFinalized, 0},         {"eip155:10", K::kFinalized, 0},
+      {"eip155:56", K::kFinalized, 0},        {"eip155:137", K::kFinalized, 0},
+      {"eip155:8453", K::kFinalized, 0},      {"eip155:42161", K::kFinalized, 0},
+      {"eip155:11155111", K::kFinalized, 0},  {"eip155:1337", K::kConfirmations, 3},
+      {"eip155:31337", K::kConfirmations, 3}, {"eip155:5", K::kConfirmations, 12},
+      {"eip155:100", K::kConfirmations, 12},  {"eip155:13370", K::kConfirmations, 12},
+      {"eip155:11", K::kConfirmations, 12},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.id);
+    const FinalityConfig d = default_finality_for(*ChainId::parse(c.id));
+    EXPECT_EQ(d.kind, c.kind);
+    if (c.kind == K::kConfirmations) {
+      EXPECT_EQ(d.confirmations, c.confirmations);
+    }
+    json doc = base();
+    doc["chains"][0]["id"] = c.id;
+    doc["default_chain"] = c.id;
+    const auto r = parse(doc);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->chains[0].finality, d);
+  }
+  {
+    json doc = base();
+    doc["chains"][0] = tron_chain();
+    const auto r = parse(doc);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->chains[0].finality.kind, K::kConfirmations);
+    EXPECT_EQ(r->chains[0].finality.confirmations, 19u);
+  }
+  for (const char* sol : {kSolChain, "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"}) {
+    SCOPED_TRACE(sol);
+    json doc = base();
+    doc["chains"][0] = solana_chain();
+    doc["chains"][0]["id"] = sol;
+    const auto r = parse(doc);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->chains[0].finality.kind, K::kFinalized);
+  }
+  // Written policies win over the default, in both directions.
+  {
+    json doc = base();
+    doc["chains"][0]["id"] = "eip155:1";
+    doc["chains"][0]["finality"] = {{"kind", "confirmations"}, {"confirmations", 64}};
+    const auto r = parse(doc);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->chains[0].finality.kind, K::kConfirmations);
+    EXPECT_EQ(r->chains[0].finality.confirmations, 64u);
+    doc["chains"][0]["finality"] = json::object();  // present: kind confirmations, 12
+    const auto e = parse(doc);
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    EXPECT_EQ(e->chains[0].finality.kind, K::kConfirmations);
+    EXPECT_EQ(e->chains[0].finality.confirmations, 12u);
+    doc["chains"][0]["id"] = "eip155:100";
+    doc["chains"][0]["finality"] = {{"kind", "safe"}};
+    const auto s = parse(doc);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    EXPECT_EQ(s->chains[0].finality.kind, K::kSafe);
+  }
 }
 
 TEST(ConfigTest, EveryKeyIsRead) {

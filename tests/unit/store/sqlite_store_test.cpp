@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "store/event_hash.h"
+#include "support/raw_sqlite.h"
+#include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/store.h"
 
@@ -28,19 +30,7 @@ using testing::write_file;
 
 IntentRow sample_intent(const std::string& id, std::optional<std::string> key = std::nullopt,
                         const std::string& request_hash = "rh-1") {
-  IntentRow r;
-  r.id = id;
-  r.order_id = "order-" + id;
-  r.status = "requires_payment";
-  r.chain = "eip155:1";
-  r.token_symbol = "USD1";
-  r.token_contract = "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d";
-  r.token_decimals = 18;
-  r.amount = "25.00";
-  r.currency = "USD";
-  r.amount_base_units = "25000000000000000000";
-  r.strategy = "xpub";
-  r.deposit_address = "0x000000000000000000000000000000000000dEaD";
+  IntentRow r = testing::sample_intent(id);
   r.deposit_index = 7;
   r.reference = "";
   r.payment_uri = "ethereum:0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d@1/transfer";
@@ -48,21 +38,13 @@ IntentRow sample_intent(const std::string& id, std::optional<std::string> key = 
   r.idempotency_key = std::move(key);
   r.request_hash = request_hash;
   r.flags_json = "[]";
-  r.created_at_ms = 1700000000000;
-  r.updated_at_ms = 1700000000000;
-  r.expires_at_ms = 1700000900000;
   return r;
 }
 
 CreateIntentParams create_params(const std::string& id,
                                  std::optional<std::string> key = std::nullopt,
                                  const std::string& request_hash = "rh-1") {
-  CreateIntentParams p;
-  p.intent = sample_intent(id, std::move(key), request_hash);
-  p.created.id = "evt_c_" + id;
-  p.created.type = "intent.created";
-  p.created.actor = "api:shop";
-  p.created.created_at_ms = p.intent.created_at_ms;
+  CreateIntentParams p = testing::sample_create(sample_intent(id, std::move(key), request_hash));
   p.created.data_json = R"({"id":")" + id + "\"}";
   return p;
 }
@@ -101,38 +83,7 @@ Status open_status(const std::string& path, bool create = true) {
   return open_sqlite_store(o).status();
 }
 
-// Raw access to the file, as an operator (or an attacker) with sqlite3 would.
-struct Raw {
-  explicit Raw(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) ADD_FAILURE() << "raw open " << path;
-  }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  // SQLite's result code; *error gets its message.
-  int exec(const std::string& sql, std::string* error = nullptr) {
-    char* message = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    if (error != nullptr) *error = message != nullptr ? message : "";
-    sqlite3_free(message);
-    return rc;
-  }
-  // The first column of the first row, as text ("" when none).
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-      return out;
-    }
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -169,7 +120,7 @@ TEST_F(SqliteStoreTest, OpenCreatesAWalStoreWithOurApplicationIdAndSchemaVersion
   Raw raw(path_);
   EXPECT_EQ(raw.one("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.one("PRAGMA application_id"), std::to_string(0x55534431));
-  EXPECT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "3");
+  EXPECT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "4");
   EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), "2");
 }
 
@@ -186,7 +137,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndDoesNotMigrateAgain) {
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(*next, 1U);
   Raw raw(path_);
-  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "3");
+  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "4");
 }
 
 TEST(SqliteStoreOpenTest, MissingFileWithoutCreateIsNotFoundNamingThePath) {
@@ -334,7 +285,7 @@ TEST(SqliteStoreOpenTest, NewerSchemaIsFailedPreconditionNamingBothVersions) {
   EXPECT_EQ(s.code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(s.message(), "store: " + path +
                              " has schema version 7, newer than this build of usd1pay "
-                             "understands (3); upgrade usd1pay");
+                             "understands (4); upgrade usd1pay");
 }
 
 TEST(SqliteStoreOpenTest, OurApplicationIdWithoutSchemaTableIsFailedPrecondition) {

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/raw_sqlite.h"
+#include "support/store_fixtures.h"
 #include "support/temp_dir.h"
 #include "usd1pay/store.h"
 
@@ -28,30 +30,14 @@ constexpr char kBase[] = "eip155:8453";
 
 CreateIntentParams create_params(const std::string& id, std::int64_t created_at_ms = 1700000000000,
                                  const std::string& status = "requires_payment") {
-  CreateIntentParams p;
-  IntentRow& r = p.intent;
-  r.id = id;
-  r.order_id = "order-" + id;
+  IntentRow r = testing::sample_intent(id);
   r.status = status;
   r.chain = kEth;
-  r.token_symbol = "USD1";
-  r.token_contract = "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d";
-  r.token_decimals = 18;
-  r.amount = "25.00";
-  r.currency = "USD";
-  r.amount_base_units = "25000000000000000000";
   r.strategy = "static";
-  r.deposit_address = "0x000000000000000000000000000000000000dEaD";
-  r.metadata_json = "{}";
-  r.request_hash = "rh";
   r.created_at_ms = created_at_ms;
   r.updated_at_ms = created_at_ms;
   r.expires_at_ms = created_at_ms + 900000;
-  p.created.id = "evt_c_" + id;
-  p.created.type = "intent.created";
-  p.created.actor = "api:shop";
-  p.created.created_at_ms = created_at_ms;
-  return p;
+  return testing::sample_create(std::move(r));
 }
 
 TransitionIntentParams transition(const std::string& id, std::vector<std::string> from,
@@ -131,35 +117,7 @@ std::unique_ptr<Store> open_or_die(const std::string& path) {
   return std::move(store).value();
 }
 
-struct Raw {
-  explicit Raw(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) ADD_FAILURE() << "raw open " << path;
-  }
-  ~Raw() { sqlite3_close(db); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  void exec(const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << (message != nullptr ? message : "");
-    }
-    sqlite3_free(message);
-  }
-  std::string one(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-      return out;
-    }
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
-  sqlite3* db = nullptr;
-};
+using Raw = testing::RawSqlite;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -337,8 +295,8 @@ TEST_F(TrackingTest, EventsAboutNoIntentAllHaveIntentSeqZeroAndChainLikeOthers) 
   // Tampering with an event about no intent is caught like any other.
   {
     Raw raw(path_);
-    raw.exec("DROP TRIGGER events_append_only_update");
-    raw.exec("UPDATE events SET data_json = '{\"n\":2}' WHERE id = 'evt_u2'");
+    raw.exec_or_fail("DROP TRIGGER events_append_only_update");
+    raw.exec_or_fail("UPDATE events SET data_json = '{\"n\":2}' WHERE id = 'evt_u2'");
   }
   audit = store_->verify_audit_chain({});
   ASSERT_TRUE(audit.ok());
@@ -933,7 +891,7 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
     // migrations 2 and 3 (and with them their indexes) and their
     // schema_version rows gone.
     Raw raw(path);
-    raw.exec(
+    raw.exec_or_fail(
         "BEGIN; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; "
         "DROP TABLE webhook_endpoints; DROP TABLE payments; DROP TABLE chain_cursors; "
         "DROP TABLE block_hashes; DELETE FROM schema_version WHERE version >= 2; COMMIT");
@@ -946,7 +904,7 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                       "('payments_intent', 'payments_chain_status', 'payments_tx_hash')"),
               "3");

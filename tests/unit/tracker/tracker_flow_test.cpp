@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
 #include "usd1pay/intent.h"
@@ -25,39 +26,22 @@ namespace {
 using namespace std::chrono_literals;
 using testing::TempDir;
 
-constexpr const char* kXpub =
-    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
-    "ski8PX9rL2dZXvgGDnw";
-constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+using testing::kToken;
 constexpr const char* kToken2 = "0x8d12A197cB00D4747a1fe03395095ce2A5CC6819";
 constexpr const char* kCustomer = "0x1111111111111111111111111111111111111111";
 constexpr const char* kChainA = "eip155:1337";
 constexpr const char* kChainB = "eip155:8453";
 
-nlohmann::json chain_json(const std::string& id, const std::string& token,
-                          nlohmann::json finality) {
-  return {{"id", id},
-          {"backend", "sim"},
-          {"finality", std::move(finality)},
-          {"tokens", {{{"symbol", "USD1"}, {"contract", token}, {"decimals", 6}}}},
-          {"strategy", "xpub"},
-          {"xpub", kXpub},
-          {"derivation_path", "0"}};
-}
-
 Config make_config(nlohmann::json finality, const std::string& tolerance = "0.00") {
-  nlohmann::json c = {
-      {"version", 1},
-      {"store", {{"path", "t.db"}}},
-      {"chains",
-       {chain_json(kChainA, kToken, finality),
-        chain_json(kChainB, kToken2, {{"kind", "confirmations"}, {"confirmations", 3}})}},
-      {"default_chain", kChainA},
-      {"default_token", "USD1"},
-      {"underpayment_tolerance", tolerance}};
-  auto parsed = Config::parse(c.dump());
-  if (!parsed.ok()) throw std::runtime_error(parsed.status().message());
-  return *parsed;
+  nlohmann::json c = {{"version", 1},
+                      {"store", {{"path", "t.db"}}},
+                      {"chains",
+                       {testing::sim_evm_chain_json(kChainA, kToken, finality),
+                        testing::sim_evm_chain_json(kChainB, kToken2)}},
+                      {"default_chain", kChainA},
+                      {"default_token", "USD1"},
+                      {"underpayment_tolerance", tolerance}};
+  return testing::parse_config_or_throw(c);
 }
 
 nlohmann::json confirmations(int n) {

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
 #include "usd1pay/intent.h"
@@ -37,31 +38,13 @@ namespace {
 using testing::TempDir;
 using trompeloeil::_;
 
-constexpr const char* kXpub =
-    "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
-    "ski8PX9rL2dZXvgGDnw";
-constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+using testing::kChain;
+using testing::kCustomer;
+using testing::kToken;
 constexpr const char* kOtherToken = "0x8d12A197cB00D4747a1fe03395095ce2A5CC6819";
-constexpr const char* kCustomer = "0x1111111111111111111111111111111111111111";
-constexpr const char* kChain = "eip155:1337";
 
 Config make_config() {
-  nlohmann::json c = {{"version", 1},
-                      {"store", {{"path", "t.db"}}},
-                      {"chains",
-                       {{{"id", kChain},
-                         {"backend", "sim"},
-                         {"finality", {{"kind", "confirmations"}, {"confirmations", 3}}},
-                         {"tokens", {{{"symbol", "USD1"}, {"contract", kToken}, {"decimals", 6}}}},
-                         {"strategy", "xpub"},
-                         {"xpub", kXpub},
-                         {"derivation_path", "0"}}}},
-                      {"default_chain", kChain},
-                      {"default_token", "USD1"},
-                      {"underpayment_tolerance", "0.00"}};
-  auto parsed = Config::parse(c.dump());
-  if (!parsed.ok()) throw std::runtime_error(parsed.status().message());
-  return *parsed;
+  return testing::parse_config_or_throw(testing::sim_shop_config_json("t.db"));
 }
 
 // Everything a failed step must leave untouched.
@@ -126,14 +109,14 @@ class TrackerMock : public ::testing::Test {
     open_tracker();
   }
 
-  void open_tracker(std::uint64_t max_blocks = 2000) {
+  void open_tracker(std::uint64_t max_blocks = 2000, std::uint64_t start_block = 0) {
     TrackerOptions to;
     to.config = cfg;
     to.store = store;
     to.clock = clock;
     to.backends = {{kChain, mock}};
     to.max_blocks_per_poll = max_blocks;
-    to.start_block = 0;
+    to.start_block = start_block;
     auto t = Tracker::open(std::move(to));
     ASSERT_TRUE(t.ok()) << t.status().message();
     tracker = std::move(*t);
@@ -284,7 +267,8 @@ TEST_F(TrackerMock, PollOverNewBlocksIsHeadsPlusOneTransfers) {
     REQUIRE_CALL(*mock, heads(_)).IN_SEQUENCE(seq).LR_RETURN(sim->heads(_1));
     REQUIRE_CALL(*mock, transfers(_))
         .WITH(_1.from_block == 6 && _1.to_block == 12 && _1.tokens.size() == 1 &&
-              _1.tokens[0] == kToken)
+              _1.tokens[0] == kToken && _1.known_last_block.has_value() &&
+              *_1.known_last_block == sim->head())
         .IN_SEQUENCE(seq)
         .LR_RETURN(sim->transfers(_1));
     FORBID_CALL(*mock, block(_));
@@ -297,6 +281,95 @@ TEST_F(TrackerMock, PollOverNewBlocksIsHeadsPlusOneTransfers) {
     EXPECT_EQ(r.payments_confirmed, 1U);  // block 6 of 12: 7 confirmations
   }
   EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded);
+}
+
+// A scan that stops below the head (max_blocks_per_poll) has no header of
+// its last block to offer; the one that reaches the head passes heads()'s.
+TEST_F(TrackerMock, KnownLastBlockOnlyWhenTheScanReachesTheHead) {
+  open_tracker(4);
+  sim->mine(6);
+  {
+    REQUIRE_CALL(*mock, transfers(_))
+        .WITH(_1.from_block == 0 && _1.to_block == 3 && !_1.known_last_block.has_value())
+        .LR_RETURN(sim->transfers(_1));
+    EXPECT_FALSE(poll_ok().caught_up);
+  }
+  {
+    REQUIRE_CALL(*mock, transfers(_))
+        .WITH(_1.from_block == 4 && _1.to_block == 6 && _1.known_last_block.has_value() &&
+              _1.known_last_block->number == 6 && _1.known_last_block->hash == sim->head().hash)
+        .LR_RETURN(sim->transfers(_1));
+    EXPECT_TRUE(poll_ok().caught_up);
+  }
+}
+
+// A tracker starting fresh at block S remembers the hash of S-1 too (one
+// block() call, once), so a reorg forking at S-1 is followed like any other
+// instead of being refused as deeper than the reorg window.
+TEST_F(TrackerMock, FreshStartBelowTheHeadFollowsAReorgForkingJustBelowIt) {
+  sim->mine(5);
+  open_tracker(2000, 4);
+  auto intent = create();
+  pay(intent.deposit_address, 25000000);
+  sim->mine();  // block 6 holds the payment
+  {
+    trompeloeil::sequence seq;
+    REQUIRE_CALL(*mock, heads(_)).IN_SEQUENCE(seq).LR_RETURN(sim->heads(_1));
+    REQUIRE_CALL(*mock, block(_)).WITH(_1.number == 3).IN_SEQUENCE(seq).LR_RETURN(sim->block(_1));
+    REQUIRE_CALL(*mock, transfers(_))
+        .WITH(_1.from_block == 4 && _1.to_block == 6)
+        .IN_SEQUENCE(seq)
+        .LR_RETURN(sim->transfers(_1));
+    auto r = poll_ok();
+    EXPECT_EQ(r.backend_calls, 3U);
+    EXPECT_EQ(r.payments_detected, 1U);
+  }
+  auto remembered = store->list_block_hashes({kChain, 0, 100});
+  ASSERT_TRUE(remembered.ok());
+  ASSERT_EQ(remembered->size(), 4U);  // 3 (the start's parent), 4, 5, 6
+  EXPECT_EQ((*remembered)[0].number, 3U);
+  EXPECT_EQ((*remembered)[0].hash, sim->block({3})->hash);
+  EXPECT_EQ(status_of(intent), IntentStatus::kProcessing);
+
+  // Blocks 4..6 replaced (the fork base is 3 = S-1), the payment dropped.
+  ASSERT_TRUE(sim->reorg({3, 4, ReorgTransfers::kDrop, true}).ok());
+  auto r = poll_ok();
+  EXPECT_EQ(r.reorgs, 1U);
+  EXPECT_EQ(r.reorg_depth, 3U);
+  EXPECT_EQ(r.payments_orphaned, 1U);
+  EXPECT_TRUE(r.caught_up);
+  EXPECT_EQ(status_of(intent), IntentStatus::kRequiresPayment);
+  EXPECT_EQ(count_events(intent, "payment.orphaned"), 1U);
+  // Later polls: one heads() call, nothing else (the start's parent is
+  // fetched once only).
+  reset_counts();
+  poll_ok();
+  EXPECT_EQ(total_calls(), 1U);
+}
+
+// Starting at latest + 1 (as a host that only wants new blocks): the start's
+// parent is the latest block heads() returned, so remembering it is free.
+TEST_F(TrackerMock, FreshStartAboveTheHeadRemembersTheHeadForFree) {
+  sim->mine(5);
+  open_tracker(2000, 6);
+  {
+    FORBID_CALL(*mock, block(_));
+    FORBID_CALL(*mock, transfers(_));
+    auto r = poll_ok();
+    EXPECT_EQ(r.backend_calls, 1U);
+    EXPECT_EQ(r.next_block, 6U);
+  }
+  auto intent = create();
+  pay(intent.deposit_address, 25000000);
+  sim->mine();  // block 6
+  EXPECT_EQ(poll_ok().payments_detected, 1U);
+  // Block 6 replaced by two empty ones: the fork base is 5, never scanned.
+  ASSERT_TRUE(sim->reorg({1, 2, ReorgTransfers::kDrop, true}).ok());
+  auto r = poll_ok();
+  EXPECT_TRUE(r.error.ok()) << r.error.message();
+  EXPECT_EQ(r.reorgs, 1U);
+  EXPECT_EQ(r.payments_orphaned, 1U);
+  EXPECT_EQ(status_of(intent), IntentStatus::kRequiresPayment);
 }
 
 // A backend that reports only the range's last block and no parent hashes

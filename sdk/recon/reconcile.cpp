@@ -1,0 +1,447 @@
+// The reconciler (recon.h, docs/reconciliation.md): streams intents and their
+// payments out of the store (merge-join of two keyset-paged scans, so memory
+// does not grow with the store), derives one record per (order, intent,
+// payment) relation and one per exception, and hands them to a sink.
+//
+// Record order (deterministic): intents by id, each intent's records in
+// (block_number, log_index, chain, tx_hash) order of its payments, then its
+// intent_without_order record; then payments of no intent in block order;
+// then orders without intent by order id.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "recon/recon_internal.h"
+#include "usd1pay/amount.h"
+#include "usd1pay/recon.h"
+
+namespace usd1pay {
+namespace {
+
+using recon_internal::Order;
+
+constexpr std::size_t kPage = 1000;
+
+std::string lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+bool has_flag(const std::string& flags_json, const char* flag) {
+  const nlohmann::json j = nlohmann::json::parse(flags_json, nullptr, false);
+  if (!j.is_array()) return false;
+  for (const auto& f : j) {
+    if (f.is_string() && f.get_ref<const std::string&>() == flag) return true;
+  }
+  return false;
+}
+
+Status data_error(const std::string& what) {
+  return Status(ErrorCode::kInternal, "recon: " + what);
+}
+
+Result<Uint128> units_of(const std::string& digits, const std::string& what) {
+  auto v = Uint128::parse_decimal(digits);
+  if (!v.ok()) return data_error(what + ": amount '" + digits + "' is not base-unit digits");
+  return *v;
+}
+
+/// Token units as an exact decimal with at least two fraction digits
+/// ("25.00", "24.989999").
+Result<std::string> token_text(Uint128 units, unsigned decimals) {
+  auto a = Amount::from_base_units(units, decimals);
+  if (!a.ok()) return a.status();
+  return a->to_string_fixed(2);
+}
+
+/// a - b as a signed exact decimal.
+Result<std::string> signed_difference(Uint128 a, Uint128 b, unsigned decimals) {
+  Uint128 d;
+  if (a >= b) {
+    Uint128::sub(a, b, &d);
+    return token_text(d, decimals);
+  }
+  Uint128::sub(b, a, &d);
+  auto t = token_text(d, decimals);
+  if (!t.ok()) return t;
+  return "-" + *t;
+}
+
+struct TokenInfo {
+  unsigned decimals = 0;
+  std::string symbol;
+  std::string currency;
+};
+
+/// Static-strategy intents by (chain, token, deposit address, amount): the
+/// windows in which each could take a payment.
+struct StaticWindow {
+  std::int64_t created_ms;
+  std::int64_t expires_ms;
+};
+using StaticKey = std::tuple<std::string, std::string, std::string, std::string>;
+
+class Reconciler {
+ public:
+  Reconciler(Store& store, const ReconcileParams& p, ReconSink& sink)
+      : store_(store), p_(p), sink_(sink) {}
+
+  Status run() {
+    if (!p_.orders_file.empty()) {
+      auto orders = recon_internal::read_orders_file(p_.orders_file, p_.orders_mapping);
+      if (!orders.ok()) return orders.status();
+      orders_ = std::move(orders).value();
+      order_seen_.assign(orders_.size(), false);
+    }
+    USD1PAY_RETURN_IF_ERROR(collect_statics());
+    USD1PAY_RETURN_IF_ERROR(intents_pass());
+    USD1PAY_RETURN_IF_ERROR(unmatched_pass());
+    USD1PAY_RETURN_IF_ERROR(orders_pass());
+    if (p_.progress) p_.progress(emitted_, 0);
+    return sink_.finish();
+  }
+
+ private:
+  Status emit(const ReconRecord& r) {
+    if (p_.from_ms && r.settlement_time_ms < *p_.from_ms) return Status();
+    if (p_.to_ms && r.settlement_time_ms >= *p_.to_ms) return Status();
+    USD1PAY_RETURN_IF_ERROR(sink_.on_record(r));
+    ++emitted_;
+    if (p_.progress && emitted_ % 1000 == 0) p_.progress(emitted_, 0);
+    return Status();
+  }
+
+  Status collect_statics() {
+    ScanIntentsParams sp;
+    sp.limit = kPage;
+    for (;;) {
+      auto page = store_.scan_intents(sp);
+      if (!page.ok()) return page.status().with_context("recon: reading intents");
+      for (const IntentRow& i : *page) {
+        if (i.strategy != "static") continue;
+        statics_[{i.chain, lower(i.token_contract), i.deposit_address, i.amount_base_units}]
+            .push_back({i.created_at_ms, i.expires_at_ms});
+      }
+      if (page->size() < sp.limit) return Status();
+      sp.after_id = page->back().id;
+    }
+  }
+
+  /// Static intents that could have taken this payment: same chain, token,
+  /// address and amount, open at the block's time (created <= t <= expiry).
+  std::size_t static_candidates(const IntentRow& i, const PaymentRow& pay) const {
+    auto it =
+        statics_.find({i.chain, lower(i.token_contract), i.deposit_address, pay.amount_base_units});
+    if (it == statics_.end()) return 0;
+    const std::int64_t t = pay.block_time * 1000;
+    std::size_t n = 0;
+    for (const StaticWindow& w : it->second) {
+      if (w.created_ms <= t && t <= w.expires_ms) ++n;
+    }
+    return n;
+  }
+
+  const Order* find_order(const std::string& id) {
+    auto it = std::lower_bound(orders_.begin(), orders_.end(), id,
+                               [](const Order& o, const std::string& k) { return o.order_id < k; });
+    if (it == orders_.end() || it->order_id != id) return nullptr;
+    order_seen_[static_cast<std::size_t>(it - orders_.begin())] = true;
+    return &*it;
+  }
+
+  static std::string reason_of(const IntentRow& i) {
+    if (i.strategy == "xpub") return "deposit_address";
+    if (i.strategy == "reference") return "reference";
+    if (i.strategy == "static") return "static_amount_time";
+    return i.strategy;
+  }
+
+  void fill_payment(const PaymentRow& pay, ReconRecord* r) {
+    r->payer_address = pay.from_address;
+    r->tx_hash = pay.tx_hash;
+    r->log_index = pay.log_index;
+    r->block_number = pay.block_number;
+    r->block_hash = pay.block_hash;
+    r->block_time = pay.block_time;
+    r->final = pay.status == "final";
+    r->payment_id = pay.id;
+    r->chain = pay.chain;
+    r->token_contract = pay.token_contract;
+    r->deposit_address = pay.to_address;
+    // When it settled: final time; pending: detection; orphaned: the orphaning.
+    r->settlement_time_ms = pay.status == "final"     ? pay.final_at_ms
+                            : pay.status == "pending" ? pay.detected_at_ms
+                                                      : pay.updated_at_ms;
+  }
+
+  Status intents_pass() {
+    ScanIntentsParams ip;
+    ip.limit = kPage;
+    ScanPaymentsParams pp;
+    pp.limit = kPage;
+    std::vector<PaymentRow> pays;
+    std::size_t pay_pos = 0;
+    bool pays_done = false;
+    auto next_payments = [&]() -> Status {
+      auto page = store_.scan_payments(pp);
+      if (!page.ok()) return page.status().with_context("recon: reading payments");
+      pays = std::move(page).value();
+      pay_pos = 0;
+      if (pays.size() < pp.limit) pays_done = true;
+      if (!pays.empty()) {
+        const PaymentRow& last = pays.back();
+        pp.after = PaymentScanKey{last.intent_id, last.block_number, last.log_index, last.chain,
+                                  last.tx_hash};
+      }
+      return Status();
+    };
+    USD1PAY_RETURN_IF_ERROR(next_payments());
+    std::vector<PaymentRow> mine;
+    for (;;) {
+      auto page = store_.scan_intents(ip);
+      if (!page.ok()) return page.status().with_context("recon: reading intents");
+      for (const IntentRow& intent : *page) {
+        mine.clear();
+        for (;;) {
+          if (pay_pos == pays.size()) {
+            if (pays_done) break;
+            USD1PAY_RETURN_IF_ERROR(next_payments());
+            continue;
+          }
+          const PaymentRow& p = pays[pay_pos];
+          if (p.intent_id < intent.id) {
+            // A payment of an intent the intent scan did not see (created
+            // between pages): reported with its own intent on the next run.
+            ++pay_pos;
+            continue;
+          }
+          if (p.intent_id != intent.id) break;
+          mine.push_back(p);
+          ++pay_pos;
+        }
+        USD1PAY_RETURN_IF_ERROR(intent_records(intent, mine));
+      }
+      if (page->size() < ip.limit) return Status();
+      ip.after_id = page->back().id;
+    }
+  }
+
+  Status intent_records(const IntentRow& i, const std::vector<PaymentRow>& pays) {
+    const std::string where = "intent " + i.id;
+    tokens_.emplace(std::make_pair(i.chain, lower(i.token_contract)),
+                    TokenInfo{i.token_decimals, i.token_symbol, i.currency});
+    const Order* order = orders_.empty() ? nullptr : find_order(i.order_id);
+    auto due = units_of(i.amount_base_units, where);
+    if (!due.ok()) return due.status();
+    auto expected = token_text(*due, i.token_decimals);
+    if (!expected.ok()) return expected.status().with_context("recon: " + where);
+
+    ReconRecord base;
+    base.order_id = i.order_id;
+    base.intent_id = i.id;
+    base.match_reason = reason_of(i);
+    base.chain = i.chain;
+    base.token_symbol = i.token_symbol;
+    base.token_contract = i.token_contract;
+    base.deposit_address = i.deposit_address;
+    base.amount_expected = *expected;
+    base.currency = i.currency;
+
+    const bool open = i.status == "requires_payment" || i.status == "processing";
+    const bool closed_unpaid = i.status == "expired" || i.status == "canceled";
+    Uint128 running;       // final credited received so far
+    bool settled = false;  // the intent's due was covered by earlier rows
+    std::size_t credited_rows = 0;
+    for (const PaymentRow& pay : pays) {
+      const std::string pwhere = "payment " + pay.id;
+      auto amount = units_of(pay.amount_base_units, pwhere);
+      if (!amount.ok()) return amount.status();
+      if (amount->is_zero()) continue;  // address-poisoning spam: never credited, not listed
+      ReconRecord r = base;
+      fill_payment(pay, &r);
+      auto received = token_text(*amount, i.token_decimals);
+      if (!received.ok()) return received.status().with_context("recon: " + pwhere);
+      r.amount_received = *received;
+      r.fiat_amount_at_par = *received;
+      const bool wrong = pay.chain != i.chain || has_flag(pay.flags_json, "wrong_network");
+      if (pay.status == "orphaned") {
+        r.status = ReconStatus::kOrphaned;
+        r.difference.clear();
+        USD1PAY_RETURN_IF_ERROR(emit(r));
+        continue;
+      }
+      if (wrong) {
+        r.status = ReconStatus::kWrongNetwork;
+        USD1PAY_RETURN_IF_ERROR(emit(r));
+        continue;
+      }
+      ++credited_rows;
+      const bool final = pay.status == "final";
+      if (final) Uint128::add(running, *amount, &running);
+      auto diff = signed_difference(running, *due, i.token_decimals);
+      if (!diff.ok()) return diff.status();
+      if (final) r.difference = *diff;
+      if (settled) {
+        r.status = ReconStatus::kDuplicatePayment;
+      } else if (i.status == "succeeded") {
+        if (final && running >= *due) {
+          settled = true;
+          r.status = running > *due ? ReconStatus::kOverpaid : ReconStatus::kMatched;
+        } else if (final) {
+          // Part of the settlement (several payments, or within tolerance).
+          r.status = ReconStatus::kMatched;
+          if (&pay == &pays.back() || !more_final_credited(pays, &pay, i)) settled = true;
+        } else {
+          r.status = ReconStatus::kDuplicatePayment;  // pending beside a settled intent
+        }
+      } else if (i.status == "paid_late" || closed_unpaid) {
+        r.status = final ? ReconStatus::kPaidLate : ReconStatus::kExpiredUnpaid;
+      } else if (i.status == "underpaid") {
+        r.status = ReconStatus::kUnderpaid;
+      } else if (open) {
+        r.status = ReconStatus::kUnpaid;
+      } else {
+        return data_error(where + ": unknown status '" + i.status + "'");
+      }
+      if (i.strategy == "static" && r.status != ReconStatus::kDuplicatePayment &&
+          static_candidates(i, pay) != 1) {
+        r.status = ReconStatus::kAmbiguous;
+      }
+      USD1PAY_RETURN_IF_ERROR(emit(r));
+    }
+    if (credited_rows == 0) {
+      // The intent itself: nothing credited arrived.
+      ReconRecord r = base;
+      r.fiat_amount_at_par = *expected;
+      auto diff = signed_difference(Uint128(), *due, i.token_decimals);
+      if (!diff.ok()) return diff.status();
+      r.difference = *diff;
+      if (closed_unpaid || i.status == "paid_late") {
+        r.status = ReconStatus::kExpiredUnpaid;
+        r.settlement_time_ms = i.status == "expired" ? i.expires_at_ms : i.updated_at_ms;
+      } else {
+        r.status = i.status == "underpaid" ? ReconStatus::kUnderpaid : ReconStatus::kUnpaid;
+        r.settlement_time_ms = open ? i.expires_at_ms : i.updated_at_ms;
+      }
+      USD1PAY_RETURN_IF_ERROR(emit(r));
+    }
+    if (!orders_.empty() && order == nullptr) {
+      ReconRecord r = base;
+      r.status = ReconStatus::kIntentWithoutOrder;
+      r.match_reason = "order_id";
+      r.fiat_amount_at_par = *expected;
+      r.settlement_time_ms = i.created_at_ms;
+      USD1PAY_RETURN_IF_ERROR(emit(r));
+    }
+    return Status();
+  }
+
+  /// Whether a final credited payment follows `at` in `pays`.
+  static bool more_final_credited(const std::vector<PaymentRow>& pays, const PaymentRow* at,
+                                  const IntentRow& i) {
+    bool after = false;
+    for (const PaymentRow& p : pays) {
+      if (&p == at) {
+        after = true;
+        continue;
+      }
+      if (!after || p.status != "final" || p.chain != i.chain) continue;
+      if (p.amount_base_units == "0" || has_flag(p.flags_json, "wrong_network")) continue;
+      return true;
+    }
+    return false;
+  }
+
+  Status unmatched_pass() {
+    ScanPaymentsParams pp;
+    pp.unmatched = true;
+    pp.limit = kPage;
+    for (;;) {
+      auto page = store_.scan_payments(pp);
+      if (!page.ok()) return page.status().with_context("recon: reading payments");
+      for (const PaymentRow& pay : *page) {
+        auto amount = units_of(pay.amount_base_units, "payment " + pay.id);
+        if (!amount.ok()) return amount.status();
+        if (amount->is_zero()) continue;
+        ReconRecord r;
+        fill_payment(pay, &r);
+        r.match_reason = "none";
+        auto tok = tokens_.find({pay.chain, lower(pay.token_contract)});
+        std::optional<TokenInfo> info;
+        if (tok != tokens_.end()) {
+          info = tok->second;
+        } else if (p_.token_info) {
+          auto d = p_.token_info(pay.chain, pay.token_contract);
+          if (d) info = TokenInfo{d->decimals, d->symbol, d->currency};
+        }
+        if (info) {
+          auto received = token_text(*amount, info->decimals);
+          if (!received.ok()) return received.status();
+          r.amount_received = *received;
+          r.fiat_amount_at_par = *received;
+          r.token_symbol = info->symbol;
+          r.currency = info->currency;
+        } else {
+          r.amount_received = pay.amount_base_units;
+          r.match_reason = "none; amount in base units (token decimals unknown)";
+        }
+        r.status = pay.status == "orphaned"                    ? ReconStatus::kOrphaned
+                   : has_flag(pay.flags_json, "wrong_network") ? ReconStatus::kWrongNetwork
+                                                               : ReconStatus::kUnmatchedTransfer;
+        USD1PAY_RETURN_IF_ERROR(emit(r));
+      }
+      if (page->size() < pp.limit) return Status();
+      const PaymentRow& last = page->back();
+      pp.after = PaymentScanKey{"", last.block_number, last.log_index, last.chain, last.tx_hash};
+    }
+  }
+
+  Status orders_pass() {
+    for (std::size_t k = 0; k < orders_.size(); ++k) {
+      if (order_seen_[k]) continue;
+      const Order& o = orders_[k];
+      ReconRecord r;
+      r.settlement_time_ms = o.created_at_ms;
+      r.order_id = o.order_id;
+      r.status = ReconStatus::kOrderWithoutIntent;
+      r.match_reason = "none";
+      r.amount_expected = o.amount;
+      r.currency = o.currency;
+      r.fiat_amount_at_par = o.amount;
+      USD1PAY_RETURN_IF_ERROR(emit(r));
+    }
+    return Status();
+  }
+
+  Store& store_;
+  const ReconcileParams& p_;
+  ReconSink& sink_;
+  std::vector<Order> orders_;
+  std::vector<bool> order_seen_;
+  std::map<StaticKey, std::vector<StaticWindow>> statics_;
+  std::map<std::pair<std::string, std::string>, TokenInfo> tokens_;
+  std::uint64_t emitted_ = 0;
+};
+
+}  // namespace
+
+Status reconcile(Store& store, const ReconcileParams& p, ReconSink& sink) {
+  if (p.from_ms && p.to_ms && *p.from_ms > *p.to_ms) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "recon: from " + recon_internal::iso_from_ms(*p.from_ms) + " is after to " +
+                      recon_internal::iso_from_ms(*p.to_ms));
+  }
+  Reconciler r(store, p, sink);
+  return r.run();
+}
+
+}  // namespace usd1pay

@@ -1,0 +1,382 @@
+// The CSV and JSON Lines writers of settlement exports, the status and format
+// names, and the field helpers they share (recon.h, docs/reconciliation.md).
+//
+// CSV: RFC 4180 with CRLF line ends (the RFC's, and what spreadsheet
+// importers expect), UTF-8 without a byte-order mark, one header row, the
+// columns in ReconRecord's order after a first `schema_version` column.
+// JSON Lines: one object per line (LF), the same keys in the same order.
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "recon/recon_internal.h"
+#include "usd1pay/clock.h"
+#include "usd1pay/recon.h"
+
+namespace usd1pay {
+namespace recon_internal {
+
+const std::string_view kColumnNames[kColumnCount] = {
+    "schema_version",
+    "settlement_time",
+    "order_id",
+    "intent_id",
+    "status",
+    "match_reason",
+    "chain",
+    "token_symbol",
+    "token_contract",
+    "deposit_address",
+    "payer_address",
+    "tx_hash",
+    "log_index",
+    "block_number",
+    "block_hash",
+    "block_time",
+    "confirmations_at_settlement",
+    "final",
+    "amount_expected",
+    "amount_received",
+    "difference",
+    "currency",
+    "fiat_amount_at_par",
+    "payment_id",
+};
+
+std::size_t find_invalid_utf8(std::string_view text) noexcept {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;  // overlong
+      if (c == 0xed) hi = 0x9f;  // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;  // overlong
+      if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    if (s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xbf) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::string iso_from_ms(std::int64_t ms) {
+  // Truncated towards the past, also before 1970.
+  std::int64_t s = ms / 1000;
+  if (ms % 1000 < 0) --s;
+  return iso_from_seconds(s);
+}
+
+std::string iso_from_seconds(std::int64_t s) {
+  return format_iso8601(from_unix_seconds(s));
+}
+
+namespace {
+
+std::optional<std::string> text_or_null(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return s;
+}
+
+template <typename T>
+std::optional<std::string> number_or_null(const std::optional<T>& v) {
+  if (!v) return std::nullopt;
+  return std::to_string(*v);
+}
+
+}  // namespace
+
+Status record_fields(const ReconRecord& r, FieldValue (&out)[kColumnCount]) {
+  using K = FieldKind;
+  std::size_t i = 0;
+  auto put = [&](K kind, std::optional<std::string> text) {
+    out[i] = FieldValue{kColumnNames[i], kind, std::move(text)};
+    ++i;
+  };
+  put(K::kInteger, std::to_string(kSchemaVersion));
+  put(K::kString, iso_from_ms(r.settlement_time_ms));
+  put(K::kString, text_or_null(r.order_id));
+  put(K::kString, text_or_null(r.intent_id));
+  put(K::kString, std::string(recon_status_name(r.status)));
+  put(K::kString, text_or_null(r.match_reason));
+  put(K::kString, text_or_null(r.chain));
+  put(K::kString, text_or_null(r.token_symbol));
+  put(K::kString, text_or_null(r.token_contract));
+  put(K::kString, text_or_null(r.deposit_address));
+  put(K::kString, text_or_null(r.payer_address));
+  put(K::kString, text_or_null(r.tx_hash));
+  put(K::kInteger, number_or_null(r.log_index));
+  put(K::kInteger, number_or_null(r.block_number));
+  put(K::kString, text_or_null(r.block_hash));
+  put(K::kString,
+      r.block_time ? std::optional<std::string>(iso_from_seconds(*r.block_time)) : std::nullopt);
+  put(K::kInteger, number_or_null(r.confirmations_at_settlement));
+  put(K::kBool, std::string(r.final ? "true" : "false"));
+  put(K::kString, text_or_null(r.amount_expected));
+  put(K::kString, text_or_null(r.amount_received));
+  put(K::kString, text_or_null(r.difference));
+  put(K::kString, text_or_null(r.currency));
+  put(K::kString, text_or_null(r.fiat_amount_at_par));
+  put(K::kString, text_or_null(r.payment_id));
+  for (const FieldValue& f : out) {
+    if (!f.text) continue;
+    const std::size_t bad = find_invalid_utf8(*f.text);
+    if (bad != std::string_view::npos) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "recon: record " + (r.payment_id.empty() ? r.intent_id : r.payment_id) + ": " +
+                        std::string(f.name) + " is not valid UTF-8 at byte " + std::to_string(bad));
+    }
+  }
+  return Status();
+}
+
+void append_csv_field(std::string* out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(field);
+    return;
+  }
+  out->push_back('"');
+  for (const char c : field) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void append_json_string(std::string* out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out->append("\\u00");
+          out->push_back(kHex[u >> 4]);
+          out->push_back(kHex[u & 0xf]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace recon_internal
+
+namespace {
+
+using recon_internal::FieldKind;
+using recon_internal::FieldValue;
+using recon_internal::kColumnCount;
+
+constexpr std::size_t kFlushBytes = std::size_t{64} * 1024;
+
+constexpr std::array<std::pair<ReconStatus, std::string_view>, 13> kStatusNames = {{
+    {ReconStatus::kMatched, "matched"},
+    {ReconStatus::kUnderpaid, "underpaid"},
+    {ReconStatus::kOverpaid, "overpaid"},
+    {ReconStatus::kUnpaid, "unpaid"},
+    {ReconStatus::kExpiredUnpaid, "expired_unpaid"},
+    {ReconStatus::kPaidLate, "paid_late"},
+    {ReconStatus::kDuplicatePayment, "duplicate_payment"},
+    {ReconStatus::kUnmatchedTransfer, "unmatched_transfer"},
+    {ReconStatus::kOrphaned, "orphaned"},
+    {ReconStatus::kOrderWithoutIntent, "order_without_intent"},
+    {ReconStatus::kIntentWithoutOrder, "intent_without_order"},
+    {ReconStatus::kAmbiguous, "ambiguous"},
+    {ReconStatus::kWrongNetwork, "wrong_network"},
+}};
+
+constexpr std::array<std::pair<ExportFormat, std::string_view>, 5> kFormatNames = {{
+    {ExportFormat::kCsv, "csv"},
+    {ExportFormat::kJsonl, "jsonl"},
+    {ExportFormat::kJournal, "journal"},
+    {ExportFormat::kSummary, "summary"},
+    {ExportFormat::kHtml, "html"},
+}};
+
+std::string printable(std::string_view s) {
+  constexpr std::size_t kMax = 40;
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+    const char c = s[i];
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  if (s.size() > kMax) out += "...";
+  return out + "'";
+}
+
+/// Buffers output and hands it on in chunks; counts the data rows.
+class BufferedSink : public ReconSink {
+ public:
+  explicit BufferedSink(ByteOut out) : out_(std::move(out)) {}
+
+  std::uint64_t rows() const override { return rows_; }
+
+ protected:
+  Status maybe_flush() {
+    if (buf_.size() < kFlushBytes) return Status();
+    return flush();
+  }
+  Status flush() {
+    if (buf_.empty()) return Status();
+    if (!out_) return Status(ErrorCode::kInvalidArgument, "recon: writer has no output");
+    Status s = out_(buf_);
+    buf_.clear();
+    return s;
+  }
+  std::string buf_;
+  std::uint64_t rows_ = 0;
+  bool finished_ = false;
+
+ private:
+  ByteOut out_;
+};
+
+class CsvWriter final : public BufferedSink {
+ public:
+  using BufferedSink::BufferedSink;
+
+  Status on_record(const ReconRecord& r) override {
+    if (finished_) return Status(ErrorCode::kFailedPrecondition, "recon: csv: record after finish");
+    FieldValue fields[kColumnCount];
+    USD1PAY_RETURN_IF_ERROR(recon_internal::record_fields(r, fields));
+    header();
+    for (std::size_t i = 0; i < kColumnCount; ++i) {
+      if (i != 0) buf_.push_back(',');
+      if (fields[i].text) recon_internal::append_csv_field(&buf_, *fields[i].text);
+    }
+    buf_.append("\r\n");
+    ++rows_;
+    return maybe_flush();
+  }
+
+  Status finish() override {
+    if (finished_) return Status();
+    header();  // an export with no record still has its header row
+    finished_ = true;
+    return flush();
+  }
+
+ private:
+  void header() {
+    if (header_written_) return;
+    header_written_ = true;
+    for (std::size_t i = 0; i < kColumnCount; ++i) {
+      if (i != 0) buf_.push_back(',');
+      buf_.append(recon_internal::kColumnNames[i]);
+    }
+    buf_.append("\r\n");
+  }
+  bool header_written_ = false;
+};
+
+class JsonlWriter final : public BufferedSink {
+ public:
+  using BufferedSink::BufferedSink;
+
+  Status on_record(const ReconRecord& r) override {
+    if (finished_) {
+      return Status(ErrorCode::kFailedPrecondition, "recon: jsonl: record after finish");
+    }
+    FieldValue fields[kColumnCount];
+    USD1PAY_RETURN_IF_ERROR(recon_internal::record_fields(r, fields));
+    buf_.push_back('{');
+    for (std::size_t i = 0; i < kColumnCount; ++i) {
+      if (i != 0) buf_.push_back(',');
+      recon_internal::append_json_string(&buf_, fields[i].name);
+      buf_.push_back(':');
+      if (!fields[i].text) {
+        buf_.append("null");
+      } else if (fields[i].kind == FieldKind::kString) {
+        recon_internal::append_json_string(&buf_, *fields[i].text);
+      } else {
+        buf_.append(*fields[i].text);
+      }
+    }
+    buf_.append("}\n");
+    ++rows_;
+    return maybe_flush();
+  }
+
+  Status finish() override {
+    finished_ = true;
+    return flush();
+  }
+};
+
+}  // namespace
+
+std::string_view recon_status_name(ReconStatus s) noexcept {
+  for (const auto& [v, name] : kStatusNames) {
+    if (v == s) return name;
+  }
+  return "unknown";
+}
+
+Result<ReconStatus> parse_recon_status(std::string_view name) {
+  for (const auto& [v, n] : kStatusNames) {
+    if (n == name) return v;
+  }
+  return Status(ErrorCode::kInvalidArgument,
+                "recon: unknown status " + printable(name) +
+                    " (expected matched, underpaid, overpaid, unpaid, expired_unpaid, paid_late, "
+                    "duplicate_payment, unmatched_transfer, orphaned, order_without_intent, "
+                    "intent_without_order, ambiguous or wrong_network)");
+}
+
+std::string_view export_format_name(ExportFormat f) noexcept {
+  for (const auto& [v, name] : kFormatNames) {
+    if (v == f) return name;
+  }
+  return "unknown";
+}
+
+Result<ExportFormat> parse_export_format(std::string_view name) {
+  for (const auto& [v, n] : kFormatNames) {
+    if (n == name) return v;
+  }
+  return Status(ErrorCode::kInvalidArgument,
+                "recon: unknown export format " + printable(name) +
+                    " (expected csv, jsonl, journal, summary or html)");
+}
+
+std::unique_ptr<ReconSink> make_csv_writer(ByteOut out) {
+  return std::make_unique<CsvWriter>(std::move(out));
+}
+
+std::unique_ptr<ReconSink> make_jsonl_writer(ByteOut out) {
+  return std::make_unique<JsonlWriter>(std::move(out));
+}
+
+}  // namespace usd1pay

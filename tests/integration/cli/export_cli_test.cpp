@@ -1,0 +1,97 @@
+// `usd1pay export` and `usd1pay lookup` as real processes on a real SQLite
+// file with the sample configuration.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/subprocess.h"
+#include "support/temp_dir.h"
+
+namespace usd1pay {
+namespace {
+
+using testing::ProcessResult;
+using testing::read_file;
+using testing::required_env;
+using testing::run_process;
+using testing::TempDir;
+using testing::write_file;
+
+class ExportCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = dir_.file("usd1pay.json");
+    write_file(config_, read_file(required_env("USD1PAY_SOURCE_DIR") + "/samples/usd1pay.json"));
+    ASSERT_EQ(cli({"init"}).exit_code, 0);
+    const auto r = cli({"intent", "create", "--order", "A,\"x\" \xc3\xa9", "--amount", "25.00"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    intent_id_ = nlohmann::json::parse(r.out)["id"];
+  }
+
+  ProcessResult cli(std::vector<std::string> args) {
+    args.insert(args.begin(), required_env("USD1PAY_CLI"));
+    args.push_back("--config");
+    args.push_back(config_);
+    return run_process(args);
+  }
+
+  TempDir dir_;
+  std::string config_;
+  std::string intent_id_;
+};
+
+TEST_F(ExportCliTest, CsvToStdoutIsSilentOnStderrWhenPiped) {
+  const auto r = cli({"export", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // no progress bar when stderr is not a terminal
+  EXPECT_EQ(r.out.rfind("schema_version,settlement_time,order_id,", 0), 0u);
+  EXPECT_NE(r.out.find(",\"A,\"\"x\"\" \xc3\xa9\"," + intent_id_ + ",unpaid,"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(ExportCliTest, OutAndManifestAreByteIdenticalAcrossRuns) {
+  const auto a = cli({"export", "--format", "jsonl", "--out", dir_.file("a.jsonl"), "--manifest"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto b = cli({"export", "--format", "jsonl", "--out", dir_.file("b.jsonl")});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(read_file(dir_.file("a.jsonl")), read_file(dir_.file("b.jsonl")));
+  const auto summary = nlohmann::json::parse(a.out);
+  const auto manifest = nlohmann::json::parse(read_file(dir_.file("a.jsonl.manifest.json")));
+  EXPECT_EQ(summary["sha256"], manifest["sha256"]);
+  EXPECT_EQ(manifest["records"], 1);
+}
+
+TEST_F(ExportCliTest, BadOptionsAreUsageErrors) {
+  auto r = cli({"export", "--format", "xml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown export format 'xml'"), std::string::npos) << r.err;
+  r = cli({"export", "--from", "2024-02-30"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--from '2024-02-30'"), std::string::npos) << r.err;
+  r = cli({"export", "--manifest"});
+  EXPECT_EQ(r.exit_code, 2);
+  write_file(dir_.file("orders.csv"), "order_id,amount,currency,created_at\nx,1,USD,\"bad\n");
+  r = cli({"export", "--orders", dir_.file("orders.csv"), "--out", dir_.file("o.csv")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("orders.csv:2:9: quoted field is not closed"), std::string::npos) << r.err;
+}
+
+TEST_F(ExportCliTest, LookupByIntentAndOrder) {
+  auto r = cli({"lookup", intent_id_, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["intents"].size(), 1u);
+  EXPECT_EQ(j["intents"][0]["order_id"], "A,\"x\" \xc3\xa9");
+  EXPECT_EQ(j["events"][0]["type"], "intent.created");
+  r = cli({"lookup", "A,\"x\" \xc3\xa9", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["intents"][0]["id"], intent_id_);
+  r = cli({"lookup", "no-such-order"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "nothing found for no-such-order\n");
+}
+
+}  // namespace
+}  // namespace usd1pay
