@@ -83,6 +83,10 @@ class ForwardingStore : public Store {
       const CompleteWebhookAttemptParams& p) override {
     return real_->complete_webhook_attempt(p);
   }
+  Result<CompleteWebhookAttemptsResult> complete_webhook_attempts(
+      const CompleteWebhookAttemptsParams& p) override {
+    return real_->complete_webhook_attempts(p);
+  }
   Result<std::vector<WebhookDeliveryRow>> list_webhook_deliveries(
       const ListWebhookDeliveriesParams& p) override {
     return real_->list_webhook_deliveries(p);
