@@ -137,8 +137,8 @@ class HtmlReportWriter final : public ReconSink {
     h += "</tr>\n";
     for (const auto& [key, t] : totals_.groups()) {
       h += "<tr>" + td(key.day) + td(key.chain) + td(key.token) +
-           td(std::string(recon_status_name(static_cast<ReconStatus>(key.status)))) + totals_cells(t) +
-           "</tr>\n";
+           td(std::string(recon_status_name(static_cast<ReconStatus>(key.status)))) +
+           totals_cells(t) + "</tr>\n";
     }
     h += "</table>\n";
 
@@ -171,10 +171,10 @@ class HtmlReportWriter final : public ReconSink {
         "<th>received</th><th>difference</th></tr>\n";
     for (const ReconRecord& r : listed_) {
       *h += "<tr>" + td(report_internal::utc_time(r.settlement_time_ms), "t") +
-            td(std::string(recon_status_name(r.status))) + td(r.order_id, "id") + td(r.intent_id, "id") +
-            td(r.chain) + td(r.token_symbol) + td(r.tx_hash, "id") + td(r.final ? "yes" : "no") +
-            td(exact(r.amount_expected), "n") + td(exact(r.amount_received), "n") +
-            td(exact(r.difference), "n") + "</tr>\n";
+            td(std::string(recon_status_name(r.status))) + td(r.order_id, "id") +
+            td(r.intent_id, "id") + td(r.chain) + td(r.token_symbol) + td(r.tx_hash, "id") +
+            td(r.final ? "yes" : "no") + td(exact(r.amount_expected), "n") +
+            td(exact(r.amount_received), "n") + td(exact(r.difference), "n") + "</tr>\n";
     }
     *h += "</table>\n";
     if (exceptions_ > listed_.size()) {

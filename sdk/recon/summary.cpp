@@ -51,14 +51,16 @@ class SummaryWriter final : public ReconSink {
         csv_row({"row_type", "date", "chain", "token", "status", "count", "amount_expected",
                  "amount_received", "difference", "amount_booked"});
     for (const auto& [key, t] : totals_.groups()) {
-      text += csv_row(totals_row("group", key.day, key.chain, key.token,
-                                 std::string(recon_status_name(static_cast<ReconStatus>(key.status))), t));
+      text += csv_row(
+          totals_row("group", key.day, key.chain, key.token,
+                     std::string(recon_status_name(static_cast<ReconStatus>(key.status))), t));
     }
     auto per_status = totals_.per_status();
     if (!per_status.ok()) return per_status.status().with_context("summary");
     for (const auto& [status, t] : *per_status) {
-      text += csv_row(totals_row("status_total", "", "", "",
-                                 std::string(recon_status_name(static_cast<ReconStatus>(status))), t));
+      text +=
+          csv_row(totals_row("status_total", "", "", "",
+                             std::string(recon_status_name(static_cast<ReconStatus>(status))), t));
     }
     auto grand = totals_.grand_total();
     if (!grand.ok()) return grand.status().with_context("summary");
