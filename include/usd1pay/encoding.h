@@ -72,6 +72,12 @@ class ByteView {
 /// cannot be mistaken for text the input contained. Used by every module.
 std::string quote_char(char c);
 
+/// The byte position of the first byte of `text` that does not start or
+/// continue a well-formed UTF-8 sequence (overlong forms, UTF-16 surrogates
+/// and code points above U+10FFFF are ill-formed), or std::string_view::npos
+/// when all of `text` is valid UTF-8.
+std::size_t find_invalid_utf8(std::string_view text) noexcept;
+
 // ---- hex ----
 
 /// Whether decoding accepts, requires or refuses a leading "0x" (lowercase x).

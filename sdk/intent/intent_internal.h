@@ -19,10 +19,6 @@ namespace usd1pay::intent_internal {
 std::int64_t to_ms(TimePoint t) noexcept;
 TimePoint from_ms(std::int64_t ms) noexcept;
 
-/// The byte position of the first invalid UTF-8 sequence (overlong forms,
-/// surrogates and code points above U+10FFFF are invalid), or npos.
-std::size_t find_invalid_utf8(std::string_view text) noexcept;
-
 /// 1..kMaxOrderIdBytes bytes of valid UTF-8 without ASCII control characters.
 Status validate_order_id(std::string_view order_id);
 /// 1..kMaxIdempotencyKeyBytes bytes of printable ASCII (0x21..0x7e).

@@ -17,11 +17,6 @@ namespace usd1pay::recon_internal {
 /// The schema version written in every CSV / JSON Lines row.
 inline constexpr int kSchemaVersion = 1;
 
-/// The 0-based position of the first byte that does not start or continue a
-/// valid UTF-8 sequence (overlong forms, surrogates and values above
-/// U+10FFFF refused), or npos when `text` is valid UTF-8.
-std::size_t find_invalid_utf8(std::string_view text) noexcept;
-
 /// "YYYY-MM-DDTHH:MM:SSZ" of Unix milliseconds, truncated to the second.
 std::string iso_from_ms(std::int64_t ms);
 /// "YYYY-MM-DDTHH:MM:SSZ" of Unix seconds.

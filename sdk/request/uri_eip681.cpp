@@ -27,6 +27,7 @@
 
 #include "request/uri_text.h"
 #include "usd1pay/address.h"
+#include "usd1pay/encoding.h"
 #include "usd1pay/request.h"
 
 namespace usd1pay {
@@ -345,10 +346,10 @@ Result<std::string> build_eip681(const Eip681Request& req) {
       return Status(ErrorCode::kInvalidArgument,
                     "uri: '" + key + "' is a known parameter, not an other parameter");
     }
-    if (const auto bad = uri::find_invalid_utf8(value)) {
+    if (const std::size_t bad = find_invalid_utf8(value); bad != std::string_view::npos) {
       return Status(
           ErrorCode::kInvalidArgument,
-          "uri: value of '" + key + "' is not valid UTF-8 at byte " + std::to_string(*bad));
+          "uri: value of '" + key + "' is not valid UTF-8 at byte " + std::to_string(bad));
     }
     params.push_back(key + "=" + uri::percent_encode(value));
   }

@@ -28,6 +28,7 @@
 
 #include "request/uri_text.h"
 #include "usd1pay/address.h"
+#include "usd1pay/encoding.h"
 #include "usd1pay/request.h"
 
 namespace usd1pay {
@@ -202,10 +203,10 @@ Result<std::string> build_solana_pay(const SolanaPayRequest& req) {
       {"label", &req.label}, {"message", &req.message}, {"memo", &req.memo}};
   for (const auto& [name, text] : texts) {
     if (!text->has_value() || (*text)->empty()) continue;
-    if (const auto bad = uri::find_invalid_utf8(**text)) {
+    if (const std::size_t bad = find_invalid_utf8(**text); bad != std::string_view::npos) {
       return Status(
           ErrorCode::kInvalidArgument,
-          std::string("uri: ") + name + " is not valid UTF-8 at byte " + std::to_string(*bad));
+          std::string("uri: ") + name + " is not valid UTF-8 at byte " + std::to_string(bad));
     }
     params.push_back(std::string(name) + "=" + uri::percent_encode(**text));
   }
@@ -216,10 +217,10 @@ Result<std::string> build_solana_pay(const SolanaPayRequest& req) {
                     "uri: '" + key + "' is a known parameter, not an other parameter");
     }
     for (const auto& [what, s] : {std::pair{"name", &key}, std::pair{"value", &value}}) {
-      if (const auto bad = uri::find_invalid_utf8(*s)) {
+      if (const std::size_t bad = find_invalid_utf8(*s); bad != std::string_view::npos) {
         return Status(ErrorCode::kInvalidArgument, std::string("uri: parameter ") + what +
                                                        " is not valid UTF-8 at byte " +
-                                                       std::to_string(*bad));
+                                                       std::to_string(bad));
       }
     }
     params.push_back(uri::percent_encode(key) + "=" + uri::percent_encode(value));

@@ -45,41 +45,6 @@ Status check_uri_characters(std::string_view uri) {
   return Status();
 }
 
-std::optional<std::size_t> find_invalid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      len = 2;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      len = 3;
-      if (b0 == 0xe0) lo = 0xa0;  // overlong
-      if (b0 == 0xed) hi = 0x9f;  // UTF-16 surrogates
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      len = 4;
-      if (b0 == 0xf0) lo = 0x90;  // overlong
-      if (b0 == 0xf4) hi = 0x8f;  // above U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > text.size()) return i;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(text[i + k]);
-      const unsigned char min = k == 1 ? lo : 0x80;
-      const unsigned char max = k == 1 ? hi : 0xbf;
-      if (b < min || b > max) return i;
-    }
-    i += len;
-  }
-  return std::nullopt;
-}
-
 Result<Decoded> percent_decode(std::string_view raw, std::size_t offset, bool plus_is_space,
                                const std::string& what) {
   Decoded out;
@@ -103,8 +68,8 @@ Result<Decoded> percent_decode(std::string_view raw, std::size_t offset, bool pl
       out.origin.push_back(offset + i);
     }
   }
-  if (const auto bad = find_invalid_utf8(out.text)) {
-    return error_at(ErrorCode::kInvalidArgument, "invalid UTF-8 in " + what, out.origin[*bad]);
+  if (const std::size_t bad = find_invalid_utf8(out.text); bad != std::string_view::npos) {
+    return error_at(ErrorCode::kInvalidArgument, "invalid UTF-8 in " + what, out.origin[bad]);
   }
   return out;
 }

@@ -46,9 +46,6 @@ struct Decoded {
 Result<Decoded> percent_decode(std::string_view raw, std::size_t offset, bool plus_is_space,
                                const std::string& what);
 
-/// The index of the first byte of `text` where UTF-8 is invalid, or nullopt.
-std::optional<std::size_t> find_invalid_utf8(std::string_view text);
-
 /// Percent-encodes every byte except the unreserved ones, hex upper case.
 std::string percent_encode(std::string_view text);
 

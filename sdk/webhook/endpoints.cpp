@@ -35,42 +35,12 @@ std::int64_t to_ms(TimePoint t) {
 // Position of the first byte that is not well-formed UTF-8 or is a control
 // character other than tab / newline, or npos.
 std::size_t bad_description_byte(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
+  const std::size_t bad_utf8 = find_invalid_utf8(s);
+  for (std::size_t i = 0; i < s.size() && i < bad_utf8; ++i) {
     const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      if ((b < 0x20 && b != '\t' && b != '\n') || b == 0x7f) return i;
-      ++i;
-      continue;
-    }
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (b >= 0xc2 && b <= 0xdf) {
-      n = 1;
-      cp = b & 0x1fU;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      n = 2;
-      cp = b & 0x0fU;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      n = 3;
-      cp = b & 0x07U;
-    } else {
-      return i;
-    }
-    for (std::size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return i;
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xc0U) != 0x80U) return i;
-      cp = (cp << 6U) | (c & 0x3fU);
-    }
-    // Overlong forms, surrogates and values beyond U+10FFFF.
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff)) {
-      return i;
-    }
-    i += n + 1;
+    if ((b < 0x20 && b != '\t' && b != '\n') || b == 0x7f) return i;
   }
-  return std::string_view::npos;
+  return bad_utf8;
 }
 
 Status check_description(const std::string& d) {

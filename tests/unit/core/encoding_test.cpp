@@ -230,5 +230,24 @@ TEST(Base64Test, Rejections) {
   }
 }
 
+TEST(Utf8Test, FindInvalidUtf8) {
+  constexpr auto npos = std::string_view::npos;
+  EXPECT_EQ(find_invalid_utf8(""), npos);
+  EXPECT_EQ(find_invalid_utf8("abc \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), npos);
+  // U+007F, U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF.
+  EXPECT_EQ(find_invalid_utf8("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+                              "\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"),
+            npos);
+  EXPECT_EQ(find_invalid_utf8("\x80"), 0u);
+  EXPECT_EQ(find_invalid_utf8("a\xc3"), 1u);               // truncated
+  EXPECT_EQ(find_invalid_utf8("ab\xe0\x80\x80"), 2u);      // overlong 3-byte
+  EXPECT_EQ(find_invalid_utf8("\xc1\xbf"), 0u);            // overlong 2-byte
+  EXPECT_EQ(find_invalid_utf8("\xed\xa0\x80"), 0u);        // surrogate
+  EXPECT_EQ(find_invalid_utf8("\xf4\x90\x80\x80"), 0u);    // > U+10FFFF
+  EXPECT_EQ(find_invalid_utf8("ab\xf5\x80\x80\x80"), 2u);  // lead byte above F4
+  EXPECT_EQ(find_invalid_utf8("\xf0\x9f\x98"), 0u);        // truncated 4-byte
+  EXPECT_EQ(find_invalid_utf8("\xe2\x28\xa1"), 0u);        // bad continuation
+}
+
 }  // namespace
 }  // namespace usd1pay

@@ -216,20 +216,6 @@ TEST(JsonlWriter, InvalidUtf8IsRefused) {
   EXPECT_EQ(s.message(), "recon: record py_1: tx_hash is not valid UTF-8 at byte 0");
 }
 
-TEST(Utf8, Validation) {
-  using recon_internal::find_invalid_utf8;
-  constexpr auto npos = std::string_view::npos;
-  EXPECT_EQ(find_invalid_utf8(""), npos);
-  EXPECT_EQ(find_invalid_utf8("abc \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), npos);
-  EXPECT_EQ(find_invalid_utf8("\x80"), 0u);
-  EXPECT_EQ(find_invalid_utf8("a\xc3"), 1u);             // truncated
-  EXPECT_EQ(find_invalid_utf8("ab\xe0\x80\x80"), 2u);    // overlong
-  EXPECT_EQ(find_invalid_utf8("\xed\xa0\x80"), 0u);      // surrogate
-  EXPECT_EQ(find_invalid_utf8("\xf4\x90\x80\x80"), 0u);  // > U+10FFFF
-  EXPECT_EQ(find_invalid_utf8("\xf0\x9f\x98"), 0u);      // truncated 4-byte
-  EXPECT_EQ(find_invalid_utf8("\xe2\x28\xa1"), 0u);      // bad continuation
-}
-
 TEST(Names, StatusRoundTripsAndUnknownIsRefused) {
   const std::vector<std::string> names = {"matched",
                                           "underpaid",

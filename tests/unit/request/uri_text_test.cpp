@@ -57,15 +57,6 @@ TEST(UriTextTest, PercentDecodeRejections) {
   }
 }
 
-TEST(UriTextTest, Utf8BoundariesAccepted) {
-  // U+007F, U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF, U+10000, U+10FFFF.
-  EXPECT_EQ(find_invalid_utf8("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
-                              "\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"),
-            std::nullopt);
-  EXPECT_EQ(find_invalid_utf8("ab\xf5\x80\x80\x80"), 2u);  // lead byte above F4
-  EXPECT_EQ(find_invalid_utf8("\xc1\xbf"), 0u);            // overlong 2-byte
-}
-
 TEST(UriTextTest, UriCharacters) {
   EXPECT_TRUE(check_uri_characters("solana:abc?x=1&y=%20+!$'()*,;@/:~._-").ok());
   struct Case {
