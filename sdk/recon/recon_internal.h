@@ -40,7 +40,9 @@ extern const std::string_view kColumnNames[kColumnCount];
 Status record_fields(const ReconRecord& r, FieldValue (&out)[kColumnCount]);
 
 /// RFC 4180: the field as is, or in double quotes (quotes doubled) when it
-/// holds ',', '"', CR or LF.
+/// holds ',', '"', CR or LF, or starts or ends with a space (which importers
+/// that trim fields would otherwise lose). Every CSV writer of the module
+/// (records, journal, summary) uses this one.
 void append_csv_field(std::string* out, std::string_view field);
 
 /// A JSON string literal (quotes included), escaping '"', '\\' and control

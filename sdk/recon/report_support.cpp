@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "recon/recon_internal.h"
 #include "usd1pay/encoding.h"
 #include "usd1pay/hash.h"
 
@@ -186,31 +187,11 @@ const std::vector<ReconStatus>& all_statuses() {
 
 // ---- CSV / HTML ----
 
-void append_csv_field(std::string* out, std::string_view field) {
-  bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
-  for (char c : field) {
-    if (c == ',' || c == '"' || c == '\r' || c == '\n') {
-      quote = true;
-      break;
-    }
-  }
-  if (!quote) {
-    out->append(field);
-    return;
-  }
-  out->push_back('"');
-  for (char c : field) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
 std::string csv_row(const std::vector<std::string>& fields) {
   std::string row;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i != 0) row.push_back(',');
-    append_csv_field(&row, fields[i]);
+    recon_internal::append_csv_field(&row, fields[i]);
   }
   row += "\r\n";
   return row;

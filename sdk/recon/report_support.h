@@ -66,9 +66,6 @@ inline bool is_exception(ReconStatus s) noexcept {
   return s != ReconStatus::kMatched;
 }
 
-/// One RFC 4180 field: quoted (with doubled quotes) when it holds a comma, a
-/// quote, CR or LF, or starts/ends with a space; as is otherwise.
-void append_csv_field(std::string* out, std::string_view field);
 /// Fields joined by commas, ended by CRLF.
 std::string csv_row(const std::vector<std::string>& fields);
 

@@ -120,7 +120,8 @@ Status record_fields(const ReconRecord& r, FieldValue (&out)[kColumnCount]) {
 }
 
 void append_csv_field(std::string* out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool edge_space = !field.empty() && (field.front() == ' ' || field.back() == ' ');
+  if (!edge_space && field.find_first_of(",\"\r\n") == std::string_view::npos) {
     out->append(field);
     return;
   }

@@ -121,7 +121,8 @@ TEST(CsvWriter, HostileFieldsAreQuoted) {
   EXPECT_NE(row.find(",\"line1\nline2\","), std::string::npos) << row;
   EXPECT_NE(row.find(",\"cr\rhere\","), std::string::npos) << row;
   EXPECT_NE(row.find(",\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80,"), std::string::npos);
-  EXPECT_NE(row.find(", spaced ,"), std::string::npos) << row;
+  // Edge spaces are quoted, so importers that trim fields keep them.
+  EXPECT_NE(row.find(",\" spaced \","), std::string::npos) << row;
 }
 
 TEST(CsvWriter, InvalidUtf8IsRefusedNamingTheColumn) {
