@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -74,6 +75,14 @@ std::string format_iso8601(TimePoint t);
 /// the 0-based position and what was expected there, or the field out of
 /// range; kOutOfRange when the time is not representable by system_clock.
 Result<TimePoint> parse_iso8601(std::string_view text);
+
+/// The time an HTTP `Retry-After` value (RFC 9110 section 10.2.3) asks a
+/// client to wait until: delta-seconds after `now`, or an HTTP-date in any of
+/// its three forms (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850,
+/// asctime). Surrounding spaces and tabs are ignored; more than 9 digits
+/// count as 999999999 s (callers cap the wait). std::nullopt when the value
+/// is neither form.
+std::optional<TimePoint> parse_retry_after(std::string_view value, TimePoint now);
 
 }  // namespace usd1pay
 

@@ -12,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "usd1pay/clock.h"
 #include "usd1pay/encoding.h"
 
 namespace usd1pay::evm_rpc_internal {
@@ -29,15 +30,14 @@ std::pair<time_t, time_t> sec_usec(std::chrono::milliseconds ms) {
   return {static_cast<time_t>(count / 1000), static_cast<time_t>((count % 1000) * 1000)};
 }
 
-// A Retry-After of delta-seconds (the HTTP-date form is ignored); -1 when absent.
-long parse_retry_after(const std::string& value) {
-  if (value.empty() || value.size() > 6) return -1;
-  long seconds = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9') return -1;
-    seconds = seconds * 10 + (c - '0');
-  }
-  return seconds * 1000;
+// A Retry-After (delta-seconds or an HTTP-date) as a wait in ms; -1 when
+// unreadable.
+long parse_retry_after_ms(const std::string& value) {
+  const TimePoint now = std::chrono::system_clock::now();
+  const auto at = parse_retry_after(value, now);
+  if (!at) return -1;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*at - now).count();
+  return static_cast<long>(std::clamp<std::int64_t>(ms, 0, 999999999));
 }
 
 }  // namespace
@@ -197,7 +197,7 @@ JsonRpcClient::Attempt JsonRpcClient::attempt(const std::string& payload,
   req.response_handler = [&](const httplib::Response& r) {
     status = r.status;
     if (r.has_header("Retry-After")) {
-      a.retry_after_ms = parse_retry_after(r.get_header_value("Retry-After"));
+      a.retry_after_ms = parse_retry_after_ms(r.get_header_value("Retry-After"));
     }
     if (r.has_header("Content-Length")) {
       const std::string& len = r.get_header_value("Content-Length");

@@ -7,9 +7,11 @@
 // code.
 #include "usd1pay/clock.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -274,6 +276,94 @@ Result<TimePoint> parse_iso8601(std::string_view text) {
   }
   return from_unix_seconds(secs) +
          std::chrono::duration_cast<system_clock::duration>(std::chrono::nanoseconds(nanos));
+}
+
+namespace {
+
+// ---- HTTP Retry-After (RFC 9110 section 10.2.3) ----
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int month_number(std::string_view m) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (int i = 0; i < 12; ++i) {
+    if (kMonths[i] == m) return i + 1;
+  }
+  return 0;
+}
+
+std::string two(int v) {
+  std::string s = std::to_string(v);
+  return s.size() < 2 ? "0" + s : s;
+}
+
+// Day, month, year and "HH:MM:SS" of an HTTP date into a time point
+// (parse_iso8601 checks the ranges).
+std::optional<TimePoint> http_date(int day, int month, int year, std::string_view hms) {
+  if (month == 0 || year < 1970 || year > 9999 || hms.size() != 8) return std::nullopt;
+  std::string iso =
+      std::to_string(year) + "-" + two(month) + "-" + two(day) + "T" + std::string(hms) + "Z";
+  auto t = parse_iso8601(iso);
+  if (!t.ok()) return std::nullopt;
+  return *t;
+}
+
+int parse_int(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+// RFC 9110 section 5.6.7: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT",
+// obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime
+// "Sun Nov  6 08:49:37 1994".
+std::optional<TimePoint> parse_http_date(std::string_view s) {
+  const std::size_t comma = s.find(',');
+  if (comma == 3 && s.size() == 29 && s.substr(25) == " GMT" && s[4] == ' ' && s[7] == ' ' &&
+      s[11] == ' ' && s[16] == ' ' && all_digits(s.substr(5, 2)) && all_digits(s.substr(12, 4))) {
+    return http_date(parse_int(s.substr(5, 2)), month_number(s.substr(8, 3)),
+                     parse_int(s.substr(12, 4)), s.substr(17, 8));
+  }
+  if (comma != std::string_view::npos && comma > 3) {
+    std::string_view r = s.substr(comma + 1);  // " 06-Nov-94 08:49:37 GMT"
+    if (r.size() == 23 && r[0] == ' ' && r[3] == '-' && r[7] == '-' && r[10] == ' ' &&
+        r.substr(19) == " GMT" && all_digits(r.substr(1, 2)) && all_digits(r.substr(8, 2))) {
+      const int yy = parse_int(r.substr(8, 2));
+      return http_date(parse_int(r.substr(1, 2)), month_number(r.substr(4, 3)),
+                       yy < 70 ? 2000 + yy : 1900 + yy, r.substr(11, 8));
+    }
+    return std::nullopt;
+  }
+  if (s.size() == 24 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
+      all_digits(s.substr(20, 4)) && (s[8] == ' ' || (s[8] >= '0' && s[8] <= '9')) && s[9] >= '0' &&
+      s[9] <= '9') {
+    const int day = (s[8] == ' ' ? 0 : (s[8] - '0') * 10) + (s[9] - '0');
+    return http_date(day, month_number(s.substr(4, 3)), parse_int(s.substr(20, 4)),
+                     s.substr(11, 8));
+  }
+  return std::nullopt;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<TimePoint> parse_retry_after(std::string_view value, TimePoint now) {
+  const std::string_view v = trim(value);
+  if (all_digits(v)) {
+    // Longer digit strings are simply "very far": callers cap the wait.
+    const std::int64_t seconds = v.size() > 9 ? 999999999 : parse_int(v);
+    return now + std::chrono::seconds(seconds);
+  }
+  return parse_http_date(v);
 }
 
 }  // namespace usd1pay

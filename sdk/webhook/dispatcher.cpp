@@ -79,94 +79,15 @@ std::int64_t to_ms(TimePoint t) {
 
 // ---------------------------------------------------------------- Retry-After
 
-bool all_digits(std::string_view s) {
-  if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-int month_number(std::string_view m) {
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (int i = 0; i < 12; ++i) {
-    if (kMonths[i] == m) return i + 1;
-  }
-  return 0;
-}
-
-std::string two(int v) {
-  std::string s = std::to_string(v);
-  return s.size() < 2 ? "0" + s : s;
-}
-
-// Day, month, year and "HH:MM:SS" of an HTTP date into a Unix time in ms
-// (parse_iso8601 checks the ranges).
-std::optional<std::int64_t> http_date_ms(int day, int month, int year, std::string_view hms) {
-  if (month == 0 || year < 1970 || year > 9999 || hms.size() != 8) return std::nullopt;
-  std::string iso =
-      std::to_string(year) + "-" + two(month) + "-" + two(day) + "T" + std::string(hms) + "Z";
-  auto t = parse_iso8601(iso);
-  if (!t.ok()) return std::nullopt;
-  return to_ms(*t);
-}
-
-int parse_int(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
-}
-
-// RFC 9110 section 5.6.7: IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT",
-// obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime
-// "Sun Nov  6 08:49:37 1994".
-std::optional<std::int64_t> parse_http_date(std::string_view s) {
-  const std::size_t comma = s.find(',');
-  if (comma == 3 && s.size() == 29 && s.substr(25) == " GMT" && s[4] == ' ' && s[7] == ' ' &&
-      s[11] == ' ' && s[16] == ' ' && all_digits(s.substr(5, 2)) && all_digits(s.substr(12, 4))) {
-    return http_date_ms(parse_int(s.substr(5, 2)), month_number(s.substr(8, 3)),
-                        parse_int(s.substr(12, 4)), s.substr(17, 8));
-  }
-  if (comma != std::string_view::npos && comma > 3) {
-    std::string_view r = s.substr(comma + 1);  // " 06-Nov-94 08:49:37 GMT"
-    if (r.size() == 23 && r[0] == ' ' && r[3] == '-' && r[7] == '-' && r[10] == ' ' &&
-        r.substr(19) == " GMT" && all_digits(r.substr(1, 2)) && all_digits(r.substr(8, 2))) {
-      const int yy = parse_int(r.substr(8, 2));
-      return http_date_ms(parse_int(r.substr(1, 2)), month_number(r.substr(4, 3)),
-                          yy < 70 ? 2000 + yy : 1900 + yy, r.substr(11, 8));
-    }
-    return std::nullopt;
-  }
-  if (s.size() == 24 && s[3] == ' ' && s[7] == ' ' && s[10] == ' ' && s[19] == ' ' &&
-      all_digits(s.substr(20, 4)) && (s[8] == ' ' || (s[8] >= '0' && s[8] <= '9')) && s[9] >= '0' &&
-      s[9] <= '9') {
-    const int day = (s[8] == ' ' ? 0 : (s[8] - '0') * 10) + (s[9] - '0');
-    return http_date_ms(day, month_number(s.substr(4, 3)), parse_int(s.substr(20, 4)),
-                        s.substr(11, 8));
-  }
-  return std::nullopt;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The earliest next attempt a Retry-After value asks for, capped at 24 h
 // from now; nullopt when absent or unreadable (then the schedule alone
 // decides).
 std::optional<std::int64_t> retry_after_ms(const HttpPostResult& r, std::int64_t now_ms) {
   for (const auto& [name, raw] : r.headers) {
     if (name != "retry-after") continue;
-    const std::string_view v = trim(raw);
-    std::optional<std::int64_t> at;
-    if (all_digits(v)) {
-      // Long digit strings are simply "very far": the cap applies.
-      at = v.size() > 9 ? now_ms + kMaxRetryAfterMs : now_ms + parse_int(v) * 1000LL;
-    } else {
-      at = parse_http_date(v);
-    }
+    const auto at = parse_retry_after(raw, TimePoint(std::chrono::milliseconds(now_ms)));
     if (!at) return std::nullopt;
-    return std::min(*at, now_ms + kMaxRetryAfterMs);
+    return std::min(to_ms(*at), now_ms + kMaxRetryAfterMs);
   }
   return std::nullopt;
 }

@@ -204,5 +204,20 @@ TEST(Iso8601Test, LeapDayIsAcceptedInLeapYears) {
   }
 }
 
+TEST(RetryAfterTest, DeltaSecondsAndTheThreeHttpDateForms) {
+  const TimePoint now = from_unix_seconds(1700000000);
+  EXPECT_EQ(parse_retry_after("120", now), now + std::chrono::seconds(120));
+  EXPECT_EQ(parse_retry_after(" \t0 ", now), now);
+  EXPECT_EQ(parse_retry_after("12345678901", now), now + std::chrono::seconds(999999999));
+  const TimePoint t = from_unix_seconds(784111777);  // 1994-11-06T08:49:37Z
+  EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), t);
+  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now), t);
+  EXPECT_EQ(parse_retry_after("Sun Nov  6 08:49:37 1994", now), t);
+  for (const char* bad : {"", "-5", "1.5", "soon", "Sun, 06 Nov 1994 08:49:37 UTC",
+                          "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT"}) {
+    EXPECT_EQ(parse_retry_after(bad, now), std::nullopt) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace usd1pay
