@@ -229,13 +229,39 @@ std::string chain_summary(const Till& t) {
   return s;
 }
 
+// " " + text, broken at spaces to fit `width`; continuation lines are
+// indented by three spaces. A word longer than a line is left to the
+// terminal.
+std::string wrap(const std::string& text, int width) {
+  const std::size_t w = width > 20 ? static_cast<std::size_t>(width) - 1 : 79;
+  std::string out;
+  std::string line = " ";
+  std::size_t from = 0;
+  while (from <= text.size()) {
+    std::size_t to = text.find(' ', from);
+    if (to == std::string::npos) to = text.size();
+    const std::string word = text.substr(from, to - from);
+    const bool first = line == " " || line == "   ";
+    if (!first && line.size() + 1 + word.size() > w) {
+      out += line + "\n";
+      line = "   ";
+    }
+    line += (line == " " || line == "   ") ? word : " " + word;
+    from = to + 1;
+  }
+  return out + line + "\n";
+}
+
 void draw_prompt_screen(const Till& t) {
   std::string s = kClear;
   s += " " + t.args.shop + "\n";
   s += " " + std::string(60, '-') + "\n";
   s += " Chain  " + chain_summary(t) + "\n";
   s += " Store  " + t.store_label + "\n\n";
-  for (const auto& m : t.messages) s += " " + m + "\n";
+  int width = 80;
+  int height = 24;
+  pos::Terminal::size(&width, &height);
+  for (const auto& m : t.messages) s += wrap(m, width);
   if (!t.messages.empty()) s += "\n";
   s += " Type the amount and press Enter (q quits).\n\n";
   pos::Terminal::write(s);
@@ -375,7 +401,7 @@ void run(Till& t) {
     auto amount = pos::parse_sale_amount(*typed);
     if (!amount.ok()) {
       t.messages = {"! " + amount.status().message(),
-                    "  Type an amount like 12.50 (digits, at most "
+                    "Type an amount like 12.50 (digits, at most "
                     "2 decimal places, no sign or currency)."};
       continue;
     }
