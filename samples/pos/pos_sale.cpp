@@ -498,8 +498,8 @@ std::vector<std::string> sale_screen(const SaleView& v, const ScreenOptions& o) 
   } else {
     for (const auto& s : top) out(s);
     out("");
-    out(" The QR code needs a terminal of " + std::to_string(qr_width + 1) + "x" +
-        std::to_string(stacked_height) + " (or " + std::to_string(side_width) + "x" +
+    out(" The QR code needs a " + std::to_string(qr_width + 1) + "x" +
+        std::to_string(stacked_height) + " terminal (" + std::to_string(side_width) + "x" +
         std::to_string(side_height) + " side by side); this one is " + std::to_string(o.width) +
         "x" + std::to_string(o.height) + ".");
     out(" Enlarge the window to show it, or pay to the address above.");

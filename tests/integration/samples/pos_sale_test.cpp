@@ -464,7 +464,7 @@ TEST_F(PosSaleTest, ScreenShowsTheQrUnderOrBesideTheDetailsOrSaysWhatItNeeds) {
           line.find("Pay to         " + v.intent.deposit_address) != std::string::npos;
       address = address || has_address;
       beside = beside || (has_address && has_qr_glyph(line));
-      needs = needs || line.find("The QR code needs a terminal of") != std::string::npos;
+      needs = needs || line.find("The QR code needs a ") != std::string::npos;
     }
     if (s.w >= 60) {
       EXPECT_TRUE(address) << where;

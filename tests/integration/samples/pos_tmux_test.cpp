@@ -22,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -29,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/ganache.h"
+#include "support/sample_config.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "usd1pay/address.h"
@@ -561,9 +564,22 @@ TEST(PosTmuxTest, SmallTerminalSaysWhatTheQrNeeds) {
   pos.type_line("12.34");
   pos.wait_for("Order reference");
   pos.type_line("");
-  std::string s = pos.wait_for("The QR code needs a terminal of");
+  std::string s = pos.wait_for("The QR code needs a ");
   EXPECT_EQ(s.find(kFull), std::string::npos) << "no QR cut in half";
   EXPECT_FALSE(field(s, "Pay to").empty()) << s;
+  const PaymentIntent shown = stored_intent(pos.store(), field(s, "Intent"));
+  auto code = encode_qr(shown.payment_uri, QrErrorCorrection::kLow);
+  ASSERT_TRUE(code.ok());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(s, m,
+                                std::regex(" The QR code needs a ([0-9]+)x([0-9]+) terminal "
+                                           "\\(([0-9]+)x([0-9]+) side by side\\); this one "
+                                           "is 80x24\\.\n")))
+      << s;
+  EXPECT_EQ(std::stoi(m[1]), code->size() + 9);  // one space, the quiet zones, the symbol
+  EXPECT_GT(std::stoi(m[2]), 24);
+  EXPECT_GT(std::stoi(m[3]), 80);
+  EXPECT_EQ(std::stoi(m[4]), (code->size() + 9) / 2);
   // Made larger, the QR appears.
   pos.tmux({"resize-window", "-t", "pos", "-x", "100", "-y", "50"});
   s = pos.wait_until(
@@ -575,6 +591,95 @@ TEST(PosTmuxTest, SmallTerminalSaysWhatTheQrNeeds) {
   pos.wait_for("canceled");
   pos.type_line("q");
   EXPECT_EQ(pos.wait_exit(), 0);
+}
+
+// ------------------------------------------------------------ a real chain
+
+// Runs erc20.js (ethers + solc against the node) with the commands; one
+// answer per command.
+std::vector<nlohmann::json> erc20(const testing::GanacheNode& node,
+                                  const std::vector<nlohmann::json>& commands) {
+  std::string input;
+  for (const auto& c : commands) input += c.dump() + "\n";
+  const ProcessResult r = testing::run_node_peer("erc20.js", {node.url()}, input);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> out;
+  for (const auto& line : lines_of(r.out)) {
+    out.push_back(nlohmann::json::parse(line));
+    EXPECT_FALSE(out.back().contains("error")) << out.back().dump();
+  }
+  EXPECT_EQ(out.size(), commands.size()) << r.out << r.err;
+  return out;
+}
+
+// The same till on a real local Ethereum node (ganache 7, npm) with a real
+// ERC-20 compiled by solc: the customer pays with a real transfer, the
+// tracker follows the node over JSON-RPC, and the receipt names that
+// transaction. The simulated-wallet keys are refused there.
+TEST(PosTmuxGanacheTest, RealTransferOnGanacheEndsWithTheReceipt) {
+  ASSERT_FALSE(testing::GanacheNode::cli_path().empty())
+      << "ganache is not installed in tests/peers: run scripts/install-deps.sh --npm";
+  testing::GanacheNode node;
+  ASSERT_EQ(node.start(), "");
+  const auto deployed = erc20(node, {{{"op", "deploy"}, {"decimals", 6}, {"symbol", "USD1"}}});
+  ASSERT_EQ(deployed.size(), 1U);
+  const std::string token = deployed[0]["address"];
+  const auto accounts = nlohmann::json::parse(node.rpc("eth_accounts"))["result"];
+  ASSERT_GE(accounts.size(), 2U);
+  const std::string customer = accounts[1];
+  ASSERT_EQ(
+      erc20(node, {{{"op", "mint"}, {"token", token}, {"to", customer}, {"amount", "1000000000"}}})
+          .size(),
+      1U);
+
+  TempDir config_dir;
+  nlohmann::json config = testing::sim_shop_config_json("unused.db");
+  config["chains"][0]["backend"] = "evm-rpc";
+  config["chains"][0]["backend_settings"] = {{"url", node.url()}};
+  config["chains"][0]["tokens"][0]["contract"] = token;
+  testing::write_file(config_dir.file("shop.json"), config.dump(2));
+
+  PosSession pos(
+      {"--config", config_dir.file("shop.json"), "--store", "pos.db", "--shop", "Ganache Shop"});
+  std::string s = pos.wait_for("Amount (USD):");
+  EXPECT_NE(s.find("eip155:1337 (evm-rpc), token USD1, final after 3 confirmations"),
+            std::string::npos)
+      << s;
+  pos.type_line("3.21");
+  pos.wait_for("Order reference");
+  pos.type_line("G-1");
+  s = pos.wait_for("waiting for payment");
+  EXPECT_EQ(field(s, "Chain"), "eip155:1337 (evm-rpc)");
+  EXPECT_EQ(field(s, "Keys"), "c cancel  q quit");
+  const std::string id = field(s, "Intent");
+  const PaymentIntent intent = stored_intent(pos.store(), id);
+  EXPECT_EQ(field(s, "Pay to"), intent.deposit_address);
+  expect_screen_qr(pos, s, intent.payment_uri);
+  pos.key("p");
+  pos.wait_for(
+      "! sale: chain eip155:1337 is not simulated (backend evm-rpc): pay with a real "
+      "wallet");
+
+  // The customer's real transfer, mined in its own block; two more blocks
+  // make three confirmations.
+  const auto sent = erc20(node, {{{"op", "transfer"},
+                                  {"token", token},
+                                  {"from_index", 1},
+                                  {"to", field(s, "Pay to")},
+                                  {"amount", "3210000"}},
+                                 {{"op", "mine"}, {"n", 2}}});
+  ASSERT_EQ(sent.size(), 2U);
+  s = pos.wait_for(" RECEIPT");
+  EXPECT_EQ(field(s, "Order"), "G-1");
+  EXPECT_EQ(field(s, "Paid"), "3.21 USD1");
+  EXPECT_EQ(field(s, "Chain"), "eip155:1337 (evm-rpc)");
+  EXPECT_EQ(line_after(s, " Tx hash"), "   " + sent[0]["tx_hash"].get<std::string>());
+  EXPECT_EQ(field(s, "Block"), std::to_string(sent[0]["block_number"].get<std::uint64_t>()));
+  EXPECT_EQ(field(s, "Confirmations"), "3 (3 required)");
+  EXPECT_EQ(stored_intent(pos.store(), id).status, IntentStatus::kSucceeded);
+  pos.key("q");
+  EXPECT_EQ(pos.wait_exit(), 0);
+  pos.expect_terminal_restored();
 }
 
 // ------------------------------------------------------------ no terminal needed
