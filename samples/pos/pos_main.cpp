@@ -211,7 +211,7 @@ struct Till {
 };
 
 std::string chain_summary(const Till& t) {
-  const std::string id = t.args.chain.value_or(t.config.default_chain);
+  std::string id = t.args.chain.value_or(t.config.default_chain);
   const ChainConfig* c = t.config.find_chain(id);
   if (c == nullptr) return id;
   std::string s = id + " (";

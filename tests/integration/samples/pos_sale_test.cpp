@@ -209,7 +209,7 @@ TEST_F(PosSaleTest, AnEmptyOrderReferenceIsMadeFromTheClock) {
 }
 
 TEST_F(PosSaleTest, BadInputIsRefusedBeforeAnyIntentExists) {
-  const auto refused = [this](pos::NewSale ns) {
+  const auto refused = [this](const pos::NewSale& ns) {
     auto sale = pos::Sale::start(deps(), ns);
     EXPECT_FALSE(sale.ok());
     return sale.ok() ? Status() : sale.status();

@@ -27,6 +27,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -260,9 +261,9 @@ std::vector<std::string> cells_of(const std::string& line) {
   return cells;
 }
 
-const std::string kFull = "\xe2\x96\x88";
-const std::string kUpper = "\xe2\x96\x80";
-const std::string kLower = "\xe2\x96\x84";
+constexpr std::string_view kFull = "\xe2\x96\x88";
+constexpr std::string_view kUpper = "\xe2\x96\x80";
+constexpr std::string_view kLower = "\xe2\x96\x84";
 
 bool is_glyph(const std::string& cell) {
   return cell == kFull || cell == kUpper || cell == kLower;
@@ -275,6 +276,7 @@ bool is_glyph(const std::string& cell) {
 std::vector<std::vector<bool>> screen_modules(const std::string& screen, int size) {
   const auto lines = lines_of(screen);
   std::vector<std::vector<std::string>> grid;
+  grid.reserve(lines.size());
   for (const auto& l : lines) grid.push_back(cells_of(l));
   int top = -1;
   int left = -1;
@@ -389,7 +391,9 @@ TEST(PosTmuxTest, SaleOnSimChainFromBadAmountsToTheReceipt) {
       {"$5", syntax("$5")},
       {"1e3", syntax("1e3")},
   };
-  for (const auto& [typed, message] : bad) {
+  for (const auto& entry : bad) {
+    const std::string& typed = entry.first;
+    const std::string& message = entry.second;
     pos.type_line(typed);
     s = pos.wait_until(
         [&](const std::string& screen) {
