@@ -19,6 +19,8 @@ volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_resized = 0;
 volatile std::sig_atomic_t g_saved_valid = 0;
 volatile std::sig_atomic_t g_cursor_hidden = 0;
+volatile std::sig_atomic_t g_key_mode = 0;
+volatile std::sig_atomic_t g_continued = 0;
 struct termios g_saved {};
 
 void write_all(const char* p, std::size_t n) noexcept {
@@ -43,6 +45,24 @@ void on_stop_signal(int sig) {
 }
 
 void on_resize_signal(int /*sig*/) {
+  g_resized = 1;
+}
+
+void install(int sig, void (*handler)(int));
+
+// Ctrl-Z: put the terminal back, then stop as the default action would.
+void on_suspend_signal(int /*sig*/) {
+  const int saved_errno = errno;
+  restore_terminal();
+  std::signal(SIGTSTP, SIG_DFL);
+  raise(SIGTSTP);  // delivered when this handler returns: the process stops
+  errno = saved_errno;
+}
+
+// Back from Ctrl-Z (fg): the loop re-applies key mode and redraws.
+void on_continue_signal(int /*sig*/) {
+  install(SIGTSTP, on_suspend_signal);
+  g_continued = 1;
   g_resized = 1;
 }
 
@@ -100,6 +120,8 @@ Terminal::Terminal() {
   install(SIGTERM, on_stop_signal);
   install(SIGHUP, on_stop_signal);
   install(SIGWINCH, on_resize_signal);
+  install(SIGTSTP, on_suspend_signal);
+  install(SIGCONT, on_continue_signal);
 }
 
 Terminal::~Terminal() {
@@ -107,6 +129,7 @@ Terminal::~Terminal() {
 }
 
 void Terminal::set_key_mode(bool on) {
+  g_key_mode = on ? 1 : 0;
   if (on) {
     if (g_saved_valid != 0) {
       struct termios t = g_saved;
@@ -144,6 +167,10 @@ Terminal::Read Terminal::read_line(std::string* line) {
 }
 
 Terminal::Read Terminal::read_key(char* key, std::chrono::milliseconds timeout) {
+  if (g_continued != 0) {
+    g_continued = 0;
+    if (g_key_mode != 0) set_key_mode(true);
+  }
   const Read ready = wait_readable(static_cast<int>(timeout.count()));
   if (ready != Read::kOk) return ready;
   const ssize_t n = ::read(STDIN_FILENO, key, 1);

@@ -9,6 +9,10 @@
 // second one, when the program is stuck elsewhere, restores the terminal in
 // the handler and exits at once with 128 + the signal number.
 //
+// Ctrl-Z (SIGTSTP) puts the settings back before the process stops; after
+// `fg` (SIGCONT) the next read_key() returns to key mode, and resized()
+// reports true so that the screen is drawn again.
+//
 // When stdin is not a terminal (a pipe, a test) nothing is changed and the
 // input calls read bytes as they come.
 //
