@@ -128,7 +128,7 @@ typedef enum usd1pay_error {
  * The library's version, "MAJOR.MINOR.PATCH".
  * @return a static string; never NULL; do not free.
  */
-USD1PAY_EXTERN const char *usd1pay_version(void);
+USD1PAY_EXTERN const char* usd1pay_version(void);
 
 /**
  * The library's version as one number, MAJOR * 10000 + MINOR * 100 + PATCH.
@@ -169,7 +169,7 @@ USD1PAY_EXTERN unsigned int usd1pay_features(void);
  * on this thread has failed yet. Never NULL. Valid until the next usd1pay
  * call on this thread; do not free.
  */
-USD1PAY_EXTERN const char *usd1pay_error_last(void);
+USD1PAY_EXTERN const char* usd1pay_error_last(void);
 
 /**
  * The code of the last failing call on this thread.
@@ -188,14 +188,14 @@ USD1PAY_EXTERN void usd1pay_error_clear(void);
  * @param code a return code.
  * @return a static string; "USD1PAY_UNKNOWN" for a value not in the set.
  */
-USD1PAY_EXTERN const char *usd1pay_error_name(int code);
+USD1PAY_EXTERN const char* usd1pay_error_name(int code);
 
 /**
  * Frees a string or byte buffer returned by this library. NULL is ignored.
  * @param ptr what a usd1pay function returned through a `char **` or
  * `unsigned char **` output.
  */
-USD1PAY_EXTERN void usd1pay_free(void *ptr);
+USD1PAY_EXTERN void usd1pay_free(void* ptr);
 
 /** @} */
 
@@ -227,8 +227,8 @@ USD1PAY_EXTERN size_t usd1pay_address_max(void);
  * when its checksum is wrong; #USD1PAY_EBUFS when `canonical_size` is too
  * small.
  */
-USD1PAY_EXTERN int usd1pay_address_validate(char *canonical, size_t canonical_size,
-                                            const char *chain, const char *address);
+USD1PAY_EXTERN int usd1pay_address_validate(char* canonical, size_t canonical_size,
+                                            const char* chain, const char* address);
 
 /** @} */
 
@@ -281,7 +281,7 @@ typedef struct usd1pay_qr_options {
  * @param version #USD1PAY_QR_OPTIONS_VERSION, the version the caller knows.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for NULL or an unknown version.
  */
-USD1PAY_EXTERN int usd1pay_qr_options_init(usd1pay_qr_options *opts, unsigned int version);
+USD1PAY_EXTERN int usd1pay_qr_options_init(usd1pay_qr_options* opts, unsigned int version);
 
 /**
  * Renders `payload` (a payment URI) as a standalone SVG document.
@@ -291,7 +291,7 @@ USD1PAY_EXTERN int usd1pay_qr_options_init(usd1pay_qr_options *opts, unsigned in
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for NULL, an empty payload or bad
  * options; #USD1PAY_ERANGE for a payload too long for a QR code.
  */
-USD1PAY_EXTERN int usd1pay_qr_svg(char **out, const char *payload, const usd1pay_qr_options *opts);
+USD1PAY_EXTERN int usd1pay_qr_svg(char** out, const char* payload, const usd1pay_qr_options* opts);
 
 /**
  * Renders `payload` as a 1-bit grayscale PNG image.
@@ -301,8 +301,8 @@ USD1PAY_EXTERN int usd1pay_qr_svg(char **out, const char *payload, const usd1pay
  * @param opts rendering options, or NULL for the defaults.
  * @return as usd1pay_qr_svg().
  */
-USD1PAY_EXTERN int usd1pay_qr_png(unsigned char **out, size_t *out_len, const char *payload,
-                                  const usd1pay_qr_options *opts);
+USD1PAY_EXTERN int usd1pay_qr_png(unsigned char** out, size_t* out_len, const char* payload,
+                                  const usd1pay_qr_options* opts);
 
 /**
  * Renders `payload` as text for a terminal: two module rows per line in
@@ -312,8 +312,8 @@ USD1PAY_EXTERN int usd1pay_qr_png(unsigned char **out, size_t *out_len, const ch
  * @param opts rendering options, or NULL for the defaults.
  * @return as usd1pay_qr_svg().
  */
-USD1PAY_EXTERN int usd1pay_qr_terminal(char **out, const char *payload,
-                                       const usd1pay_qr_options *opts);
+USD1PAY_EXTERN int usd1pay_qr_terminal(char** out, const char* payload,
+                                       const usd1pay_qr_options* opts);
 
 /** @} */
 
@@ -342,9 +342,9 @@ USD1PAY_EXTERN int usd1pay_qr_terminal(char **out, const char *payload,
  * #USD1PAY_EINVALID for NULL, a malformed header or a bad secret (naming
  * which).
  */
-USD1PAY_EXTERN int usd1pay_webhook_verify(const char *const *secrets, size_t secret_count,
-                                          const char *id, const char *timestamp,
-                                          const char *signature, const unsigned char *body,
+USD1PAY_EXTERN int usd1pay_webhook_verify(const char* const* secrets, size_t secret_count,
+                                          const char* id, const char* timestamp,
+                                          const char* signature, const unsigned char* body,
                                           size_t body_len, int64_t now, int64_t tolerance_seconds);
 
 /** @} */
@@ -365,13 +365,14 @@ typedef struct usd1pay_open_options {
   /** #USD1PAY_OPEN_OPTIONS_VERSION. */
   unsigned int version;
   /** The SQLite store file; NULL: the configuration's `store.path`. */
-  const char *store_path;
+  const char* store_path;
   /** The background tracker's poll interval in milliseconds; 0: 2000. */
   unsigned int poll_interval_ms;
 } usd1pay_open_options;
 
 /** The defaults of ::usd1pay_open_options. */
-#define USD1PAY_OPEN_OPTIONS_INIT { USD1PAY_OPEN_OPTIONS_VERSION, NULL, 0 }
+#define USD1PAY_OPEN_OPTIONS_INIT \
+  { USD1PAY_OPEN_OPTIONS_VERSION, NULL, 0 }
 
 /**
  * Fills `opts` with the defaults, as #USD1PAY_OPEN_OPTIONS_INIT does.
@@ -379,7 +380,7 @@ typedef struct usd1pay_open_options {
  * @param version #USD1PAY_OPEN_OPTIONS_VERSION, the version the caller knows.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for NULL or an unknown version.
  */
-USD1PAY_EXTERN int usd1pay_open_options_init(usd1pay_open_options *opts, unsigned int version);
+USD1PAY_EXTERN int usd1pay_open_options_init(usd1pay_open_options* opts, unsigned int version);
 
 /**
  * Opens a processor from a configuration file (docs/config.md): checks the
@@ -392,8 +393,8 @@ USD1PAY_EXTERN int usd1pay_open_options_init(usd1pay_open_options *opts, unsigne
  * names the file, line and key); #USD1PAY_EIO when the file or the store
  * cannot be read.
  */
-USD1PAY_EXTERN int usd1pay_processor_open(usd1pay_processor **out, const char *config_path,
-                                          const usd1pay_open_options *opts);
+USD1PAY_EXTERN int usd1pay_processor_open(usd1pay_processor** out, const char* config_path,
+                                          const usd1pay_open_options* opts);
 
 /**
  * Opens a processor from configuration JSON text, as usd1pay_processor_open().
@@ -402,8 +403,8 @@ USD1PAY_EXTERN int usd1pay_processor_open(usd1pay_processor **out, const char *c
  * @param opts options, or NULL for the defaults.
  * @return as usd1pay_processor_open().
  */
-USD1PAY_EXTERN int usd1pay_processor_open_json(usd1pay_processor **out, const char *config_json,
-                                               const usd1pay_open_options *opts);
+USD1PAY_EXTERN int usd1pay_processor_open_json(usd1pay_processor** out, const char* config_json,
+                                               const usd1pay_open_options* opts);
 
 /**
  * Closes a processor: stops its tracker and webhook dispatcher (attempts in
@@ -413,13 +414,13 @@ USD1PAY_EXTERN int usd1pay_processor_open_json(usd1pay_processor **out, const ch
  * @param p the processor.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for NULL.
  */
-USD1PAY_EXTERN int usd1pay_processor_close(usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_processor_close(usd1pay_processor* p);
 
 /**
  * Closes the processor if it is open and frees it. NULL is ignored.
  * @param p the processor, or NULL.
  */
-USD1PAY_EXTERN void usd1pay_processor_free(usd1pay_processor *p);
+USD1PAY_EXTERN void usd1pay_processor_free(usd1pay_processor* p);
 
 /** @} */
 
@@ -443,8 +444,8 @@ USD1PAY_EXTERN void usd1pay_processor_free(usd1pay_processor *p);
  * #USD1PAY_ECONFLICT for an idempotency key used with other parameters;
  * #USD1PAY_EIO for a store failure; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_intent_create(char **out_intent_json, usd1pay_processor *p,
-                                         const char *request_json);
+USD1PAY_EXTERN int usd1pay_intent_create(char** out_intent_json, usd1pay_processor* p,
+                                         const char* request_json);
 
 /**
  * Reads one intent.
@@ -454,8 +455,8 @@ USD1PAY_EXTERN int usd1pay_intent_create(char **out_intent_json, usd1pay_process
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for a malformed id; #USD1PAY_ENOTFOUND
  * for an unknown one; #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_intent_get(char **out_intent_json, usd1pay_processor *p,
-                                      const char *intent_id);
+USD1PAY_EXTERN int usd1pay_intent_get(char** out_intent_json, usd1pay_processor* p,
+                                      const char* intent_id);
 
 /**
  * Lists intents, newest first, a page at a time.
@@ -468,8 +469,8 @@ USD1PAY_EXTERN int usd1pay_intent_get(char **out_intent_json, usd1pay_processor 
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for a bad query; #USD1PAY_EIO;
  * #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_intent_list(char **out_list_json, usd1pay_processor *p,
-                                       const char *query_json);
+USD1PAY_EXTERN int usd1pay_intent_list(char** out_list_json, usd1pay_processor* p,
+                                       const char* query_json);
 
 /**
  * Cancels an intent that is awaiting payment (status requires_payment).
@@ -483,8 +484,8 @@ USD1PAY_EXTERN int usd1pay_intent_list(char **out_list_json, usd1pay_processor *
  * (the message names it); #USD1PAY_EINVALID; #USD1PAY_ENOTFOUND;
  * #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_intent_cancel(char **out_intent_json, usd1pay_processor *p,
-                                         const char *intent_id, const char *actor);
+USD1PAY_EXTERN int usd1pay_intent_cancel(char** out_intent_json, usd1pay_processor* p,
+                                         const char* intent_id, const char* actor);
 
 /**
  * Runs the expiry sweep: intents awaiting payment past their expiry become
@@ -493,7 +494,7 @@ USD1PAY_EXTERN int usd1pay_intent_cancel(char **out_intent_json, usd1pay_process
  * @param p the processor.
  * @return #USD1PAY_OK; #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_intent_expire_due(size_t *out_count, usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_intent_expire_due(size_t* out_count, usd1pay_processor* p);
 
 /**
  * Lists events in their global order (the audit log).
@@ -506,8 +507,8 @@ USD1PAY_EXTERN int usd1pay_intent_expire_due(size_t *out_count, usd1pay_processo
  * @param limit at most this many, 1..10000.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID; #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_events_list(char **out_events_json, usd1pay_processor *p,
-                                       const char *intent_id, uint64_t after_seq,
+USD1PAY_EXTERN int usd1pay_events_list(char** out_events_json, usd1pay_processor* p,
+                                       const char* intent_id, uint64_t after_seq,
                                        unsigned int limit);
 
 /**
@@ -520,7 +521,7 @@ USD1PAY_EXTERN int usd1pay_events_list(char **out_events_json, usd1pay_processor
  * @return #USD1PAY_OK (also when nothing matched: the lists are empty);
  * #USD1PAY_EINVALID for an empty query; #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_lookup(char **out_json, usd1pay_processor *p, const char *query);
+USD1PAY_EXTERN int usd1pay_lookup(char** out_json, usd1pay_processor* p, const char* query);
 
 /** @} */
 
@@ -542,7 +543,7 @@ USD1PAY_EXTERN int usd1pay_lookup(char **out_json, usd1pay_processor *p, const c
  * names the chain); #USD1PAY_EIO; #USD1PAY_ESTATE while the background
  * tracker runs; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_tracker_poll_once(char **out_report_json, usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_tracker_poll_once(char** out_report_json, usd1pay_processor* p);
 
 /**
  * Starts polling on a background thread every `poll_interval_ms`, with the
@@ -550,7 +551,7 @@ USD1PAY_EXTERN int usd1pay_tracker_poll_once(char **out_report_json, usd1pay_pro
  * @param p the processor.
  * @return #USD1PAY_OK; #USD1PAY_ESTATE when it already runs; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_tracker_start(usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_tracker_start(usd1pay_processor* p);
 
 /**
  * Stops the background tracker after its current poll. Stopping a tracker
@@ -558,7 +559,7 @@ USD1PAY_EXTERN int usd1pay_tracker_start(usd1pay_processor *p);
  * @param p the processor.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_tracker_stop(usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_tracker_stop(usd1pay_processor* p);
 
 /**
  * The tracker's counters.
@@ -568,7 +569,7 @@ USD1PAY_EXTERN int usd1pay_tracker_stop(usd1pay_processor *p);
  * @param p the processor.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_tracker_stats(char **out_stats_json, usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_tracker_stats(char** out_stats_json, usd1pay_processor* p);
 
 /**
  * SimChain only (backend "sim", for tests, demos and the quickstart): a
@@ -584,8 +585,8 @@ USD1PAY_EXTERN int usd1pay_tracker_stats(char **out_stats_json, usd1pay_processo
  * SimChain; #USD1PAY_ENOTFOUND; #USD1PAY_EINVALID; #USD1PAY_ERANGE for an
  * amount with more decimals than the token; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_sim_pay(char **out_tx_hash, usd1pay_processor *p,
-                                   const char *intent_id, const char *amount);
+USD1PAY_EXTERN int usd1pay_sim_pay(char** out_tx_hash, usd1pay_processor* p, const char* intent_id,
+                                   const char* amount);
 
 /**
  * SimChain only: mines blocks (the first takes every waiting transfer).
@@ -598,7 +599,7 @@ USD1PAY_EXTERN int usd1pay_sim_pay(char **out_tx_hash, usd1pay_processor *p,
  * SimChain; #USD1PAY_ENOTFOUND for an unknown chain; #USD1PAY_ERANGE;
  * #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_sim_mine(uint64_t *out_head, usd1pay_processor *p, const char *chain,
+USD1PAY_EXTERN int usd1pay_sim_mine(uint64_t* out_head, usd1pay_processor* p, const char* chain,
                                     unsigned int blocks);
 
 /** @} */
@@ -619,8 +620,8 @@ USD1PAY_EXTERN int usd1pay_sim_mine(uint64_t *out_head, usd1pay_processor *p, co
  * addresses need `allow_private_destinations`); #USD1PAY_EEXISTS for a URL
  * already registered; #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_webhook_endpoint_add(char **out_endpoint_json, usd1pay_processor *p,
-                                                const char *endpoint_json);
+USD1PAY_EXTERN int usd1pay_webhook_endpoint_add(char** out_endpoint_json, usd1pay_processor* p,
+                                                const char* endpoint_json);
 
 /**
  * Lists the webhook endpoints (without their secrets).
@@ -628,7 +629,7 @@ USD1PAY_EXTERN int usd1pay_webhook_endpoint_add(char **out_endpoint_json, usd1pa
  * @param p the processor.
  * @return #USD1PAY_OK; #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_webhook_endpoint_list(char **out_json, usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_webhook_endpoint_list(char** out_json, usd1pay_processor* p);
 
 /**
  * Starts delivering webhooks on background threads.
@@ -636,7 +637,7 @@ USD1PAY_EXTERN int usd1pay_webhook_endpoint_list(char **out_json, usd1pay_proces
  * @return #USD1PAY_OK; #USD1PAY_ESTATE when delivery already runs;
  * #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_webhooks_start(usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_webhooks_start(usd1pay_processor* p);
 
 /**
  * Stops delivering: attempts in flight finish and are recorded; nothing is
@@ -645,7 +646,7 @@ USD1PAY_EXTERN int usd1pay_webhooks_start(usd1pay_processor *p);
  * @param p the processor.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_webhooks_stop(usd1pay_processor *p);
+USD1PAY_EXTERN int usd1pay_webhooks_stop(usd1pay_processor* p);
 
 /**
  * Delivers what is due now on the calling thread, until nothing is due or
@@ -657,7 +658,7 @@ USD1PAY_EXTERN int usd1pay_webhooks_stop(usd1pay_processor *p);
  * @return #USD1PAY_OK; #USD1PAY_ESTATE while background delivery runs;
  * #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_webhooks_drain(char **out_report_json, usd1pay_processor *p,
+USD1PAY_EXTERN int usd1pay_webhooks_drain(char** out_report_json, usd1pay_processor* p,
                                           unsigned int timeout_ms);
 
 /** @} */
@@ -679,8 +680,8 @@ USD1PAY_EXTERN int usd1pay_webhooks_drain(char **out_report_json, usd1pay_proces
  * orders file (the message names line and column); #USD1PAY_EIO;
  * #USD1PAY_ECLOSED.
  */
-USD1PAY_EXTERN int usd1pay_export(char **out_result_json, usd1pay_processor *p,
-                                  const char *params_json);
+USD1PAY_EXTERN int usd1pay_export(char** out_result_json, usd1pay_processor* p,
+                                  const char* params_json);
 
 /** @} */
 
