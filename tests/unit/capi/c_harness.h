@@ -37,15 +37,16 @@ static inline void harness_fail(const char* file, int line, const char* what) {
   ++harness_current_failures;
 }
 
-#define CHECK(cond)                                     \
-  do {                                                  \
+#define CHECK(cond)                                       \
+  do {                                                    \
     if (!(cond)) harness_fail(__FILE__, __LINE__, #cond); \
   } while (0)
 
 /* Evaluates `expr` once; fails unless it returned `want`. */
 #define CHECK_RC(expr, want) harness_check_rc(__FILE__, __LINE__, #expr, (expr), (want))
 
-static inline int harness_check_rc(const char* file, int line, const char* expr, int got, int want) {
+static inline int harness_check_rc(const char* file, int line, const char* expr, int got,
+                                   int want) {
   if (got != want) {
     fprintf(stderr, "%s:%d: FAILED: %s\n  returned %s (%d), expected %s (%d)\n  last error: %s\n",
             file, line, expr, usd1pay_error_name(got), got, usd1pay_error_name(want), want,
@@ -58,8 +59,8 @@ static inline int harness_check_rc(const char* file, int line, const char* expr,
 /* Fails unless `text` (may be NULL) contains `part`. */
 #define CHECK_CONTAINS(text, part) harness_check_contains(__FILE__, __LINE__, #text, (text), (part))
 
-static inline void harness_check_contains(const char* file, int line, const char* expr, const char* text,
-                                   const char* part) {
+static inline void harness_check_contains(const char* file, int line, const char* expr,
+                                          const char* text, const char* part) {
   if (text == NULL || strstr(text, part) == NULL) {
     fprintf(stderr, "%s:%d: FAILED: %s contains \"%s\"\n  it is: %s\n", file, line, expr, part,
             text == NULL ? "NULL" : text);
@@ -68,8 +69,8 @@ static inline void harness_check_contains(const char* file, int line, const char
 }
 
 /* Fails unless this thread's last error names `part`. */
-#define CHECK_ERROR(part) harness_check_contains(__FILE__, __LINE__, "usd1pay_error_last()", \
-                                                 usd1pay_error_last(), (part))
+#define CHECK_ERROR(part) \
+  harness_check_contains(__FILE__, __LINE__, "usd1pay_error_last()", usd1pay_error_last(), (part))
 
 #define RUN(test) harness_run(#test, test)
 
@@ -136,6 +137,23 @@ static inline int count_occurrences(const char* text, const char* part) {
   while ((at = strstr(at, part)) != NULL) {
     ++n;
     at += strlen(part);
+  }
+  return n;
+}
+
+/* How many times `part` occurs in `text` between the first `from` and the
+ * first `to` after it (the whole rest when `to` is absent). */
+static inline int count_between(const char* text, const char* part, const char* from,
+                                const char* to) {
+  const char* start;
+  const char* end;
+  int n = 0;
+  if (text == NULL || (start = strstr(text, from)) == NULL) return 0;
+  start += strlen(from);
+  end = strstr(start, to);
+  while ((start = strstr(start, part)) != NULL && (end == NULL || start < end)) {
+    ++n;
+    start += strlen(part);
   }
   return n;
 }

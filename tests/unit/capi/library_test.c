@@ -152,8 +152,9 @@ static void test_address_errors(void) {
   CHECK_ERROR("length");
   CHECK_RC(usd1pay_address_validate(out, sizeof out, "tron", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u"),
            USD1PAY_ECHECKSUM);
-  CHECK_RC(usd1pay_address_validate(out, sizeof out, "bitcoin", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
-           USD1PAY_EINVALID);
+  CHECK_RC(
+      usd1pay_address_validate(out, sizeof out, "bitcoin", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
+      USD1PAY_EINVALID);
   CHECK_ERROR("bitcoin");
   CHECK_RC(usd1pay_address_validate(out, sizeof out, "eip155:", "0x00"), USD1PAY_EINVALID);
   CHECK_RC(usd1pay_address_validate(out, sizeof out, "", "0x00"), USD1PAY_EINVALID);
@@ -186,8 +187,8 @@ static void test_qr_options_init(void) {
   memset(&opts, 0x7f, sizeof opts);
   CHECK_RC(usd1pay_qr_options_init(&opts, USD1PAY_QR_OPTIONS_VERSION), USD1PAY_OK);
   CHECK(memcmp(&opts, &defaults, sizeof opts) == 0);
-  CHECK(opts.version == 1 && opts.error_correction == USD1PAY_QR_EC_MEDIUM && opts.quiet_zone == 4 &&
-        opts.png_module_pixels == 8 && opts.svg_size_px == 0 &&
+  CHECK(opts.version == 1 && opts.error_correction == USD1PAY_QR_EC_MEDIUM &&
+        opts.quiet_zone == 4 && opts.png_module_pixels == 8 && opts.svg_size_px == 0 &&
         opts.terminal_style == USD1PAY_QR_TERMINAL_DARK_BACKGROUND);
   CHECK_RC(usd1pay_qr_options_init(NULL, 1), USD1PAY_EINVALID);
   CHECK_RC(usd1pay_qr_options_init(&opts, 0), USD1PAY_EINVALID);
@@ -409,9 +410,8 @@ static void test_webhook_verify_errors(void) {
   CHECK_RC(usd1pay_webhook_verify(one, 0, kId, kTimestamp, kSignature, body, len, kTime, 300),
            USD1PAY_EINVALID);
   CHECK_ERROR("secret_count is 0");
-  CHECK_RC(
-      usd1pay_webhook_verify(with_null, 2, kId, kTimestamp, kSignature, body, len, kTime, 300),
-      USD1PAY_EINVALID);
+  CHECK_RC(usd1pay_webhook_verify(with_null, 2, kId, kTimestamp, kSignature, body, len, kTime, 300),
+           USD1PAY_EINVALID);
   CHECK_ERROR("secrets[1] is NULL");
   one[0] = "whsec_not*base64";
   CHECK_RC(usd1pay_webhook_verify(one, 1, kId, kTimestamp, kSignature, body, len, kTime, 300),
