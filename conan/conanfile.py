@@ -165,7 +165,7 @@ class Usd1payConan(ConanFile):
         lib = self.cpp_info.components["usd1pay"]
         lib.set_property("cmake_target_name", "usd1pay::usd1pay")
         lib.set_property("pkg_config_name", "usd1pay")
-        lib.libs = ["usd1pay"]
+        lib.libs = [self._cxx_library_name()]
         lib.requires = [
             "openssl::crypto",
             "openssl::ssl",
@@ -188,26 +188,34 @@ class Usd1payConan(ConanFile):
         mocks.libdirs = []
         mocks.bindirs = []
 
-        # The C ABI (include/usd1pay/usd1pay.h, shared library libusd1pay.so.N,
-        # target usd1pay::usd1pay_c) is declared only when the package holds it,
-        # so the recipe works before and after it lands. Its dependencies are
-        # linked into it; they are listed for their run-time libraries when a
-        # dependency is built shared.
-        if self.package_folder and os.path.isfile(
-                os.path.join(self.package_folder, "include", "usd1pay", "usd1pay.h")):
+        # The C ABI (include/usd1pay/usd1pay.h, the shared library
+        # libusd1pay.so.N, target usd1pay::usd1pay_c, pkg-config usd1pay-c) is
+        # declared when the package holds the shared library, so the recipe
+        # works before and after it lands. Its dependencies are linked into it;
+        # they are listed for their run-time libraries when one is built shared.
+        if self._has_c_library():
             capi = self.cpp_info.components["usd1pay_c"]
             capi.set_property("cmake_target_name", "usd1pay::usd1pay_c")
-            capi.set_property("pkg_config_name", "usd1pay_c")
-            capi.libs = [self._c_library_name]
+            capi.set_property("pkg_config_name", "usd1pay-c")
+            capi.libs = ["usd1pay"]
             capi.requires = [r for r in lib.requires if not r.startswith("cpp-httplib")]
 
         if self.options.with_cli:
             self.buildenv_info.prepend_path("PATH", os.path.join(self.package_folder, "bin"))
             self.runenv_info.prepend_path("PATH", os.path.join(self.package_folder, "bin"))
 
-    # The file name (without lib / .so) of the C ABI shared library. It must
-    # differ from the C++ archive's: with libusd1pay.a and libusd1pay.so side
-    # by side, `-lusd1pay` and Conan's find_library both pick the .so, and C++
-    # consumers would link the C ABI (tests/conan/check_conanfile.py fails on
-    # such a clash).
-    _c_library_name = "usd1pay"
+    def _libdir_files(self):
+        libdir = os.path.join(self.package_folder or "", "lib")
+        return os.listdir(libdir) if os.path.isdir(libdir) else []
+
+    def _has_c_library(self):
+        return any(re.match(r"^libusd1pay\.(so(\.[0-9]+)*|[0-9.]*dylib)$", f)
+                   for f in self._libdir_files())
+
+    def _cxx_library_name(self):
+        # The C++ archive. Once the C ABI library takes the name libusd1pay,
+        # the archive is libusd1pay_cxx.a: with libusd1pay.a and libusd1pay.so
+        # side by side, `-lusd1pay` and Conan's find_library would both pick
+        # the .so and C++ consumers would link the C ABI
+        # (tests/conan/check_conanfile.py fails on such a clash).
+        return "usd1pay_cxx" if "libusd1pay_cxx.a" in self._libdir_files() else "usd1pay"

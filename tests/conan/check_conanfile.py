@@ -335,14 +335,17 @@ def generated(recipe, generator):
     return None
 
 
-def fake_package(base, c_abi):
-    """A package folder laid out as cmake --install leaves it."""
+def fake_package(base, archive, c_library):
+    """A package folder laid out as cmake --install leaves it: the C++
+    archive lib<archive>.a and, when CMake builds it, the C library
+    lib<c_library>.so.0."""
     os.makedirs(os.path.join(base, "include", "usd1pay", "mocks"))
     os.makedirs(os.path.join(base, "lib"))
-    open(os.path.join(base, "include", "usd1pay", "status.h"), "w").close()
-    open(os.path.join(base, "lib", "libusd1pay.a"), "w").close()
-    if c_abi:
-        open(os.path.join(base, "include", "usd1pay", "usd1pay.h"), "w").close()
+    for name in ("status.h", "usd1pay.h"):
+        open(os.path.join(base, "include", "usd1pay", name), "w").close()
+    open(os.path.join(base, "lib", f"lib{archive}.a"), "w").close()
+    if c_library:
+        open(os.path.join(base, "lib", f"lib{c_library}.so.0"), "w").close()
     return base
 
 
@@ -494,9 +497,10 @@ def run_checks(root, out):
     lib_target = targets.get("usd1pay", {})
     lib_file = lib_target.get("output_name", "usd1pay")
     mocks_export = targets.get("usd1pay_mocks", {}).get("export_name", "usd1pay_mocks")
-    c_target = next((t for t in ("usd1pay_c", "usd1pay_capi") if t in targets), None)
+    c_target = next((t for t, i in targets.items() if i.get("type") == "SHARED"), None)
+    c_file = targets[c_target].get("output_name", c_target) if c_target else None
     with tempfile.TemporaryDirectory() as tmp:
-        r = make(cls, root, package=fake_package(os.path.join(tmp, "p"), c_target is not None))
+        r = make(cls, root, package=fake_package(os.path.join(tmp, "p"), lib_file, c_file))
         reqs = declared(make(cls, root, options={"with_cli": True}))
         r.package_info()
         info = r.cpp_info
@@ -504,6 +508,9 @@ def run_checks(root, out):
             "cpp_info cmake_file_name must be 'usd1pay' (find_package(usd1pay))")
     comps = dict(info.components)
     by_target = {c.get_property("cmake_target_name"): (n, c) for n, c in comps.items()}
+    installed_pc = set()
+    for cmd, args, _ in cmake_commands(os.path.join(root, "CMakeLists.txt"), ["install"]):
+        installed_pc.update(os.path.basename(a)[:-3] for a in args if a.endswith(".pc"))
     root_target = info.get_property("cmake_target_name") or "usd1pay::usd1pay"
     f.check(not comps or root_target not in by_target,
             f"the package-wide target {root_target} is also a component's target")
@@ -512,14 +519,9 @@ def run_checks(root, out):
         name, c = lib
         f.check(c.libs == [lib_file], f"component {name} libs {c.libs}, but the archive is "
                 f"lib{lib_file}.a (OUTPUT_NAME of target usd1pay)")
-        pc_file = None
-        for cmd, args, _ in cmake_commands(os.path.join(root, "CMakeLists.txt"), ["install"]):
-            for a in args:
-                if a.endswith(".pc"):
-                    pc_file = os.path.basename(a)[:-3]
-        f.check(c.get_property("pkg_config_name") == pc_file,
-                f"component {name} pkg_config_name {c.get_property('pkg_config_name')!r}, "
-                f"the installed file is {pc_file}.pc")
+        f.check(c.get_property("pkg_config_name") == "usd1pay" and "usd1pay" in installed_pc,
+                f"component {name} pkg_config_name {c.get_property('pkg_config_name')!r}; "
+                f"the installed tree has {sorted(installed_pc)} (.pc)")
         prefixes = {prefix: dep for _, _, kind, n, _, prefix, _ in cmake_deps
                     if kind == "pkg-config" for dep in [pc_names.get(n)]}
         for item in lib_target.get("public", []):
@@ -543,12 +545,17 @@ def run_checks(root, out):
         f.check(lib is not None and lib[0] in mocks[1].requires,
                 "the mocks component does not require the library component")
     if c_target:
-        c_comp = by_target.get(f"usd1pay::{c_target}")
-        if f.check(c_comp is not None, f"CMake builds {c_target} (the C ABI) but no component "
-                   f"has cmake_target_name usd1pay::{c_target}"):
-            want = targets[c_target].get("output_name", c_target)
-            f.check(c_comp[1].libs == [want], f"component {c_comp[0]} libs {c_comp[1].libs}, "
-                    f"the C library's OUTPUT_NAME is {want}")
+        c_export = targets[c_target].get("export_name", c_target)
+        c_comp = by_target.get(f"usd1pay::{c_export}")
+        if f.check(c_comp is not None, f"CMake builds the shared library {c_target} (the C ABI) "
+                   f"but no component has cmake_target_name usd1pay::{c_export}"):
+            f.check(c_comp[1].libs == [c_file], f"component {c_comp[0]} libs {c_comp[1].libs}, "
+                    f"the C library's OUTPUT_NAME is {c_file}")
+            if len(installed_pc) > 1:
+                f.check(c_comp[1].get_property("pkg_config_name") in installed_pc,
+                        f"component {c_comp[0]} pkg_config_name "
+                        f"{c_comp[1].get_property('pkg_config_name')!r}; the installed tree has "
+                        f"{sorted(installed_pc)} (.pc)")
     owners = {}
     for n, c in comps.items():
         for libname in c.libs:
