@@ -631,8 +631,9 @@ def run_checks(root, out):
 
 # ---------------------------------------------------------------- mutants
 
-# (what, file, old, new): each must make the check fail with a message
-# containing `expect`.
+# (what, file, old, new, expect): each must make the check fail with a
+# message containing `expect`. old None: the file is removed; old "": new is
+# appended to it.
 MUTANTS = [
     ("drop a requirement", "conan/conanfile.py",
      '        self.requires("libsecp256k1/', '        pass  # ("libsecp256k1/', "libsecp256k1"),
@@ -659,11 +660,11 @@ MUTANTS = [
     ("CMake finds a package the recipe does not know", "CMakeLists.txt",
      "find_package(Threads REQUIRED)", "find_package(Threads REQUIRED)\nfind_package(ZLIB REQUIRED)",
      "ZLIB"),
-    ("the C ABI library with the archive's file name", "CMakeLists.txt",
-     "add_subdirectory(sdk)",
-     "add_library(usd1pay_c SHARED capi.c)\n"
+    ("the C ABI library with the archive's file name", "CMakeLists.txt", "",
+     "\nadd_library(usd1pay_c SHARED capi.c)\n"
      "set_target_properties(usd1pay_c PROPERTIES OUTPUT_NAME usd1pay SOVERSION 0)\n"
-     "add_subdirectory(sdk)", "library file name 'usd1pay'"),
+     "set_target_properties(usd1pay PROPERTIES OUTPUT_NAME usd1pay)\n",
+     "library file name 'usd1pay'"),
     ("no test_package", "conan/test_package", None, None, "test_package"),
 ]
 
@@ -697,7 +698,7 @@ def run_mutants(root):
                     failed += 1
                     continue
                 with open(target, "w", encoding="utf-8") as fh:
-                    fh.write(text.replace(old, new, 1))
+                    fh.write(text + new if old == "" else text.replace(old, new, 1))
             for name in list(sys.modules):
                 if name.startswith("usd1pay_"):
                     del sys.modules[name]
