@@ -1,0 +1,68 @@
+// The binding declares every function of include/usd1pay/usd1pay.h, each with
+// the header's own signature (so a change to the header cannot go unnoticed
+// here), and the library really exports each one.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const { repoRoot } = require('./helpers');
+const usd1pay = require('..');
+
+/** One spelling for a declaration: no comments, one space, none around * ( ) ,. */
+function normalise(decl) {
+  return decl
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([*(),])\s*/g, '$1')
+    .trim();
+}
+
+function headerDeclarations() {
+  const file = process.env.USD1PAY_HEADER || path.join(repoRoot, 'include', 'usd1pay', 'usd1pay.h');
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/^\s*#.*$/gm, ' ');
+  const decls = new Map();
+  for (const m of text.matchAll(/USD1PAY_EXTERN\s+([^;]+);/g)) {
+    const decl = normalise(m[1]);
+    const name = decl.match(/(usd1pay_\w+)\(/)[1];
+    decls.set(name, decl);
+  }
+  return decls;
+}
+
+test('every usd1pay_* function of the header is declared with its signature', () => {
+  const header = headerDeclarations();
+  assert.ok(header.size >= 40, `only ${header.size} declarations found in the header`);
+  const ours = new Map(
+    usd1pay._prototypes.map((p) => [p.match(/(usd1pay_\w+)\(/)[1], normalise(p)]),
+  );
+  for (const [name, decl] of header) {
+    assert.ok(ours.has(name), `${name} is not declared by the Node binding`);
+    assert.equal(ours.get(name), decl, `${name}: the binding's signature differs from the header`);
+  }
+  for (const name of ours.keys()) {
+    assert.ok(header.has(name), `${name} is declared by the binding but not in the header`);
+  }
+});
+
+test('the library is the one asked for and answers version queries', () => {
+  if (process.env.USD1PAY_LIBRARY) assert.equal(usd1pay.libraryPath, process.env.USD1PAY_LIBRARY);
+  assert.match(usd1pay.version(), /^\d+\.\d+\.\d+$/);
+  const f = usd1pay.features();
+  assert.equal(typeof f.bits, 'number');
+  assert.equal(f.sim, true);
+  assert.equal(f.sqlite, true);
+  assert.equal(f.png, true);
+});
+
+test('error names are the library\'s', () => {
+  for (const [k, v] of Object.entries(usd1pay.codes)) {
+    assert.equal(usd1pay.errorName(v), 'USD1PAY_' + k);
+  }
+  assert.equal(usd1pay.errorName(-999), 'USD1PAY_UNKNOWN');
+  assert.throws(() => usd1pay.errorName('x'), TypeError);
+});
