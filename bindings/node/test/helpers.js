@@ -17,10 +17,22 @@ function requirePeer(name) {
   }
 }
 
-/** A fresh directory, removed when the test (context `t`) ends. */
+function makeDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'usd1pay-node-'));
+}
+
+function removeDir(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A fresh directory, removed when the test (context `t`) ends. (node:test
+ * runs after-hooks in the order they were added: open processors on it
+ * first, or close them in the test.)
+ */
 function tempDir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usd1pay-node-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = makeDir();
+  t.after(() => removeDir(dir));
   return dir;
 }
 
@@ -51,12 +63,27 @@ function simConfig(dir, overrides = {}) {
   };
 }
 
-/** A processor on a SimChain configuration, closed when the test ends. */
-function openSim(t, overrides = {}) {
+/**
+ * A processor on a SimChain configuration in a fresh directory; closed, then
+ * the directory removed, when the test ends.
+ */
+function openSim(t, overrides = {}, options = undefined) {
   const usd1pay = require('..');
-  const dir = tempDir(t);
-  const p = usd1pay.Processor.open(simConfig(dir, overrides));
-  t.after(() => p.close());
+  const dir = makeDir();
+  let p;
+  try {
+    p = usd1pay.Processor.open(simConfig(dir, overrides), options);
+  } catch (err) {
+    removeDir(dir);
+    throw err;
+  }
+  t.after(() => {
+    try {
+      p.close();
+    } finally {
+      removeDir(dir);
+    }
+  });
   return { p, dir };
 }
 

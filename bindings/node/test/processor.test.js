@@ -40,7 +40,10 @@ test('an intent is created, read back and listed', (t) => {
 
   const second = p.createIntent({ order_id: 'order-2', amount: '1.5' });
   const list = p.listIntents();
-  assert.deepEqual(list.intents.map((i) => i.id), [second.id, intent.id]);
+  // Newest first, by creation time in milliseconds (two intents of the same
+  // millisecond may come in either order).
+  assert.deepEqual(list.intents.map((i) => i.id).sort(), [second.id, intent.id].sort());
+  assert.ok(list.intents[0].created_at >= list.intents[1].created_at);
   assert.equal(list.next_cursor, '');
   const one = p.listIntents({ orderId: 'order-1' });
   assert.deepEqual(one.intents.map((i) => i.id), [intent.id]);
@@ -195,9 +198,7 @@ test('the tracker: poll-once is refused while the background tracker runs', (t) 
 });
 
 test('the background tracker pays an intent while the event loop runs', async (t) => {
-  const dir = tempDir(t);
-  const p = usd1pay.Processor.open(simConfig(dir), { pollIntervalMs: 50 });
-  t.after(() => p.close());
+  const { p } = openSim(t, {}, { pollIntervalMs: 50 });
   const waitFor = async (what, cond) => {
     const deadline = Date.now() + 20000;
     while (!cond()) {
@@ -230,8 +231,11 @@ test('use after close is ECLOSED; closing twice is fine', (t) => {
   throwsCode(() => p.startTracker(), codes.ECLOSED);
   // The store is closed, not lost: a new processor reads the intent.
   const again = usd1pay.Processor.open(simConfig(dir));
-  t.after(() => again.close());
-  assert.equal(again.getIntent(intent.id).order_id, 'z');
+  try {
+    assert.equal(again.getIntent(intent.id).order_id, 'z');
+  } finally {
+    again.close();
+  }
 });
 
 test('open: from a file, a bad configuration names the key, a missing file is EIO', (t) => {
@@ -254,7 +258,7 @@ test('open: from a file, a bad configuration names the key, a missing file is EI
   assert.throws(() => new usd1pay.Processor(), TypeError);
 });
 
-test('expireDue expires intents past their expiry', (t) => {
+test('expireDue: nothing is due yet; an expiry below the minimum is ERANGE', (t) => {
   const { p } = openSim(t);
   p.createIntent({ orderId: 'e', amount: '1.00', expiresInSeconds: 900 });
   assert.equal(p.expireDue(), 0);

@@ -13,7 +13,10 @@ const { openSim, tempDir } = require('./helpers');
 const { Usd1payError, codes } = usd1pay;
 
 function zbar(file) {
-  return execFileSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8' }).replace(/\n$/, '');
+  return execFileSync('zbarimg', ['--quiet', '--raw', file], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).replace(/\n$/, '');
 }
 
 test('the PNG of an intent decodes to its payment URI', (t) => {
