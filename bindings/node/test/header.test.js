@@ -66,3 +66,17 @@ test('error names are the library\'s', () => {
   assert.equal(usd1pay.errorName(-999), 'USD1PAY_UNKNOWN');
   assert.throws(() => usd1pay.errorName('x'), TypeError);
 });
+
+test('index.d.ts declares every export and every Processor method', () => {
+  const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8');
+  for (const name of Object.keys(usd1pay)) {
+    if (name.startsWith('_')) continue;
+    assert.match(dts, new RegExp(`export declare (function|class|const) ${name}\\b`), name);
+  }
+  const methods = Object.getOwnPropertyNames(usd1pay.Processor.prototype).filter(
+    (m) => m !== 'constructor',
+  );
+  assert.ok(methods.length >= 20);
+  for (const m of methods) assert.match(dts, new RegExp(`\\n  ${m}\\(`), `Processor.${m}`);
+  assert.match(dts, /\n  static open\(/);
+});
