@@ -100,7 +100,6 @@ size_t usd1pay_address_max(void) {
 int usd1pay_address_validate(char* canonical, size_t canonical_size, const char* chain,
                              const char* address) {
   constexpr const char* kFn = "address_validate";
-  if (canonical != nullptr && canonical_size > 0) canonical[0] = '\0';
   return guard(kFn, [&]() -> int {
     if (chain == nullptr) return fail_null(kFn, "chain");
     if (address == nullptr) return fail_null(kFn, "address");
