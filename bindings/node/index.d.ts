@@ -112,6 +112,7 @@ export interface ExportParams {
   out?: string;
   /** ISO 8601 date or time, UTC. */
   from?: string;
+  /** ISO 8601 date or time, UTC; exclusive. */
   to?: string;
   /** The shop's orders CSV. */
   orders?: string;
@@ -120,11 +121,16 @@ export interface ExportParams {
 }
 
 export interface ExportResult {
+  format: string;
   records: number;
   rows: number;
   bytes: number;
   sha256: string;
-  manifest?: unknown;
+  /** The file written, or null when the export is in `content`. */
+  file: string | null;
+  /** The manifest file written, or null. */
+  manifest: string | null;
+  /** The export itself, when no `out` file was given. */
   content?: string;
   [key: string]: unknown;
 }
@@ -133,6 +139,8 @@ export interface WebhookEndpointRequest {
   url: string;
   eventTypes?: string[];
   description?: string;
+  /** A "whsec_..." to use instead of a new one. */
+  secret?: string;
 }
 
 export interface OpenOptions {

@@ -93,6 +93,9 @@ test('a SimChain payment takes the intent to succeeded, and the export shows it'
 
   const csv = p.export({ format: 'csv' });
   assert.equal(csv.records, 1);
+  assert.equal(csv.file, null);
+  assert.equal(csv.bytes, Buffer.byteLength(csv.content));
+  assert.equal(csv.sha256, require('crypto').createHash('sha256').update(csv.content).digest('hex'));
   const lines = csv.content.split('\r\n');
   assert.match(lines[0], /^schema_version,settlement_time,order_id,intent_id,status,/);
   const row = lines[1].split(',');
@@ -111,6 +114,10 @@ test('an export to a file writes the file and no content', (t) => {
   const out = path.join(dir, 'export.jsonl');
   const r = p.export({ format: 'jsonl', out });
   assert.equal(r.content, undefined);
+  assert.equal(r.file, out);
+  assert.equal(r.format, 'jsonl');
+  assert.equal(r.records, 1);
+  assert.equal(r.bytes, fs.statSync(out).size);
   const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
   assert.equal(lines.length, 1);
   assert.equal(JSON.parse(lines[0]).order_id, 'x');

@@ -288,6 +288,8 @@ test('a SimChain payment takes the intent to succeeded; lookup, events and the C
 
     $csv = $p->export(['format' => 'csv']);
     same(1, $csv['records'], 'records');
+    same(null, $csv['file'], 'no file');
+    same(hash('sha256', $csv['content']), $csv['sha256'], 'sha256 of the content');
     $lines = explode("\r\n", $csv['content']);
     ok(str_starts_with($lines[0], 'schema_version,settlement_time,order_id,intent_id,status,'), 'header ' . $lines[0]);
     $row = str_getcsv($lines[1]);
@@ -305,6 +307,8 @@ test('an export to a file writes the file; a bad format is EINVALID', function (
     $p->createIntent(['order_id' => 'x', 'amount' => '2.00']);
     $r = $p->export(['format' => 'jsonl', 'out' => "$dir/export.jsonl"]);
     ok(!isset($r['content']), 'no content when written to a file');
+    same("$dir/export.jsonl", $r['file'], 'file');
+    same(filesize("$dir/export.jsonl"), $r['bytes'], 'bytes');
     $lines = file("$dir/export.jsonl", FILE_IGNORE_NEW_LINES);
     same(1, count($lines), 'jsonl lines');
     same('x', json_decode($lines[0], true)['order_id'], 'jsonl order_id');
