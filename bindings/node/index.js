@@ -223,7 +223,11 @@ function callText(fn, ...args) {
     if (text !== null) err.reply = text;
     throw err;
   }
-  return takeString(out[0]);
+  const text = takeString(out[0]);
+  if (text === null) {
+    throw new Usd1payError(codes.EINTERNAL, `${fn.name || 'usd1pay'}: the library returned no reply`);
+  }
+  return text;
 }
 
 /** Like callText, the reply parsed from JSON. */

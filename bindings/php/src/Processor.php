@@ -30,6 +30,11 @@ final class Processor
         Native::ffi()->usd1pay_processor_free($this->h);
     }
 
+    /** One handle, one owner: a copy would free it twice. */
+    private function __clone()
+    {
+    }
+
     /**
      * Opens a processor: $config is a configuration file's path, or the
      * configuration itself as an array or object, passed through

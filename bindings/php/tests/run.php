@@ -391,6 +391,7 @@ test('use after close is ECLOSED; closing twice is fine; the store keeps the int
     throws(fn () => $p->startWebhooks(), E::ECLOSED, null, 'webhooks after close');
     $again = Processor::open(simConfig($dir));
     same('z', $again->getIntent($i['id'])['order_id'], 'reopened');
+    throws(fn () => clone $again, Error::class, '/private .*Processor::__clone/', 'clone');
 });
 
 test('open: from a file with a store path; bad configurations name the key', function (): void {
