@@ -163,20 +163,23 @@ function loadLibrary() {
 
 const { lib, file: libraryPath } = loadLibrary();
 
+// The option structs, field by field as in usd1pay.h (checked by the tests).
+const STRUCTS = {
+  usd1pay_qr_options:
+    'unsigned int version; int error_correction; int quiet_zone; int png_module_pixels; ' +
+    'int svg_size_px; int terminal_style;',
+  usd1pay_open_options: 'unsigned int version; const char* store_path; unsigned int poll_interval_ms;',
+};
+
 koffi.opaque('usd1pay_processor');
-const QrOptions = koffi.struct('usd1pay_qr_options', {
-  version: 'unsigned int',
-  error_correction: 'int',
-  quiet_zone: 'int',
-  png_module_pixels: 'int',
-  svg_size_px: 'int',
-  terminal_style: 'int',
-});
-koffi.struct('usd1pay_open_options', {
-  version: 'unsigned int',
-  store_path: 'const char*',
-  poll_interval_ms: 'unsigned int',
-});
+for (const [name, body] of Object.entries(STRUCTS)) {
+  const fields = {};
+  for (const decl of body.split(';').map((d) => d.trim()).filter(Boolean)) {
+    const field = decl.match(/\w+$/)[0];
+    fields[field] = decl.slice(0, -field.length).trim();
+  }
+  koffi.struct(name, fields);
+}
 const QR_OPTIONS_VERSION = 1;
 const OPEN_OPTIONS_VERSION = 1;
 const ABI_VERSION = 1;
@@ -758,4 +761,5 @@ module.exports = {
   libraryPath,
   // For the binding's own tests: the declarations as in the header.
   _prototypes: PROTOTYPES,
+  _structs: STRUCTS,
 };

@@ -49,6 +49,16 @@ test('every usd1pay_* function of the header is declared with its signature', ()
   }
 });
 
+test('the option structs have the header\'s fields, in its order', () => {
+  const file = process.env.USD1PAY_HEADER || path.join(repoRoot, 'include', 'usd1pay', 'usd1pay.h');
+  const text = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  const structs = [...text.matchAll(/typedef struct (\w+)\s*\{([^}]*)\}\s*\w+\s*;/g)];
+  assert.equal(structs.length, Object.keys(usd1pay._structs).length);
+  for (const [, name, body] of structs) {
+    assert.equal(normalise(usd1pay._structs[name] || ''), normalise(body), `struct ${name}`);
+  }
+});
+
 test('the library is the one asked for and answers version queries', () => {
   if (process.env.USD1PAY_LIBRARY) assert.equal(usd1pay.libraryPath, process.env.USD1PAY_LIBRARY);
   assert.match(usd1pay.version(), /^\d+\.\d+\.\d+$/);
