@@ -22,6 +22,21 @@ function heapInUse() {
   return Number(m.uordblks) + Number(m.hblkhd);
 }
 
+// Under AddressSanitizer (LD_PRELOAD) the malloc every library calls is not
+// glibc's and mallinfo2() does not see it: these tests are skipped there. The
+// probe takes malloc as the library does, from the global namespace.
+const process_ = koffi.load(null);
+const malloc = process_.func('void* malloc(size_t size)');
+const free = process_.func('void free(void* ptr)');
+function heapIsGlibc() {
+  const before = heapInUse();
+  const block = malloc(4 * 1024 * 1024);
+  const seen = heapInUse() - before;
+  free(block);
+  return seen >= 4 * 1024 * 1024;
+}
+const skip = heapIsGlibc() ? false : 'malloc is not glibc\'s here (a sanitizer?): mallinfo2() cannot see it';
+
 /** Heap growth over `rounds` calls of fn, after a warm-up. */
 function growth(rounds, fn) {
   for (let i = 0; i < 20; i++) fn();
@@ -32,7 +47,7 @@ function growth(rounds, fn) {
 
 const MB = 1024 * 1024;
 
-test('QR renderings are freed', () => {
+test('QR renderings are freed', { skip }, () => {
   const payload = 'x'.repeat(1000);
   const replyBytes = usd1pay.qrSvg(payload).length + usd1pay.qrTerminal(payload).length + usd1pay.qrPng(payload).length;
   const rounds = 150;
@@ -45,7 +60,7 @@ test('QR renderings are freed', () => {
   assert.ok(grew < 2 * MB, `the heap grew by ${grew} bytes over ${rounds} rounds`);
 });
 
-test('JSON replies and error paths are freed', (t) => {
+test('JSON replies and error paths are freed', { skip }, (t) => {
   const { p } = openSim(t);
   const metadata = { note: 'n'.repeat(3000) };
   for (let i = 0; i < 50; i++) p.createIntent({ orderId: `m-${i}`, amount: '1.00', metadata });
