@@ -223,7 +223,8 @@ static void test_intent_create_request_errors(void) {
   create_fails(f.p, "{\"order_id\": \"o\", \"amount\": \"1\", \"metadata\": {\"a\": 1, \"a\": 2}}",
                USD1PAY_EINVALID, "duplicate key 'metadata.a'");
   create_fails(f.p, "{\"order_id\": \"o\", \"amount\": 25}", USD1PAY_EINVALID,
-               "'amount' must be a string, not an integer");
+               "'amount' must be a string, not an integer (write an exact decimal such as "
+               "\"25.00\")");
   create_fails(f.p, "{\"order_id\": \"o\", \"amount\": 25.5}", USD1PAY_EINVALID,
                "'amount' must be a string, not a number with a fraction");
   create_fails(f.p, "{\"amount\": \"25.00\"}", USD1PAY_EINVALID, "missing required key 'order_id'");
