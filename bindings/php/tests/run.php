@@ -149,6 +149,52 @@ function newSecret(): string
     return 'whsec_' . base64_encode(random_bytes(32));
 }
 
+/**
+ * Starts `php -S 127.0.0.1:<free port> $args...` in $dir with the environment
+ * plus $env, stopped when the script ends; returns the port once it listens.
+ */
+function startPhpServer(array $args, string $dir, array $env): int
+{
+    $sock = stream_socket_server('tcp://127.0.0.1:0');
+    $port = (int) substr(strrchr(stream_socket_get_name($sock, false), ':'), 1);
+    fclose($sock);
+    $proc = proc_open(
+        array_merge([PHP_BINARY, '-S', "127.0.0.1:$port"], $args),
+        [0 => ['file', '/dev/null', 'r'], 1 => ['file', "$dir/server.log", 'w'], 2 => ['file', "$dir/server.log", 'a']],
+        $pipes,
+        $dir,
+        array_merge(getenv(), $env)
+    );
+    $GLOBALS['cleanup'][] = static function () use ($proc): void {
+        proc_terminate($proc);
+        proc_close($proc);
+    };
+    $deadline = microtime(true) + 10;
+    while (!($c = @stream_socket_client("tcp://127.0.0.1:$port", $errno, $errstr, 0.2))) {
+        if (microtime(true) >= $deadline) {
+            throw new RuntimeException("php -S did not listen on port $port within 10 s: "
+                . file_get_contents("$dir/server.log"));
+        }
+        usleep(20000);
+    }
+    fclose($c);
+    return $port;
+}
+
+/** An HTTP request to 127.0.0.1: [status, body]. */
+function http(string $method, string $url, array $headers = [], string $body = ''): array
+{
+    $lines = [];
+    foreach ($headers as $k => $v) {
+        $lines[] = "$k: $v";
+    }
+    $ctx = stream_context_create(['http' => ['method' => $method, 'header' => implode("\r\n", $lines),
+        'content' => $body, 'ignore_errors' => true, 'timeout' => 10]]);
+    $reply = file_get_contents($url, false, $ctx);
+    preg_match('#^HTTP/\S+ (\d+)#', $http_response_header[0] ?? '', $m);
+    return [(int) ($m[1] ?? 0), $reply];
+}
+
 // ---- the declarations ----
 
 /** One spelling for a declaration: single spaces, none around * ( ) , { } ;. */
@@ -528,29 +574,7 @@ test('usd1pay delivers webhooks to a receiver (php -S) that verifies them with t
             'body' => base64_encode(file_get_contents('php://input'))]) . "\n", FILE_APPEND | LOCK_EX);
         echo 'ok';
         PHP);
-    $sock = stream_socket_server('tcp://127.0.0.1:0');
-    $port = (int) substr(strrchr(stream_socket_get_name($sock, false), ':'), 1);
-    fclose($sock);
-    $proc = proc_open(
-        [PHP_BINARY, '-S', "127.0.0.1:$port", "$dir/receiver.php"],
-        [0 => ['file', '/dev/null', 'r'], 1 => ['file', "$dir/server.log", 'w'], 2 => ['file', "$dir/server.log", 'a']],
-        $pipes,
-        $dir,
-        ['RECEIVED_LOG' => $log]
-    );
-    $GLOBALS['cleanup'][] = static function () use ($proc): void {
-        proc_terminate($proc);
-        proc_close($proc);
-    };
-    $deadline = microtime(true) + 10;
-    while (!($c = @stream_socket_client("tcp://127.0.0.1:$port", $errno, $errstr, 0.2))) {
-        ok(microtime(true) < $deadline, 'the receiver did not listen within 10 s');
-        if (microtime(true) >= $deadline) {
-            return;
-        }
-        usleep(20000);
-    }
-    fclose($c);
+    $port = startPhpServer(["$dir/receiver.php"], $dir, ['RECEIVED_LOG' => $log]);
 
     $p = Processor::open(simConfig($dir, ['webhook_delivery' => ['allow_private_destinations' => true, 'jitter' => 0]]));
     $url = "http://127.0.0.1:$port/hooks";
@@ -586,6 +610,50 @@ test('usd1pay delivers webhooks to a receiver (php -S) that verifies them with t
     throws(fn () => $p->drainWebhooks(100), E::ESTATE, null, 'drain while running');
     $p->stopWebhooks();
     $p->close();
+});
+
+// ---- the README ----
+
+test('the README example runs under php -S: the checkout page, then the webhook endpoint', function (): void {
+    $readme = file_get_contents(dirname(__DIR__) . '/README.md');
+    preg_match_all('/```php\n(.*?)```/s', $readme, $m);
+    same(1, count($m[1]), 'one php block in the README');
+    $example = $m[1][0];
+    $lines = explode("\n", rtrim($example));
+    ok(count($lines) < 20, count($lines) . ' lines');
+
+    // The block is two files: checkout.php, then webhook.php from its comment on.
+    $split = strpos($example, '// webhook.php');
+    ok($split !== false, 'the webhook.php part');
+    preg_match('/^use .*;$/m', $example, $use);
+    $dir = tempDir();
+    file_put_contents("$dir/usd1pay.json", json_encode(simConfig($dir)));
+    file_put_contents("$dir/checkout.php", "<?php\n"
+        . str_replace('/etc/shop/usd1pay.json', "$dir/usd1pay.json", substr($example, 0, $split)));
+    file_put_contents("$dir/webhook.php", "<?php\n{$use[0]}\n" . substr($example, $split));
+    // What the shop provides around the example: the classes and mark_paid().
+    file_put_contents("$dir/prepend.php", '<?php require ' . var_export(dirname(__DIR__) . '/autoload.php', true)
+        . ";\nfunction mark_paid(string \$order): void { file_put_contents(getenv('PAID_LOG'), \"\$order\\n\", FILE_APPEND); }\n");
+    $secret = newSecret();
+    $port = startPhpServer(['-d', 'ffi.enable=1', '-d', "auto_prepend_file=$dir/prepend.php", '-t', $dir], $dir,
+        ['USD1PAY_WEBHOOK_SECRET' => $secret, 'PAID_LOG' => "$dir/paid.log"]);
+
+    [$status, $page] = http('GET', "http://127.0.0.1:$port/checkout.php");
+    same(200, $status, 'checkout.php status');
+    ok(preg_match('/^Pay 25\.00 USD1 to 0x[0-9a-fA-F]{40}<svg /', $page) === 1, 'checkout page: ' . substr($page, 0, 120));
+    ok(str_ends_with(rtrim($page), '</svg>'), 'the QR code as inline SVG');
+
+    $body = '{"type":"intent.succeeded","data":{"intent":{"order_id":"order-1001","amount":"25.00"}}}';
+    $ts = time();
+    $headers = ['webhook-id' => 'msg_1', 'webhook-timestamp' => (string) $ts,
+        'webhook-signature' => sign($secret, 'msg_1', $ts, $body), 'Content-Type' => 'application/json'];
+    [$status, $reply] = http('POST', "http://127.0.0.1:$port/webhook.php", $headers, str_replace('25.00', '0.01', $body));
+    same(400, $status, 'forged webhook status');
+    same('USD1PAY_ECHECKSUM', $reply, 'forged webhook reply');
+    ok(!is_file("$dir/paid.log"), 'a forged webhook marks nothing paid');
+    [$status] = http('POST', "http://127.0.0.1:$port/webhook.php", $headers, $body);
+    same(200, $status, 'genuine webhook status');
+    same("order-1001\n", @file_get_contents("$dir/paid.log"), 'the order marked paid');
 });
 
 // ---- memory ----
