@@ -228,7 +228,7 @@ function callText(fn, ...args) {
   }
   const text = takeString(out[0]);
   if (text === null) {
-    throw new Usd1payError(codes.EINTERNAL, `${fn.name || 'usd1pay'}: the library returned no reply`);
+    throw new Usd1payError(codes.EINTERNAL, 'usd1pay: the library returned no reply');
   }
   return text;
 }
@@ -590,7 +590,8 @@ class Processor {
    * expires_at, ...).
    */
   createIntent(request) {
-    return callJson(c.usd1pay_intent_create, this._h, requestJson('intent request', request, ['amount']));
+    const json = requestJson('intent request', request, ['amount']);
+    return callJson(c.usd1pay_intent_create, this._h, json);
   }
 
   /** One intent by id ("pi_..."). */
@@ -696,7 +697,8 @@ class Processor {
    * with its id and secret (shown this once).
    */
   addWebhookEndpoint(endpoint) {
-    return callJson(c.usd1pay_webhook_endpoint_add, this._h, requestJson('webhook endpoint', endpoint));
+    const json = requestJson('webhook endpoint', endpoint);
+    return callJson(c.usd1pay_webhook_endpoint_add, this._h, json);
   }
 
   /** The webhook endpoints, without secrets: { endpoints }. */

@@ -50,13 +50,23 @@ final class Processor
             $json = json_encode($config, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE);
             return self::openWith('usd1pay_processor_open_json', $json, $storePath, $pollIntervalMs);
         }
-        return self::openWith('usd1pay_processor_open', Native::cstring('config path', $config), $storePath, $pollIntervalMs);
+        return self::openWith(
+            'usd1pay_processor_open',
+            Native::cstring('config path', $config),
+            $storePath,
+            $pollIntervalMs
+        );
     }
 
     /** Opens a processor from the configuration as JSON text. */
     public static function openJson(string $configJson, ?string $storePath = null, int $pollIntervalMs = 0): self
     {
-        return self::openWith('usd1pay_processor_open_json', Native::cstring('config', $configJson), $storePath, $pollIntervalMs);
+        return self::openWith(
+            'usd1pay_processor_open_json',
+            Native::cstring('config', $configJson),
+            $storePath,
+            $pollIntervalMs
+        );
     }
 
     private static function openWith(string $fn, string $arg, ?string $storePath, int $pollIntervalMs): self
@@ -94,7 +104,8 @@ final class Processor
      */
     public function createIntent(array $request): array
     {
-        return Native::callJson('usd1pay_intent_create', $this->h, Native::requestJson('intent request', $request, ['amount']));
+        $json = Native::requestJson('intent request', $request, ['amount']);
+        return Native::callJson('usd1pay_intent_create', $this->h, $json);
     }
 
     /** One intent by id ("pi_..."). */
@@ -222,7 +233,8 @@ final class Processor
      */
     public function addWebhookEndpoint(array $endpoint): array
     {
-        return Native::callJson('usd1pay_webhook_endpoint_add', $this->h, Native::requestJson('webhook endpoint', $endpoint));
+        $json = Native::requestJson('webhook endpoint', $endpoint);
+        return Native::callJson('usd1pay_webhook_endpoint_add', $this->h, $json);
     }
 
     /** The webhook endpoints, without secrets: ['endpoints' => [...]]. */

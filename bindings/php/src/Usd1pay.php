@@ -76,7 +76,8 @@ final class Usd1pay
     public static function qrSvg(string $payload, array $options = []): string
     {
         $o = self::qrOptions($options);
-        return Native::callText('usd1pay_qr_svg', Native::cstring('QR payload', $payload), $o === null ? null : FFI::addr($o));
+        $p = Native::cstring('QR payload', $payload);
+        return Native::callText('usd1pay_qr_svg', $p, $o === null ? null : FFI::addr($o));
     }
 
     /** The QR code of $payload as PNG bytes. Options as qrSvg(), and png_module_pixels. */
@@ -103,7 +104,8 @@ final class Usd1pay
     public static function qrTerminal(string $payload, array $options = []): string
     {
         $o = self::qrOptions($options);
-        return Native::callText('usd1pay_qr_terminal', Native::cstring('QR payload', $payload), $o === null ? null : FFI::addr($o));
+        $p = Native::cstring('QR payload', $payload);
+        return Native::callText('usd1pay_qr_terminal', $p, $o === null ? null : FFI::addr($o));
     }
 
     private static function qrOptions(array $options): ?FFI\CData
