@@ -90,6 +90,16 @@ test('a SimChain payment takes the intent to succeeded, and the export shows it'
   const types = events.events.map((e) => e.type);
   assert.equal(types[0], 'intent.created');
   assert.ok(types.includes('intent.succeeded'), types.join(','));
+  const all = p.listEvents();
+  const firstTwo = p.listEvents({ limit: 2 });
+  assert.deepEqual(firstTwo.events, all.events.slice(0, 2));
+  const rest = p.listEvents({ afterSeq: BigInt(firstTwo.next_after_seq) });
+  assert.deepEqual(rest.events, all.events.slice(2));
+  assert.deepEqual(p.listEvents({ afterSeq: all.next_after_seq }).events, []);
+  throwsCode(() => p.listEvents({ limit: 0 }), codes.ERANGE, /limit/);
+  throwsCode(() => p.listEvents({ intentId: 'pi_x' }), codes.EINVALID);
+  assert.throws(() => p.listEvents({ afterSeq: -1 }), (e) => e.code === codes.ERANGE);
+  assert.throws(() => p.listEvents({ afterSeq: 1.5 }), TypeError);
 
   const csv = p.export({ format: 'csv' });
   assert.equal(csv.records, 1);

@@ -331,6 +331,14 @@ test('a SimChain payment takes the intent to succeeded; lookup, events and the C
     $types = array_column($p->listEvents($i['id'])['events'], 'type');
     same('intent.created', $types[0], 'first event');
     ok(in_array('intent.succeeded', $types, true), 'events: ' . implode(',', $types));
+    $all = $p->listEvents();
+    $firstTwo = $p->listEvents(null, 0, 2);
+    same(array_slice($all['events'], 0, 2), $firstTwo['events'], 'events: the first page');
+    same(array_slice($all['events'], 2), $p->listEvents(null, $firstTwo['next_after_seq'])['events'], 'events: the rest');
+    same([], $p->listEvents(null, $all['next_after_seq'])['events'], 'events: none after the last');
+    throws(fn () => $p->listEvents(null, 0, 0), E::ERANGE, '/limit/', 'events: limit 0');
+    throws(fn () => $p->listEvents('pi_x'), E::EINVALID, null, 'events: malformed intent id');
+    throws(fn () => $p->listEvents(null, -1), E::ERANGE, null, 'events: negative after_seq');
 
     $csv = $p->export(['format' => 'csv']);
     same(1, $csv['records'], 'records');
