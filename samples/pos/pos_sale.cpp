@@ -69,11 +69,19 @@ bool is_open(IntentStatus s) {
   return s == IntentStatus::kRequiresPayment || s == IntentStatus::kProcessing;
 }
 
+// Whether a payment counts for the sale (settlement.h's "credited"): seen on
+// the intent's chain, not flagged wrong_network, not zero, not orphaned.
+bool is_credited(const SaleView& v, const PaymentRow& p) {
+  return (p.status == "pending" || p.status == "final") && p.amount_base_units != "0" &&
+         p.chain == v.intent.chain.to_string() &&
+         p.flags_json.find("\"wrong_network\"") == std::string::npos;
+}
+
 // The least-confirmed credited pending payment: the one the sale waits for.
 const PaymentRow* waiting_payment(const SaleView& v) {
   const PaymentRow* best = nullptr;
   for (const auto& p : v.payments) {
-    if (p.status != "pending" || p.amount_base_units == "0") continue;
+    if (p.status != "pending" || !is_credited(v, p)) continue;
     if (best == nullptr || p.block_number > best->block_number) best = &p;
   }
   return best;
@@ -365,14 +373,14 @@ std::string format_receipt(const SaleView& v, const std::string& shop) {
   r += field("Chain", chain_text(v)) + "\n";
   r += field("Token", in.token_symbol + " " + in.token_contract) + "\n";
   std::size_t n = 0;
-  std::size_t credited = 0;
+  std::size_t paid = 0;
   for (const auto& p : v.payments) {
-    if (p.status == "final" && p.amount_base_units != "0") ++credited;
+    if (p.status == "final" && is_credited(v, p)) ++paid;
   }
   for (const auto& p : v.payments) {
-    if (p.status != "final" || p.amount_base_units == "0") continue;
+    if (p.status != "final" || !is_credited(v, p)) continue;
     ++n;
-    if (credited > 1) {
+    if (paid > 1) {
       auto units = Uint128::parse_decimal(p.amount_base_units);
       auto amount = units.ok() ? Amount::from_base_units(*units, in.token_decimals)
                                : Result<Amount>(units.status());

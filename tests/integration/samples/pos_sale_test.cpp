@@ -108,8 +108,12 @@ TEST(PosTextTest, CountdownIsMinutesAndSecondsThenHours) {
 
 class PosSaleTest : public ::testing::Test {
  protected:
+  virtual nlohmann::json config_json() {
+    return testing::sim_shop_config_json(dir_.file("pos.db"));
+  }
+
   void SetUp() override {
-    config_ = testing::parse_config_or_throw(testing::sim_shop_config_json(dir_.file("pos.db")));
+    config_ = testing::parse_config_or_throw(config_json());
     SqliteStoreOptions so;
     so.path = dir_.file("pos.db");
     auto s = open_sqlite_store(so);
@@ -410,6 +414,52 @@ TEST_F(PosSaleTest, HalfOfOneBaseUnitIsRefused) {
   ASSERT_FALSE(half.ok());
   EXPECT_EQ(half.status().message(), "sale: 1 base unit cannot be halved");
   EXPECT_TRUE(sale.simulate_payment(SimulatedPayment::kOutstanding).ok());
+}
+
+// A second simulated EVM chain with the same xpub: a customer who pays on the
+// wrong network reaches the same address there.
+class PosSaleTwoChainsTest : public PosSaleTest {
+ protected:
+  static constexpr const char* kBase = "eip155:8453";
+  static constexpr const char* kBaseToken = "0x8d12A197cB00D4747a1fe03395095ce2A5CC6819";
+  nlohmann::json config_json() override {
+    nlohmann::json c = PosSaleTest::config_json();
+    c["chains"].push_back(testing::sim_evm_chain_json(kBase, kBaseToken));
+    return c;
+  }
+};
+
+TEST_F(PosSaleTwoChainsTest, APaymentOnTheWrongNetworkIsNeitherCountedNorOnTheReceipt) {
+  pos::Sale sale = start("5");
+  const std::shared_ptr<SimChain> base = tracker_->sim_chain(kBase);
+  ASSERT_NE(base, nullptr);
+  SimTransfer wrong;
+  wrong.token = kBaseToken;
+  wrong.from = testing::kCustomer;
+  wrong.to = sale.intent().deposit_address;
+  wrong.amount = Uint128(5000000);
+  const std::string wrong_tx = base->submit_transfer(wrong);
+  for (int i = 0; i < 3; ++i) {
+    base->mine();
+    block();
+  }
+  pos::SaleView v = view(sale);
+  ASSERT_EQ(v.payments.size(), 1U) << "the tracker records it for the intent";
+  EXPECT_EQ(v.payments[0].chain, kBase);
+  EXPECT_EQ(v.payments[0].tx_hash, wrong_tx);
+  EXPECT_EQ(pos::status_line(v), "waiting for payment");
+  EXPECT_EQ(v.qr_payload, v.intent.payment_uri);
+
+  auto tx = sale.simulate_payment(SimulatedPayment::kOutstanding);
+  ASSERT_TRUE(tx.ok());
+  for (int i = 0; i < 3; ++i) block();
+  v = view(sale);
+  ASSERT_EQ(pos::sale_outcome(v), SaleOutcome::kPaid) << pos::status_line(v);
+  const std::string receipt = pos::format_receipt(v, "Shop");
+  EXPECT_NE(receipt.find("   " + *tx + "\n"), std::string::npos) << receipt;
+  EXPECT_EQ(receipt.find(wrong_tx), std::string::npos) << receipt;
+  EXPECT_EQ(receipt.find("Payment 1"), std::string::npos) << receipt;
+  EXPECT_NE(receipt.find(" Paid           5.00 USD1\n"), std::string::npos) << receipt;
 }
 
 // ------------------------------------------------------------ the screen
