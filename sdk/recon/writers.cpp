@@ -167,7 +167,7 @@ using recon_internal::kColumnCount;
 
 constexpr std::size_t kFlushBytes = std::size_t{64} * 1024;
 
-constexpr std::array<std::pair<ReconStatus, std::string_view>, 13> kStatusNames = {{
+constexpr std::array<std::pair<ReconStatus, std::string_view>, 14> kStatusNames = {{
     {ReconStatus::kMatched, "matched"},
     {ReconStatus::kUnderpaid, "underpaid"},
     {ReconStatus::kOverpaid, "overpaid"},
@@ -181,6 +181,7 @@ constexpr std::array<std::pair<ReconStatus, std::string_view>, 13> kStatusNames 
     {ReconStatus::kIntentWithoutOrder, "intent_without_order"},
     {ReconStatus::kAmbiguous, "ambiguous"},
     {ReconStatus::kWrongNetwork, "wrong_network"},
+    {ReconStatus::kOrderMismatch, "order_mismatch"},
 }};
 
 constexpr std::array<std::pair<ExportFormat, std::string_view>, 5> kFormatNames = {{
@@ -318,7 +319,7 @@ Result<ReconStatus> parse_recon_status(std::string_view name) {
                 "recon: unknown status " + printable(name) +
                     " (expected matched, underpaid, overpaid, unpaid, expired_unpaid, paid_late, "
                     "duplicate_payment, unmatched_transfer, orphaned, order_without_intent, "
-                    "intent_without_order, ambiguous or wrong_network)");
+                    "intent_without_order, ambiguous, wrong_network or order_mismatch)");
 }
 
 std::string_view export_format_name(ExportFormat f) noexcept {
