@@ -293,6 +293,8 @@ struct ListOpenIntentsParams {
 struct ScanIntentsParams {
   std::string after_id;      ///< intents with id > after_id; "" from the first
   std::size_t limit = 1000;  ///< 1..100000
+  /// Only intents of this deposit strategy ("static", ...); absent: all.
+  std::optional<std::string> strategy;
 };
 
 /// Where a payment stands in scan_payments' order.

@@ -161,6 +161,9 @@ Result<std::vector<Order>> parse_orders_csv(std::string_view text, const std::st
     }
   }
   std::vector<Order> orders;
+  // At most one order per remaining line: reserved once, so that a large file
+  // never holds a vector mid-growth (twice its size) beside the text.
+  orders.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   std::vector<Field> row;
   while (!reader.at_end()) {
     const std::uint64_t line = reader.line();

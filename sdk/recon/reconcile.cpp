@@ -124,6 +124,7 @@ class Reconciler {
   Status collect_statics() {
     ScanIntentsParams sp;
     sp.limit = kPage;
+    sp.strategy = "static";
     for (;;) {
       auto page = store_.scan_intents(sp);
       if (!page.ok()) return page.status().with_context("recon: reading intents");

@@ -120,8 +120,13 @@ Status record_fields(const ReconRecord& r, FieldValue (&out)[kColumnCount]) {
 }
 
 void append_csv_field(std::string* out, std::string_view field) {
-  const bool edge_space = !field.empty() && (field.front() == ' ' || field.back() == ' ');
-  if (!edge_space && field.find_first_of(",\"\r\n") == std::string_view::npos) {
+  bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
+  // One pass over the field (the export's hot loop), not one per character.
+  for (std::size_t i = 0; i < field.size() && !quote; ++i) {
+    const char c = field[i];
+    quote = c == ',' || c == '"' || c == '\r' || c == '\n';
+  }
+  if (!quote) {
     out->append(field);
     return;
   }

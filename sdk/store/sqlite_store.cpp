@@ -1294,13 +1294,18 @@ Result<std::vector<PaymentRow>> SqliteStore::list_payments(const ListPaymentsPar
 Result<std::vector<IntentRow>> SqliteStore::scan_intents(const ScanIntentsParams& p) {
   constexpr std::string_view kOp = "scan_intents";
   USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 100000));
-  static const std::string sql =
+  static const std::string all =
       std::string("SELECT ") + kIntentColumns + " FROM intents WHERE id > ?1 ORDER BY id LIMIT ?2";
+  static const std::string of_strategy = std::string("SELECT ") + kIntentColumns +
+                                         " FROM intents WHERE id > ?1 AND strategy = ?3 "
+                                         "ORDER BY id LIMIT ?2";
+  const std::string& sql = p.strategy ? of_strategy : all;
   std::vector<IntentRow> rows;
   const Status io = read(kOp, [&](Db& db) -> Status {
     rows.clear();
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
     q.bind(1, p.after_id).bind(2, static_cast<std::int64_t>(p.limit));
+    if (p.strategy) q.bind(3, *p.strategy);
     return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_intent(r)); });
   });
   if (!io.ok()) return io;
