@@ -81,6 +81,7 @@ class Reader {
                            " after a closing quote (expected ',' or the end of the line)");
         }
       } else {
+        const std::size_t begin = pos_;
         while (pos_ < text_.size()) {
           const char c = text_[pos_];
           if (c == ',' || c == '\n' || c == '\r') break;
@@ -89,9 +90,9 @@ class Reader {
                          "a quote inside an unquoted field (quote the whole field and double "
                          "the quote)");
           }
-          f.text.push_back(c);
           ++pos_;
         }
+        f.text.assign(text_.data() + begin, pos_ - begin);
       }
       const std::size_t bad = find_invalid_utf8(f.text);
       if (bad != std::string_view::npos) {

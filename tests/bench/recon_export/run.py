@@ -105,7 +105,7 @@ ORDER BY o.order_id;
 
 
 def child(cmd, what):
-    """Runs cmd; returns (seconds, peak RSS in MB, stdout)."""
+    """Runs cmd; returns (seconds, peak RSS in MB, stdout, CPU seconds)."""
     if os.path.exists("/usr/bin/taskset"):
         cmd = ["taskset", "-c", "0"] + cmd
     start = time.monotonic()
@@ -118,7 +118,7 @@ def child(cmd, what):
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"bench.recon_export: {what} failed ({proc.returncode}): {err.decode().strip()}")
-    return seconds, usage.ru_maxrss / 1024.0, out.decode()
+    return seconds, usage.ru_maxrss / 1024.0, out.decode(), usage.ru_utime + usage.ru_stime
 
 
 def data_rows(path):
@@ -167,9 +167,14 @@ def main():
     mine_mb = max(r[1] for r in mine)
     theirs_mb = max(r[1] for r in theirs)
     ratio = theirs_s / mine_s
+    mine_cpu = min(r[3] for r in mine)
+    theirs_cpu = min(r[3] for r in theirs)
     print(f"recon_export: {n} intents, {n} payments, {n} orders -> {mine_rows} rows")
     print(f"recon_export: usd1pay {mine_s:.2f} s, peak {mine_mb:.0f} MB; "
           f"sqlite3 {theirs_s:.2f} s, peak {theirs_mb:.0f} MB")
+    # CPU time is steadier than wall time on a shared machine: printed too.
+    print(f"recon_export: CPU usd1pay {mine_cpu:.2f} s, sqlite3 {theirs_cpu:.2f} s, "
+          f"ratio {theirs_cpu / mine_cpu:.2f}")
     print(f"RATIO recon_export: usd1pay {mine_s:.2f} s, sqlite3 {theirs_s:.2f} s, "
           f"ratio {ratio:.2f} (goal >= {GOAL_RATIO:g}), usd1pay peak {mine_mb:.0f} MB "
           f"(goal < {GOAL_RSS_MB:g}){tag}")
