@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the built tree into a scratch prefix, then builds and runs
 # tests/consumer against it twice: through find_package(usd1pay CONFIG) and
-# through pkg-config. Proves the installed package is usable from outside.
+# through pkg-config, and the Conan test package's program (conan/test_package,
+# plain CMake without Conan). Proves the installed package is usable from outside.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +22,12 @@ PKG_CONFIG_PATH="$pcdir" c++ -std=c++17 -Wall -Wextra -Werror \
   $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs --static usd1pay)
 "$scratch/pc-consumer" >"$scratch/out2"
 
+cmake -S "$root/conan/test_package" -B "$scratch/test-package" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$scratch/test-package" >/dev/null
+"$scratch/test-package/test_package" | grep -q '^test_package ok' || {
+  echo "install-check: conan/test_package failed against the installed tree" >&2; exit 1; }
+
 cmp -s "$scratch/out1" "$scratch/out2" || { echo "install-check: consumers disagree" >&2; exit 1; }
 grep -q '^consumer ok' "$scratch/out1" || { echo "install-check: consumer failed" >&2; cat "$scratch/out1" >&2; exit 1; }
-echo "install-check: find_package and pkg-config consumers built and ran against the installed tree"
+echo "install-check: find_package and pkg-config consumers and conan/test_package built and ran against the installed tree"
