@@ -529,6 +529,39 @@ TEST_F(TrackerFlow, IntentsCreatedAfterOpenArePickedUp) {
   EXPECT_EQ(tracker->stats().watched_addresses, 3U);
 }
 
+TEST_F(TrackerFlow, StaticAddressPaymentGoesToTheOldestOpenIntentOfItsAmount) {
+  nlohmann::json chain = testing::sim_evm_chain_json(kChainA, kToken, confirmations(3));
+  chain.erase("xpub");
+  chain.erase("derivation_path");
+  chain["strategy"] = "static";
+  chain["merchant_address"] = kCustomer;  // any valid address serves as the merchant's
+  nlohmann::json c = {{"version", 1},
+                      {"store", {{"path", "t.db"}}},
+                      {"chains", {chain, testing::sim_evm_chain_json(kChainB, kToken2)}},
+                      {"default_chain", kChainA},
+                      {"default_token", "USD1"}};
+  init(testing::parse_config_or_throw(c));
+  poll();  // the watch list exists before the intents: they arrive by refresh
+  const PaymentIntent older = create("7.00");
+  clock->advance(1s);
+  const PaymentIntent middle = create("7.00");
+  clock->advance(1s);
+  const PaymentIntent newer = create("7.00");
+  ASSERT_EQ(older.deposit_address, newer.deposit_address);
+  pay(*chain_a, older.deposit_address, 7000000);
+  chain_a->mine(1);
+  poll();
+  EXPECT_EQ(status_of(older), IntentStatus::kProcessing);
+  EXPECT_EQ(status_of(middle), IntentStatus::kRequiresPayment);
+  EXPECT_EQ(status_of(newer), IntentStatus::kRequiresPayment);
+  // The next payment of that amount goes to the next oldest.
+  pay(*chain_a, older.deposit_address, 7000000);
+  chain_a->mine(1);
+  poll();
+  EXPECT_EQ(status_of(middle), IntentStatus::kProcessing);
+  EXPECT_EQ(status_of(newer), IntentStatus::kRequiresPayment);
+}
+
 TEST_F(TrackerFlow, TransfersToUnknownAddressesAreIgnored) {
   catch_up();
   pay(*chain_a, "0x2222222222222222222222222222222222222222", 5);
