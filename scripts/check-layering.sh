@@ -15,7 +15,8 @@ declare -A allowed=(
   [intent]="status amount chain encoding hash id clock address hd request qr config store intent"
   [chain]="status amount chain encoding hash id clock address chain_backend sim_chain evm_rpc"
   [tracker]="status amount chain encoding hash id clock address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement"
-  [webhook]="status amount chain encoding hash id clock version store webhook webhook_dispatcher"
+  [webhook]="status amount chain encoding hash id clock version config store webhook webhook_dispatcher webhook_config"
+  [capi]="status amount chain encoding hash id clock version address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement webhook webhook_dispatcher webhook_config recon usd1pay"
   [recon]="status amount chain encoding hash id clock address hd request qr config store intent recon"
 )
 # which public header belongs to which module
@@ -24,7 +25,8 @@ declare -A owner=(
   [clock]=core [version]=core [address]=address [hd]=address [request]=request [qr]=request
   [config]=config [store]=store [intent]=intent [chain_backend]=chain [sim_chain]=chain
   [evm_rpc]=chain [tracker]=tracker [settlement]=tracker
-  [webhook]=webhook [webhook_dispatcher]=webhook [recon]=recon
+  [webhook]=webhook [webhook_dispatcher]=webhook [webhook_config]=webhook [recon]=recon
+  [usd1pay]=capi
 )
 
 bad=0
@@ -41,7 +43,7 @@ for module in "${!allowed[@]}"; do
   while IFS= read -r line; do
     echo "layering: $line reaches into another module's private headers" >&2
     bad=1
-  done < <(grep -RHnE '#include "(core|address|request|config|store|intent|chain|tracker|webhook|recon|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
+  done < <(grep -RHnE '#include "(core|address|request|config|store|intent|chain|tracker|webhook|recon|capi|cli)/' "sdk/$module" | grep -v "#include \"$module/" || true)
 done
 # mocks are for tests and integrators, never for the library itself
 if grep -RHn '#include "usd1pay/mocks/' sdk/; then
@@ -49,7 +51,7 @@ if grep -RHn '#include "usd1pay/mocks/' sdk/; then
   bad=1
 fi
 # public headers include only public headers
-if grep -RHnE '#include "(sdk|core|address|request|config|store|intent|chain|tracker|cli)/' include/; then
+if grep -RHnE '#include "(sdk|core|address|request|config|store|intent|chain|tracker|webhook|recon|capi|cli)/' include/; then
   echo "layering: a public header includes a private one" >&2
   bad=1
 fi

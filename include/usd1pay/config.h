@@ -139,7 +139,7 @@ struct WebhookEndpointConfig {
 
 /// How the webhook dispatcher delivers (the "webhook_delivery" object).
 /// Plain values: the CLI and hosts turn them into WebhookDispatcherOptions /
-/// HttpTransportOptions (include/usd1pay/webhook_dispatcher.h).
+/// HttpTransportOptions with include/usd1pay/webhook_config.h.
 struct WebhookDeliveryConfig {
   /// Seconds to wait before attempt k+1 after attempt k failed (the first
   /// attempt is immediate); after the last, the delivery is dead-lettered.

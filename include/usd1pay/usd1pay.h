@@ -14,7 +14,8 @@
  *   negative codes of ::usd1pay_error, each documented below and at each
  *   function. Decide by the code; usd1pay_error_last() says why, for people.
  * - Output parameters come first, then the handle the function operates on,
- *   then the inputs. On failure every output is set to NULL / 0.
+ *   then the inputs. On failure every output pointer is set to NULL / 0, and
+ *   a buffer the caller passed in is not written.
  * - Whatever reaches the caller through a pointer-to-pointer is the caller's:
  *   strings and byte buffers are freed with usd1pay_free(), a processor with
  *   usd1pay_processor_free(). Both accept NULL. Nothing else is ever freed by
@@ -24,8 +25,10 @@
  * - Structured data crosses as JSON text (one object per call): the shapes
  *   are those of the C++ API and of the `usd1pay` command's `--json` output
  *   (docs/c-api.md). Unknown keys in a request are refused, naming the key,
- *   so that a typo never passes silently; new optional keys may be added to
- *   replies, so readers must ignore keys they do not know.
+ *   so that a typo never passes silently, and so are duplicate keys and
+ *   values of the wrong type; a JSON null for an optional key means the key
+ *   is absent. New optional keys may be added to replies, so readers must
+ *   ignore keys they do not know.
  * - Option structs begin with `unsigned int version`; new fields are added
  *   only at the end. Initialise with the `*_INIT` macro or the `*_init()`
  *   function. A NULL options pointer means the defaults.
@@ -36,12 +39,13 @@
  *
  * THREAD SAFETY: every function may be called from any thread. One
  * ::usd1pay_processor may be shared by several threads: calls on it are safe
- * at the same time (the store serialises writes). usd1pay_processor_close()
- * waits for calls in progress on the handle and then refuses new ones with
- * #USD1PAY_ECLOSED. usd1pay_processor_free() must be the last call on a
- * handle: no other thread may use it during or after. The tracker and the
- * webhook dispatcher, once started, run on threads of their own until
- * stopped or closed. The last-error message is per thread.
+ * at the same time (the store serialises writes). From the moment
+ * usd1pay_processor_close() is called it refuses new calls on the handle with
+ * #USD1PAY_ECLOSED; it returns once the calls in progress have finished.
+ * usd1pay_processor_free() must be the last call on a handle: no other thread
+ * may use it during or after. The tracker and the webhook dispatcher, once
+ * started, run on threads of their own until stopped or closed. The
+ * last-error message is per thread.
  */
 #ifndef USD1PAY_USD1PAY_H
 #define USD1PAY_USD1PAY_H
@@ -390,7 +394,11 @@ USD1PAY_EXTERN int usd1pay_open_options_init(usd1pay_open_options* opts, unsigne
  * @param config_path the configuration file.
  * @param opts options, or NULL for the defaults.
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for a bad configuration (the message
- * names the file, line and key); #USD1PAY_EIO when the file or the store
+ * names the file, line and key), bad options, or a store file that is not
+ * usd1pay's; #USD1PAY_ERANGE, #USD1PAY_EUNSUPPORTED or #USD1PAY_ECHECKSUM for
+ * a configuration value out of range, not supported here (an unknown
+ * backend), or with a bad checksum (an address, an xpub); #USD1PAY_ESTATE for
+ * a store written by a newer usd1pay; #USD1PAY_EIO when the file or the store
  * cannot be read.
  */
 USD1PAY_EXTERN int usd1pay_processor_open(usd1pay_processor** out, const char* config_path,
@@ -466,8 +474,8 @@ USD1PAY_EXTERN int usd1pay_intent_get(char** out_intent_json, usd1pay_processor*
  * @param query_json NULL for the first 100, or an object with any of
  * "status", "order_id", "created_from", "created_to" (ISO 8601), "limit"
  * (1..1000), "cursor".
- * @return #USD1PAY_OK; #USD1PAY_EINVALID for a bad query; #USD1PAY_EIO;
- * #USD1PAY_ECLOSED.
+ * @return #USD1PAY_OK; #USD1PAY_EINVALID for a bad query; #USD1PAY_ERANGE for
+ * a limit outside 1..1000; #USD1PAY_EIO; #USD1PAY_ECLOSED.
  */
 USD1PAY_EXTERN int usd1pay_intent_list(char** out_list_json, usd1pay_processor* p,
                                        const char* query_json);
@@ -505,7 +513,9 @@ USD1PAY_EXTERN int usd1pay_intent_expire_due(size_t* out_count, usd1pay_processo
  * @param after_seq only events after this sequence number (0: from the
  * start).
  * @param limit at most this many, 1..10000.
- * @return #USD1PAY_OK; #USD1PAY_EINVALID; #USD1PAY_EIO; #USD1PAY_ECLOSED.
+ * @return #USD1PAY_OK; #USD1PAY_EINVALID for NULL or an empty or malformed
+ * intent id; #USD1PAY_ERANGE for a limit outside 1..10000; #USD1PAY_EIO;
+ * #USD1PAY_ECLOSED.
  */
 USD1PAY_EXTERN int usd1pay_events_list(char** out_events_json, usd1pay_processor* p,
                                        const char* intent_id, uint64_t after_seq,
@@ -615,7 +625,8 @@ USD1PAY_EXTERN int usd1pay_sim_mine(uint64_t* out_head, usd1pay_processor* p, co
  * its secret ("whsec_...", shown this once); free with usd1pay_free().
  * @param p the processor.
  * @param endpoint_json {"url": "https://..."}, optionally "event_types"
- * (array), "description".
+ * (array), "description", "secret" (a "whsec_..." to use instead of a new
+ * one).
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for a bad or refused URL (private
  * addresses need `allow_private_destinations`); #USD1PAY_EEXISTS for a URL
  * already registered; #USD1PAY_EIO; #USD1PAY_ECLOSED.
@@ -668,14 +679,15 @@ USD1PAY_EXTERN int usd1pay_webhooks_drain(char** out_report_json, usd1pay_proces
 
 /**
  * Writes a reconciliation export (docs/reconciliation.md).
- * @param out_result_json receives {"records", "rows", "bytes", "sha256",
- * "manifest"} and, when no "out" file was given, "content" (the export
+ * @param out_result_json receives {"format", "records", "rows", "bytes",
+ * "sha256", "file", "manifest"} ("file" and "manifest" are paths, or null
+ * when not written) and, when no "out" file was given, "content" (the export
  * itself as a string); free with usd1pay_free().
  * @param p the processor.
  * @param params_json {"format": "csv" | "jsonl" | "journal" | "summary" |
  * "html"}, optionally "out" (a file, written atomically), "from" and "to"
- * (ISO 8601 dates or times, UTC), "orders" (the shop's orders CSV),
- * "manifest" (bool, needs "out").
+ * (ISO 8601 dates or times, UTC; "to" is exclusive), "orders" (the shop's
+ * orders CSV), "manifest" (bool, needs "out").
  * @return #USD1PAY_OK; #USD1PAY_EINVALID for bad parameters or a malformed
  * orders file (the message names line and column); #USD1PAY_EIO;
  * #USD1PAY_ECLOSED.

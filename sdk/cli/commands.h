@@ -43,15 +43,6 @@ void add_config_option(CLI::App* cmd, std::string* path);
 /// Opens the SQLite store the configuration names, with its settings.
 Result<std::shared_ptr<Store>> open_store(const Config& config);
 
-/// The configuration's webhook_delivery settings in the webhook module's
-/// terms (webhook_cmd.cpp); `watch` and `webhook` use the same.
-DestinationPolicy destination_policy(const Config& config);
-HttpTransportOptions transport_options(const Config& config);
-WebhookDispatcherOptions dispatcher_options(const Config& config, Store* store,
-                                            HttpTransport* transport);
-/// The configuration's endpoints, for WebhookEndpoints::sync_config_endpoints.
-std::vector<AddWebhookEndpointParams> config_endpoints(const Config& config);
-
 void add_address_commands(CLI::App& app, int* exit_code);
 void add_uri_commands(CLI::App& app, int* exit_code);
 void add_qr_command(CLI::App& app, int* exit_code);

@@ -26,6 +26,7 @@
 #include "usd1pay/intent.h"
 #include "usd1pay/store.h"
 #include "usd1pay/tracker.h"
+#include "usd1pay/webhook_config.h"
 #include "usd1pay/webhook_dispatcher.h"
 
 namespace usd1pay::cli {
@@ -94,13 +95,13 @@ struct Delivery {
 };
 
 Result<Delivery> start_delivery(const Config& config, Store& store) {
-  WebhookEndpoints endpoints(store, SystemClock::instance(), destination_policy(config));
-  const Status synced = endpoints.sync_config_endpoints(config_endpoints(config));
+  WebhookEndpoints endpoints(store, SystemClock::instance(), webhook_destination_policy(config));
+  const Status synced = endpoints.sync_config_endpoints(webhook_config_endpoints(config));
   if (!synced.ok()) return synced;
   Delivery d;
-  d.transport = make_http_transport(transport_options(config));
+  d.transport = make_http_transport(webhook_transport_options(config));
   auto dispatcher =
-      WebhookDispatcher::create(dispatcher_options(config, &store, d.transport.get()));
+      WebhookDispatcher::create(webhook_dispatcher_options(config, &store, d.transport.get()));
   if (!dispatcher.ok()) return dispatcher.status();
   d.dispatcher = std::move(dispatcher).value();
   return d;
