@@ -63,6 +63,15 @@ STATUS_LABELS = {
     "paid_late": "Paid after expiry: please contact us",
 }
 FINAL_STATUSES = {"paid", "expired", "canceled", "underpaid", "paid_late"}
+# What the page says under the status, per status (the pay hint by default).
+STATUS_HINTS = {
+    "confirming": "Your payment is on chain; waiting for it to be final.",
+    "paid": "Thank you! Your payment is final and your order is on its way.",
+    "expired": "This payment request expired. Please start a new order.",
+    "canceled": "This order was canceled.",
+}
+# People read network names; the CAIP-2 id is shown beside them.
+CHAIN_NAMES = {"eip155:1": "Ethereum", "eip155:8453": "Base", "eip155:1337": "Local devnet"}
 
 # Webhook event -> (new order status, statuses it may replace). An event never
 # moves an order backwards (a late "processing" after "paid" changes nothing).
@@ -212,6 +221,7 @@ background:#fff6e5;color:#8a5300}
 #status.paid{background:#e7f7ee;color:#067647}
 #status.expired,#status.canceled,#status.underpaid,#status.paid_late{background:#fdecec;
 color:#b42318}
+.done .qr{opacity:.3}
 """
 
 STATUS_SCRIPT = """
@@ -224,6 +234,8 @@ STATUS_SCRIPT = """
       box.textContent = o.status_label;
       box.className = o.status;
       box.setAttribute('data-status', o.status);
+      document.getElementById('hint').textContent = o.hint;
+      if (finals.indexOf(o.status) >= 0) document.body.classList.add('done');
       if (finals.indexOf(o.status) < 0) setTimeout(tick, 1000);
     }).catch(function () { setTimeout(tick, 2000); });
   }
@@ -232,11 +244,14 @@ STATUS_SCRIPT = """
 """
 
 
-def page(title: str, body: str) -> bytes:
+def page(title: str, body: str, done: bool = False) -> bytes:
+    body_class = ' class="done"' if done else ""
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            # No favicon request: the page loads nothing but itself.
+            f'<link rel="icon" href="data:,">'
             f"<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head>"
-            f"<body><main>{body}</main></body></html>").encode("utf-8")
+            f"<body{body_class}><main>{body}</main></body></html>").encode("utf-8")
 
 
 def catalogue_page() -> bytes:
@@ -261,6 +276,7 @@ def svg_inline(svg: str) -> str:
 def order_page(order: sqlite3.Row) -> bytes:
     name, _ = PRODUCTS[order["product"]]
     status = order["status"]
+    chain = order["chain"]
     qr = svg_inline(usd1pay.qr_svg(order["payment_uri"]))
     e = html.escape
     body = (
@@ -269,7 +285,8 @@ def order_page(order: sqlite3.Row) -> bytes:
         f"{qr}</div><dl>"
         f'<dt>Amount</dt><dd class="amount"><span id="amount">{e(order["amount"])}</span> '
         f'<span id="token">{e(order["token"])}</span></dd>'
-        f'<dt>Network</dt><dd id="chain">{e(order["chain"])}</dd>'
+        f'<dt>Network</dt><dd>{e(CHAIN_NAMES.get(chain, chain))} '
+        f'<span class="muted" id="chain">{e(chain)}</span></dd>'
         f'<dt>Pay to</dt><dd><code id="address">{e(order["deposit_address"])}</code></dd>'
         f'<dt>Expires</dt><dd id="expires">{e(order["expires_at"])}</dd>'
         f'<dt>Wallet</dt><dd><a id="wallet-link" href="{e(order["payment_uri"])}">'
@@ -277,9 +294,14 @@ def order_page(order: sqlite3.Row) -> bytes:
         f'<div id="status" class="{e(status)}" data-status="{e(status)}" '
         f'data-poll="/orders/{e(order["id"])}.json" '
         f"data-final='{e(json.dumps(sorted(FINAL_STATUSES)))}'>{e(STATUS_LABELS[status])}</div>"
-        f'<p class="muted">Send exactly this amount of {e(order["token"])} to the address '
-        f"above; this page updates by itself.</p><script>{STATUS_SCRIPT}</script>")
-    return page(f"Order {order['id']}", body)
+        f'<p class="muted" id="hint">{e(hint(order))}</p><script>{STATUS_SCRIPT}</script>')
+    return page(f"Order {order['id']}", body, done=status in FINAL_STATUSES)
+
+
+def hint(order: sqlite3.Row) -> str:
+    default = (f"Send exactly {order['amount']} {order['token']} to the address above; "
+               "this page updates by itself.")
+    return STATUS_HINTS.get(order["status"], default)
 
 
 def order_json(order: sqlite3.Row) -> bytes:
@@ -288,6 +310,7 @@ def order_json(order: sqlite3.Row) -> bytes:
         "intent_id": order["intent_id"],
         "status": order["status"],
         "status_label": STATUS_LABELS[order["status"]],
+        "hint": hint(order),
         "amount": order["amount"],
         "token": order["token"],
         "deposit_address": order["deposit_address"],

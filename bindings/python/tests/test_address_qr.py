@@ -25,8 +25,9 @@ class AddressTest(unittest.TestCase):
         self.assertEqual(usd1pay.validate_address("solana", sol), sol)
 
     def test_wrong_checksum(self) -> None:
-        # One letter's case flipped.
-        bad = FIRST_ADDRESS[:3] + FIRST_ADDRESS[3].swapcase() + FIRST_ADDRESS[4:]
+        # The first letter's case flipped.
+        i = next(i for i, c in enumerate(FIRST_ADDRESS) if i > 1 and c.isalpha())
+        bad = FIRST_ADDRESS[:i] + FIRST_ADDRESS[i].swapcase() + FIRST_ADDRESS[i + 1:]
         self.assertNotEqual(bad, FIRST_ADDRESS)
         assert_error(self, usd1pay.ChecksumMismatch, usd1pay.validate_address, "evm", bad)
         tron_bad = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u"

@@ -11,7 +11,12 @@ import unittest
 from decimal import Decimal
 
 from support import (CHAIN, FIRST_ADDRESS, TOKEN, Receiver, TempDirTest, assert_error, events_of,
-                     sim_config, usd1pay)
+                     new_secret, sim_config, usd1pay)
+
+
+def newest_first(intents: list) -> list:
+    """The listing order: newest first, ties (the same millisecond) by id."""
+    return sorted(intents, key=lambda i: (i["created_at"], i["id"]), reverse=True)
 
 
 class OpenTest(TempDirTest):
@@ -96,8 +101,9 @@ class IntentTest(TempDirTest):
         second = self.p.create_intent("order-2", Decimal("9.5"))
         self.assertEqual(second["amount"], "9.50")
         self.assertNotEqual(second["deposit_address"], FIRST_ADDRESS)
-        ids = [i["id"] for i in self.p.list_intents()["intents"]]
-        self.assertEqual(ids, [second["id"], intent["id"]])  # newest first
+        listed = self.p.list_intents()["intents"]
+        self.assertEqual({i["id"] for i in listed}, {second["id"], intent["id"]})
+        self.assertEqual(listed, newest_first(listed))
         only = self.p.list_intents(order_id="order-1")["intents"]
         self.assertEqual([i["id"] for i in only], [intent["id"]])
 
@@ -171,9 +177,11 @@ class IntentTest(TempDirTest):
         page = self.p.list_intents(limit=2)
         self.assertEqual(len(page["intents"]), 2)
         self.assertTrue(page["next_cursor"])
-        every = [i["id"] for i in self.p.iter_intents(limit=2)]
-        self.assertEqual(every, list(reversed(made)))
-        assert_error(self, usd1pay.InvalidArgument, self.p.list_intents, limit=0)
+        every = list(self.p.iter_intents(limit=2))
+        self.assertEqual(sorted(i["id"] for i in every), sorted(made))
+        self.assertEqual(every, newest_first(every))
+        assert_error(self, usd1pay.OutOfRange, self.p.list_intents, limit=0)
+        assert_error(self, usd1pay.OutOfRange, self.p.list_intents, limit=1001)
         assert_error(self, usd1pay.InvalidArgument, self.p.list_intents, status="paid-ish")
         with self.assertRaises(TypeError):
             list(self.p.iter_intents(cursor="x"))
@@ -189,7 +197,8 @@ class IntentTest(TempDirTest):
         self.assertEqual([i["id"] for i in found["intents"]], [intent["id"]])
         self.assertEqual(self.p.lookup("nothing-like-this")["intents"], [])
         assert_error(self, usd1pay.InvalidArgument, self.p.lookup, "")
-        assert_error(self, usd1pay.InvalidArgument, self.p.events, limit=0)
+        assert_error(self, usd1pay.OutOfRange, self.p.events, limit=0)
+        assert_error(self, usd1pay.InvalidArgument, self.p.events, intent_id="nope")
         assert_error(self, usd1pay.OutOfRange, self.p.events, after_seq=-1)
 
     def test_concurrent_creates_from_threads(self) -> None:
@@ -240,7 +249,8 @@ class TrackingTest(TempDirTest):
         intent = p.create_intent("o-1", "1.00")
         assert_error(self, usd1pay.NotFound, p.sim_pay, "pi_000000000000000000000000")
         assert_error(self, usd1pay.OutOfRange, p.sim_pay, intent["id"], "1." + "0" * 19)
-        assert_error(self, usd1pay.InvalidArgument, p.sim_mine, 0)
+        assert_error(self, usd1pay.OutOfRange, p.sim_mine, 0)
+        assert_error(self, usd1pay.OutOfRange, p.sim_mine, 10001)
         assert_error(self, usd1pay.NotFound, p.sim_mine, 1, chain="eip155:5")
         assert_error(self, usd1pay.OutOfRange, p.sim_mine, 2**32)
 
@@ -312,9 +322,21 @@ class WebhookTest(TempDirTest):
         assert_error(self, usd1pay.AlreadyExists, self.p.add_webhook_endpoint, self.receiver.url)
         assert_error(self, usd1pay.InvalidArgument, self.p.add_webhook_endpoint, "ftp://x/y")
         assert_error(self, usd1pay.InvalidArgument, self.p.add_webhook_endpoint,
-                     "https://shop.example/h", event_types=["no such type"])
+                     self.receiver.url + "/2", event_types=["no such type"])
+        assert_error(self, usd1pay.InvalidArgument, self.p.add_webhook_endpoint,
+                     self.receiver.url + "/3", secret="not-a-secret")
         with self.assertRaises(TypeError):
-            self.p.add_webhook_endpoint("https://shop.example/h", event_types="intent.*")
+            self.p.add_webhook_endpoint(self.receiver.url + "/4", event_types="intent.*")
+        self.assertEqual(len(self.p.list_webhook_endpoints()), 1, "nothing refused was added")
+
+    def test_endpoint_with_its_own_secret(self) -> None:
+        secret = new_secret()
+        ep = self.p.add_webhook_endpoint(self.receiver.url, secret=secret)
+        self.assertEqual(ep["secret"], secret)
+        self.p.create_intent("o-s", "1.00")
+        self.assertEqual(self.p.drain_webhooks(5000)["succeeded"], 1)
+        _, headers, body = self.receiver.requests[0]
+        usd1pay.verify_webhook(secret, headers, body)
 
     def test_private_destinations_are_refused_by_default(self) -> None:
         config = sim_config(self.path("guarded.db"))
@@ -338,7 +360,7 @@ class ExportTest(TempDirTest):
         out = self.path("export.csv")
         written = p.export("csv", out=out, manifest=True)
         self.assertNotIn("content", written)
-        with open(out, encoding="utf-8") as f:
+        with open(out, encoding="utf-8", newline="") as f:  # RFC 4180: CRLF
             self.assertEqual(f.read(), result["content"])
         assert_error(self, usd1pay.InvalidArgument, p.export, "xlsx")
         assert_error(self, usd1pay.InvalidArgument, p.export, "csv", from_="yesterday")

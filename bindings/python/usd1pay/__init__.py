@@ -608,11 +608,15 @@ class Processor:
     # -- webhooks (sender side) --
 
     def add_webhook_endpoint(self, url: str, *, event_types: Optional[Sequence[str]] = None,
-                             description: Optional[str] = None) -> JsonObject:
+                             description: Optional[str] = None,
+                             secret: Optional[str] = None) -> JsonObject:
         """Registers an endpoint; returns it with its id ("we_...") and its
         secret ("whsec_..."), shown this once: keep it to verify deliveries.
-        Raises InvalidArgument for a refused URL, AlreadyExists for a URL
-        already registered."""
+        event_types: types or patterns ("intent.succeeded", "intent.*");
+        default all. secret: a "whsec_..." to sign with instead of a new one.
+        Raises InvalidArgument for a refused URL (private addresses need the
+        configuration's allow_private_destinations), AlreadyExists for a URL
+        already registered, Unavailable when its host does not resolve."""
         body: Dict[str, Any] = {"url": url}
         if not isinstance(url, str):
             raise TypeError(f"url: expected str, got {type(url).__name__}")
@@ -622,6 +626,8 @@ class Processor:
             body["event_types"] = list(event_types)
         if description is not None:
             body["description"] = description
+        if secret is not None:
+            body["secret"] = secret
         return self._call_json(self._lib.webhook_endpoint_add, _json_text(body))
 
     def list_webhook_endpoints(self) -> List[JsonObject]:

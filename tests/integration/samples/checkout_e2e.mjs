@@ -98,6 +98,12 @@ async function cleanup() {
 
 // Last resort when node itself is leaving (an uncaught error, the watchdog).
 process.on('exit', () => killAll('SIGKILL'));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    console.error(`[checkout_e2e] FAILED: ${signal}`);
+    cleanup().finally(() => process.exit(1));
+  });
+}
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -230,6 +236,7 @@ async function run() {
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(base + '/');
+  await page.screenshot({path: path.join(outDir, 'checkout_catalogue.png')});
   await page.getByRole('button', {name: 'Pay with USD1 for Organic T-shirt'}).click();
   await page.waitForURL(/\/orders\/ord_[0-9a-f]{16}$/);
   const orderId = new URL(page.url()).pathname.split('/').pop();
