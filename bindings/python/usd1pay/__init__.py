@@ -143,10 +143,14 @@ def _amount(value: Any, what: str = "amount") -> str:
     raise TypeError(f"{what}: expected str, Decimal or int, got {type(value).__name__}")
 
 
+# Compact, UTF-8 as is, and allow_nan=False: NaN and Infinity are not JSON.
+# Made once: json.dumps with arguments builds an encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def _json_text(obj: Any) -> bytes:
-    # allow_nan=False: NaN and Infinity are not JSON.
     try:
-        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = _ENCODER.encode(obj)
     except ValueError as e:
         raise local_error(InvalidArgument, f"json: {e}") from None
     return _text(text, "json")
@@ -482,9 +486,9 @@ class Processor:
         Raises InvalidArgument naming the field, OutOfRange (too many
         decimals, expiry out of range), Conflict, IoError, Closed.
         """
-        request: Dict[str, Any] = {"order_id": order_id, "amount": _amount(amount)}
         if not isinstance(order_id, str):
             raise TypeError(f"order_id: expected str, got {type(order_id).__name__}")
+        request: Dict[str, Any] = {"order_id": order_id, "amount": _amount(amount)}
         for key, value in (("chain", chain), ("token", token),
                            ("idempotency_key", idempotency_key), ("actor", actor)):
             if value is not None:
