@@ -373,6 +373,27 @@ def make_handler(shop: Shop) -> type:
     return Handler
 
 
+def open_shop(config: Any, host: str, port: int, data: str,
+              poll_ms: int) -> Tuple[ThreadingHTTPServer, Shop]:
+    """Opens usd1pay on ``config`` (a file or a dict) with its store in
+    ``data``, the shop's database, and the HTTP server (bound, not yet
+    serving), and registers the shop's webhook endpoint. The caller starts
+    the tracker and delivery (main) or drives them itself (the tests)."""
+    os.makedirs(data, exist_ok=True)
+    processor = usd1pay.Processor(config, store_path=os.path.join(data, "usd1pay.db"),
+                                  poll_interval_ms=poll_ms)
+    try:
+        shop = Shop(os.path.join(data, "shop.db"), processor)
+        server = ThreadingHTTPServer((host, port), make_handler(shop))
+    except BaseException:
+        processor.close()
+        raise
+    server.daemon_threads = True
+    # usd1pay delivers to this process: local testing only (README.md).
+    shop.register_webhook_endpoint(f"http://{host}:{server.server_address[1]}/webhooks")
+    return server, shop
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", default=os.path.join(HERE, "usd1pay.json"),
@@ -384,17 +405,9 @@ def main() -> int:
     ap.add_argument("--poll-ms", type=int, default=1000, help="the tracker's poll interval")
     args = ap.parse_args()
 
-    os.makedirs(args.data, exist_ok=True)
-    processor = usd1pay.Processor(args.config, store_path=os.path.join(args.data, "usd1pay.db"),
-                                  poll_interval_ms=args.poll_ms)
-    shop = Shop(os.path.join(args.data, "shop.db"), processor)
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(shop))
-    server.daemon_threads = True
-    port = server.server_address[1]
-    # usd1pay delivers to this process: local testing only (README.md).
-    shop.register_webhook_endpoint(f"http://{args.host}:{port}/webhooks")
-    processor.start_tracker()
-    processor.start_webhooks()
+    server, shop = open_shop(args.config, args.host, args.port, args.data, args.poll_ms)
+    shop.processor.start_tracker()
+    shop.processor.start_webhooks()
 
     def stop(signum: int, _frame: Any) -> None:
         # shutdown() waits for serve_forever(), which runs on this thread.
@@ -402,12 +415,12 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"shop: listening on http://{args.host}:{port}/", flush=True)
+    print(f"shop: listening on http://{args.host}:{server.server_address[1]}/", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
-        processor.close()
+        shop.processor.close()
     print("shop: stopped", flush=True)
     return 0
 
