@@ -42,6 +42,13 @@ Result<CreateIntentRequest> read_create_request(const char* fn, const char* text
   std::optional<std::string> amount;
   std::optional<std::string> actor;
   USD1PAY_RETURN_IF_ERROR(r.get_string("order_id", true, &order_id));
+  if (const auto it = j.find("amount"); it != j.end() && it->is_number()) {
+    // Money is never a JSON number (a double in most parsers): say how to
+    // write it.
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string(fn) + ": 'amount' must be a string, not " + json_type_phrase(*it) +
+                      " (write an exact decimal such as \"25.00\")");
+  }
   USD1PAY_RETURN_IF_ERROR(r.get_string("amount", true, &amount));
   USD1PAY_RETURN_IF_ERROR(r.get_string("chain", false, &request.chain));
   USD1PAY_RETURN_IF_ERROR(r.get_string("token", false, &request.token));

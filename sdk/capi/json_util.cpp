@@ -230,7 +230,7 @@ Status RequestReader::get_int(const char* key, bool required, std::int64_t min, 
   const std::string range = std::to_string(min) + ".." + std::to_string(max);
   if (v->is_number_unsigned()) {
     const auto u = v->get<std::uint64_t>();
-    if (u > static_cast<std::uint64_t>(max)) {
+    if (u > static_cast<std::uint64_t>(max) || (min > 0 && u < static_cast<std::uint64_t>(min))) {
       return Status(ErrorCode::kOutOfRange, std::string(fn_) + ": '" + key + "' " +
                                                 std::to_string(u) + " is outside " + range);
     }

@@ -21,7 +21,7 @@ namespace usd1pay::capi {
 namespace {
 
 // The simulated customer of usd1pay_sim_pay, one per address family.
-constexpr const char* kSimPayerEvm = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+constexpr const char* kSimPayerEvm = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
 constexpr const char* kSimPayerSolana = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
 
 constexpr unsigned int kMaxMineBlocks = 10000;
