@@ -54,6 +54,19 @@ _BASE_CONFIG: Dict[str, Any] = {
 }
 
 
+def child_env(**changes: Optional[str]) -> Dict[str, str]:
+    """The environment for a child process (zbarimg, another python): this
+    one's without LD_PRELOAD, which the sanitizer build sets for the
+    instrumented library and which only slows other programs down."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
 def sim_config(store_path: str) -> Dict[str, Any]:
     """A configuration with one SimChain EVM chain, 3 confirmations, xpub
     deposit addresses, its store at ``store_path``."""

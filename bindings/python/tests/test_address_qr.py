@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import unittest
 
-from support import CHAIN, FIRST_ADDRESS, TOKEN, TempDirTest, assert_error, usd1pay
+from support import CHAIN, FIRST_ADDRESS, TOKEN, TempDirTest, assert_error, child_env, usd1pay
 
 URI = (f"ethereum:{TOKEN}@1337/transfer?address={FIRST_ADDRESS}"
        "&uint256=25000000000000000000")
@@ -58,7 +58,7 @@ class AddressTest(unittest.TestCase):
 
 def zbar(path: str) -> str:
     r = subprocess.run(["zbarimg", "--raw", "-q", "-Sbinary", "--nodbus", path],
-                       capture_output=True, timeout=60)
+                       capture_output=True, timeout=60, env=child_env())
     if r.returncode != 0:
         raise AssertionError(f"zbarimg {path}: {r.returncode} {r.stderr!r}")
     out = r.stdout.decode("utf-8")

@@ -8,19 +8,14 @@ import subprocess
 import sys
 import unittest
 
-from support import usd1pay
+from support import child_env, usd1pay
 
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(usd1pay.__file__)))
 
 
 def run_python(code: str, env_changes: dict) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    for key, value in env_changes.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    env["PYTHONPATH"] = PACKAGE_PARENT
+    # None of these children loads the real library: no sanitizer preload.
+    env = child_env(**env_changes, PYTHONPATH=PACKAGE_PARENT)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=60)
 
