@@ -4,7 +4,8 @@
 # and through pkg-config usd1pay; then the plain C example samples/c/hello.c
 # (C99) against the installed C header and shared library, also twice:
 # through find_package (usd1pay::usd1pay_c, tests/consumer-c) and through
-# pkg-config usd1pay-c. Proves the installed package is usable from outside.
+# pkg-config usd1pay-c; and the Conan test package's program (conan/test_package,
+# plain CMake without Conan). Proves the installed package is usable from outside.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,12 @@ PKG_CONFIG_PATH="$pcdir" c++ -std=c++17 -Wall -Wextra -Werror \
   "$root/tests/consumer/main.cpp" -o "$scratch/pc-consumer" \
   $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs --static usd1pay)
 "$scratch/pc-consumer" >"$scratch/out2"
+
+cmake -S "$root/conan/test_package" -B "$scratch/test-package" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$scratch/test-package" >/dev/null
+"$scratch/test-package/test_package" | grep -q '^test_package ok' || {
+  echo "install-check: conan/test_package failed against the installed tree" >&2; exit 1; }
 
 cmp -s "$scratch/out1" "$scratch/out2" || { echo "install-check: consumers disagree" >&2; exit 1; }
 grep -q '^consumer ok' "$scratch/out1" || { echo "install-check: consumer failed" >&2; cat "$scratch/out1" >&2; exit 1; }
@@ -45,4 +52,4 @@ for out in out3 out4; do
   grep -q '^RECEIPT order hello-1 .* succeeded$' "$scratch/$out" ||
     { echo "install-check: the C example failed ($out)" >&2; cat "$scratch/$out" >&2; exit 1; }
 done
-echo "install-check: find_package and pkg-config consumers (C++ and C) built and ran against the installed tree"
+echo "install-check: find_package and pkg-config consumers (C++ and C) and conan/test_package built and ran against the installed tree"

@@ -20,7 +20,7 @@ packages=(
   libssl-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
   libqrencode-dev libpng-dev libsqlite3-dev sqlite3 libsecp256k1-dev
   libgtest-dev libgmock-dev libtrompeloeil-cpp-dev libbenchmark-dev
-  zbar-tools librsvg2-bin chromium python3 wrk php-cli tmux doxygen valgrind
+  zbar-tools librsvg2-bin chromium python3 wrk php-cli tmux doxygen jq valgrind
 )
 
 missing=()

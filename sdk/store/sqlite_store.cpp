@@ -15,11 +15,15 @@
 // another thread or process. When the lock is still held by someone else
 // after busy_timeout_ms, the whole operation is retried a few times with a
 // growing, jittered pause before it fails with kIo.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -1468,7 +1472,8 @@ Result<std::unique_ptr<Store>> open_impl(const SqliteStoreOptions& options) {
                   "store: '" + path + "' is not a file path (in-memory and URI names are refused)");
   }
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  const bool missing = ::stat(path.c_str(), &st) != 0;
+  if (missing) {
     if (!options.create) {
       return Status(ErrorCode::kNotFound, "store: " + path + " does not exist");
     }
@@ -1479,6 +1484,16 @@ Result<std::unique_ptr<Store>> open_impl(const SqliteStoreOptions& options) {
     return Status(
         ErrorCode::kInvalidArgument,
         "store: busy_timeout_ms " + std::to_string(options.busy_timeout_ms) + " is negative");
+  }
+  // The store holds webhook signing secrets: a new file is readable by its
+  // owner only (SQLite gives the -wal and -shm files the same mode).
+  if (missing) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      return Status(ErrorCode::kIo, "store: cannot create " + path + ": " + std::strerror(errno));
+    }
   }
   int rc = SQLITE_OK;
   auto opened =

@@ -53,23 +53,6 @@ static inline int fixture_dir(Fixture* f) {
   return 1;
 }
 
-/* Opens `config` (JSON) on a store in a fresh directory, polling every
- * `poll_ms` in the background tracker (0: the default). */
-static inline int fixture_open_config(Fixture* f, const char* config, unsigned int poll_ms) {
-  usd1pay_open_options options = USD1PAY_OPEN_OPTIONS_INIT;
-  if (!fixture_dir(f)) return 0;
-  options.store_path = f->store;
-  options.poll_interval_ms = poll_ms;
-  if (CHECK_RC(usd1pay_processor_open_json(&f->p, config, &options), USD1PAY_OK) != USD1PAY_OK) {
-    return 0;
-  }
-  return f->p != NULL;
-}
-
-static inline int fixture_open(Fixture* f) {
-  return fixture_open_config(f, kShopConfig, 50);
-}
-
 /* Frees the processor and removes the directory with everything in it. */
 static inline void fixture_done(Fixture* f) {
   char command[128];
@@ -79,6 +62,24 @@ static inline void fixture_done(Fixture* f) {
     snprintf(command, sizeof command, "rm -rf '%s'", f->dir);
     if (system(command) != 0) fprintf(stderr, "warning: could not remove %s\n", f->dir);
   }
+}
+
+/* Opens `config` (JSON) on a store in a fresh directory, polling every
+ * `poll_ms` in the background tracker (0: the default). */
+static inline int fixture_open_config(Fixture* f, const char* config, unsigned int poll_ms) {
+  usd1pay_open_options options = USD1PAY_OPEN_OPTIONS_INIT;
+  if (!fixture_dir(f)) return 0;
+  options.store_path = f->store;
+  options.poll_interval_ms = poll_ms;
+  if (CHECK_RC(usd1pay_processor_open_json(&f->p, config, &options), USD1PAY_OK) != USD1PAY_OK) {
+    fixture_done(f); /* nothing left behind in /tmp */
+    return 0;
+  }
+  return f->p != NULL;
+}
+
+static inline int fixture_open(Fixture* f) {
+  return fixture_open_config(f, kShopConfig, 50);
 }
 
 /* "<dir>/<name>" into out. */

@@ -4,6 +4,7 @@
 // files open must refuse. Processes and crashes: tests/integration/store.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -239,6 +240,33 @@ TEST(SqliteStoreOpenTest, EmptyFileNeedsCreateAndIsInitialisedWithIt) {
   auto store = open_or_die(path, /*create=*/true);
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(store->create_intent(create_params("pi_e")).ok());
+}
+
+TEST(SqliteStoreOpenTest, ANewStoreAndItsWalAreReadableByTheOwnerOnly) {
+  TempDir dir;
+  const std::string path = dir.file("secrets.db");
+  const mode_t old_mask = ::umask(022);  // the usual mask would give 0644
+  auto store = open_or_die(path, /*create=*/true);
+  ::umask(old_mask);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->create_intent(create_params("pi_m")).ok());
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
+}
+
+TEST(SqliteStoreOpenTest, AnExistingFileKeepsTheModeItsOwnerGaveIt) {
+  TempDir dir;
+  const std::string path = dir.file("shared.db");
+  write_file(path, "");
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  auto store = open_or_die(path, /*create=*/true);
+  ASSERT_NE(store, nullptr);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
 TEST(SqliteStoreOpenTest, ForeignSqliteDatabaseIsRefusedAndLeftAsItWas) {

@@ -1,0 +1,1 @@
+"""conan.tools (stub; see conan/__init__.py)."""
