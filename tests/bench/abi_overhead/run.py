@@ -17,12 +17,17 @@ directory, all pinned to one core, and the lowest median of the rounds counts
 for each side (interference only ever adds time). Throughput (pairs per
 second over the whole run) is printed beside it.
 
-synchronous=FULL (usd1pay's default; every create waits for an fsync) is what
-a shop runs, and the goal is judged there. synchronous=NORMAL (no fsync per
-commit) shows the binding's cost with the disk out of the way: the stricter
-figure, printed for information.
+The goal is judged at synchronous=NORMAL (no fsync per commit): the binding
+adds CPU time only, the same number of microseconds at either setting, and
+NORMAL is where those microseconds show and where the figure is stable.
+synchronous=FULL (usd1pay's default; every create waits for an fsync) is
+printed too, but there the pair time is the disk's: on a machine shared with
+other processes an fsync takes anywhere from 0.1 to several milliseconds from
+one run to the next, so its ratio moves between about 0.7 and 1.5 from noise
+alone, and on any disk it hides the binding's cost behind the fsync.
 
-RATIO = binding's median pair time / C++'s (1.00: no overhead); goal <= 1.20.
+RATIO = binding's median pair time / C++'s at synchronous=NORMAL (1.00: no
+overhead); goal <= 1.20.
 Full mode: 1,000 pairs per run, 5 rounds. --smoke: 200 pairs, 3 rounds, and
 the goal is reported but never fails the run; a side that fails or prints no
 figure does fail it."""
@@ -120,11 +125,13 @@ def main():
               f"ratio Python / C++ {us['py'] / us['cpp']:.2f}, C ABI / C++ "
               f"{us['c'] / us['cpp']:.2f}; throughput C++ {r['cpp'][0]}, C {r['c'][0]}, "
               f"Python {r['py'][0]} pairs/s")
-    r = results["full"]
+    r = results["normal"]
     ratio = r["py"][1] / r["cpp"][1]
+    full = results["full"]
     print(f"RATIO abi_overhead: Python binding {r['py'][1]:.0f} us, C++ {r['cpp'][1]:.0f} us "
-          f"per intent create + get (median, synchronous=FULL, best of {rounds} runs of "
-          f"{count}), ratio {ratio:.2f} (goal <= {GOAL:.2f}){tag}")
+          f"per intent create + get (median, synchronous=NORMAL, best of {rounds} runs of "
+          f"{count}), ratio {ratio:.2f} (goal <= {GOAL:.2f}); at synchronous=FULL "
+          f"{full['py'][1] / full['cpp'][1]:.2f} (fsync-bound){tag}")
     if not args.smoke and ratio > GOAL:
         print(f"bench.abi_overhead: ratio {ratio:.2f} above the goal {GOAL:.2f}", file=sys.stderr)
         return 1
