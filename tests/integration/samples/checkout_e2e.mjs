@@ -300,7 +300,7 @@ async function run() {
 }
 
 const watchdog = setTimeout(() => {
-  console.error('[checkout_e2e] FAILED: the watchdog ended the run after 55 s');
+  console.error(`[checkout_e2e] FAILED: the watchdog ended the run after ${WATCHDOG_MS / 1000} s`);
   cleanup().finally(() => process.exit(1));
 }, WATCHDOG_MS);
 
