@@ -177,15 +177,23 @@ TEST_F(TrackerFlow, ExactPaymentGoesProcessingThenSucceededAfterThreeConfirmatio
   ASSERT_EQ(pays.size(), 1U);
   EXPECT_EQ(pays[0].status, "pending");
   EXPECT_EQ(pays[0].amount_base_units, "25000000");
+  EXPECT_FALSE(pays[0].final_head_block.has_value());
   chain_a->mine();  // 2 confirmations: not final
   poll();
   EXPECT_EQ(status_of(intent), IntentStatus::kProcessing);
   EXPECT_EQ(payments_of(intent)[0].status, "pending");
-  chain_a->mine();  // 3 confirmations: final
+  EXPECT_FALSE(payments_of(intent)[0].final_head_block.has_value());
+  const std::uint64_t head = chain_a->mine().number;  // 3 confirmations: final
   r = poll();
   EXPECT_EQ(r.chains[0].payments_confirmed, 1U);
   EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded);
   EXPECT_EQ(payments_of(intent)[0].status, "final");
+  // The head that made it final is kept: 3 confirmations at settlement.
+  EXPECT_EQ(payments_of(intent)[0].final_head_block, std::optional<std::uint64_t>(head));
+  EXPECT_EQ(head - payments_of(intent)[0].block_number + 1, 3U);
+  chain_a->mine(4);
+  poll();
+  EXPECT_EQ(payments_of(intent)[0].final_head_block, std::optional<std::uint64_t>(head));
   const auto types = event_types(intent);
   const std::vector<std::string> want = {"intent.created", "payment.detected", "intent.processing",
                                          "payment.confirmed", "intent.succeeded"};
@@ -310,9 +318,14 @@ TEST_F(TrackerFlow, FinalityByFinalizedTag) {
   chain_a->mine(2);  // finalized = latest - 5 is still below the payment's block
   poll();
   EXPECT_EQ(status_of(intent), IntentStatus::kProcessing);
-  chain_a->mine(1);  // now it reaches it
+  const std::uint64_t head = chain_a->mine(1).number;  // now it reaches it
   poll();
   EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded);
+  // The latest head when it became final (6 blocks on top of the payment's).
+  auto pays = payments_of(intent);
+  ASSERT_EQ(pays.size(), 1U);
+  EXPECT_EQ(pays[0].final_head_block, std::optional<std::uint64_t>(head));
+  EXPECT_EQ(head - pays[0].block_number + 1, 6U);
 }
 
 TEST_F(TrackerFlow, FinalityBySafeTagAndPinnedHead) {
@@ -411,6 +424,8 @@ TEST_P(TrackerReorgDepth, DroppedPaymentIsOrphanedEvenBeyondFinality) {
   EXPECT_EQ(r.chains[0].payments_orphaned, 1U);
   EXPECT_EQ(status_of(intent), IntentStatus::kRequiresPayment);
   EXPECT_EQ(payments_of(intent)[0].status, "orphaned");
+  // No longer final: no head at finality either.
+  EXPECT_FALSE(payments_of(intent)[0].final_head_block.has_value());
   EXPECT_EQ(reload(intent).flags.count(IntentFlag::kOrphanedPayment), 1U);
 }
 
