@@ -23,6 +23,13 @@ int reply(char** out, const ordered_json& j) {
   return USD1PAY_OK;
 }
 
+// An intent goes out as intent_to_json wrote it: parsing and dumping it again
+// gave the same bytes for a third of the call's time.
+int reply_intent(char** out, const usd1pay::PaymentIntent& intent) {
+  *out = copy_out(usd1pay::intent_to_json(intent));
+  return USD1PAY_OK;
+}
+
 // An id argument: NULL and "" are refused here; its form is the processor's
 // to check (it names what is wrong).
 int check_id(const char* fn, const char* name, const char* id) {
@@ -127,7 +134,7 @@ int usd1pay_intent_create(char** out_intent_json, usd1pay_processor* p, const ch
       if (!request.ok()) return fail(request.status());
       auto intent = h.processor->create_intent(*request);
       if (!intent.ok()) return fail(intent.status());
-      return reply(out_intent_json, usd1pay::capi::intent_json(*intent));
+      return usd1pay::capi::reply_intent(out_intent_json, *intent);
     });
   });
 }
@@ -142,7 +149,7 @@ int usd1pay_intent_get(char** out_intent_json, usd1pay_processor* p, const char*
       if (rc != USD1PAY_OK) return rc;
       auto intent = h.processor->get_intent(intent_id);
       if (!intent.ok()) return fail(intent.status());
-      return reply(out_intent_json, usd1pay::capi::intent_json(*intent));
+      return usd1pay::capi::reply_intent(out_intent_json, *intent);
     });
   });
 }
@@ -177,7 +184,7 @@ int usd1pay_intent_cancel(char** out_intent_json, usd1pay_processor* p, const ch
       if (rc != USD1PAY_OK) return rc;
       auto intent = h.processor->cancel_intent(intent_id, actor == nullptr ? "" : actor);
       if (!intent.ok()) return fail(intent.status());
-      return reply(out_intent_json, usd1pay::capi::intent_json(*intent));
+      return usd1pay::capi::reply_intent(out_intent_json, *intent);
     });
   });
 }
