@@ -5,12 +5,18 @@
 #include <cstdint>
 #include <string>
 
+#include "capi/errors.h"
 #include "capi/json_util.h"
 #include "usd1pay/clock.h"
 
 namespace usd1pay::capi {
 
 using nlohmann::ordered_json;
+
+int reply(char** out, const ordered_json& j) {
+  *out = copy_out(dump_json(j));
+  return USD1PAY_OK;
+}
 
 ordered_json time_or_null(std::int64_t ms) {
   if (ms == 0) return nullptr;
