@@ -90,7 +90,7 @@ int run_watch(const WatchArgs& a) {
   if (a.once && a.follow) throw UsageError("--once and --follow exclude each other");
   auto config = Config::load(a.config);
   if (!config.ok()) return fail(config.status());
-  auto store = open_store(*config);
+  auto store = open_sqlite_store_for(*config);
   if (!store.ok()) return fail(store.status());
 
   ProcessorOptions popts;
@@ -185,7 +185,7 @@ nlohmann::json payment_json(const PaymentRow& p) {
 int run_payments(const PaymentsArgs& a) {
   auto config = Config::load(a.config);
   if (!config.ok()) return fail(config.status());
-  auto store = open_store(*config);
+  auto store = open_sqlite_store_for(*config);
   if (!store.ok()) return fail(store.status());
   ListPaymentsParams params;
   params.intent_id = a.intent;

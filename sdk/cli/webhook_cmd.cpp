@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "usd1pay/clock.h"
 #include "usd1pay/config.h"
+#include "usd1pay/intent.h"
 #include "usd1pay/store.h"
 #include "usd1pay/webhook.h"
 #include "usd1pay/webhook_config.h"
@@ -81,7 +82,7 @@ struct Opened {
 Result<Opened> open_endpoints(const std::string& config_path) {
   auto config = Config::load(config_path);
   if (!config.ok()) return config.status();
-  auto store = open_store(*config);
+  auto store = open_sqlite_store_for(*config);
   if (!store.ok()) return store.status();
   Opened o;
   o.config = std::move(config).value();
