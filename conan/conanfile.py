@@ -79,6 +79,9 @@ class Usd1payConan(ConanFile):
         # tests/ is needed by the build when tools.build:skip_test is False;
         # the npm peers are never part of the sources.
         copy(self, "tests/*", root, dst, excludes=("tests/peers/node_modules/*",))
+        # bindings/: their tests are registered with the others (BUILD_TESTING).
+        copy(self, "bindings/*", root, dst,
+             excludes=("bindings/*/node_modules/*", "bindings/*/__pycache__/*"))
 
     def layout(self):
         cmake_layout(self)

@@ -54,11 +54,13 @@ enum class ReconStatus {
   kIntentWithoutOrder,  ///< an intent whose order id is not in the orders file
   kAmbiguous,           ///< static-address intent matched only by amount and time
   kWrongNetwork,        ///< paid on another configured chain than the intent's
+  kOrderMismatch,       ///< the orders file's amount or currency differs from the intent's
 };
 
 /// "matched", "underpaid", "overpaid", "unpaid", "expired_unpaid", "paid_late",
 /// "duplicate_payment", "unmatched_transfer", "orphaned",
-/// "order_without_intent", "intent_without_order", "ambiguous", "wrong_network".
+/// "order_without_intent", "intent_without_order", "ambiguous", "wrong_network",
+/// "order_mismatch".
 std::string_view recon_status_name(ReconStatus s) noexcept;
 Result<ReconStatus> parse_recon_status(std::string_view name);
 

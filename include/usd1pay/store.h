@@ -120,6 +120,8 @@ struct ListIntentsParams {
   std::optional<std::string> order_id;
   std::optional<std::int64_t> created_from_ms;  ///< inclusive
   std::optional<std::int64_t> created_to_ms;    ///< exclusive
+  /// Intents with this deposit address (ASCII case ignored, as above).
+  std::optional<std::string> deposit_address;
   /// Page size, 1..1000.
   std::size_t limit = 100;
   /// From a previous page's next_cursor; empty for the first page.
@@ -189,6 +191,10 @@ struct PaymentRow {
   std::int64_t detected_at_ms = 0;
   std::int64_t final_at_ms = 0;  ///< 0 until final
   std::int64_t updated_at_ms = 0;
+  /// The chain's latest block number when the payment became final (its
+  /// confirmations then: final_head_block - block_number + 1); absent until
+  /// final, and for payments finalised before store schema 5.
+  std::optional<std::uint64_t> final_head_block;
 };
 
 /// Where a chain's scan stands.
@@ -266,6 +272,9 @@ struct ListPaymentsParams {
   std::optional<std::string> chain;
   std::optional<std::string> status;
   std::optional<std::string> tx_hash;
+  /// Payments to or from this address (ASCII case ignored: EVM addresses in
+  /// any checksum form; callers compare base58 addresses exactly themselves).
+  std::optional<std::string> address;
   /// 1..100000, in (block_number, log_index, chain, tx_hash) order
   std::size_t limit = 1000;
 };
@@ -284,6 +293,8 @@ struct ListOpenIntentsParams {
 struct ScanIntentsParams {
   std::string after_id;      ///< intents with id > after_id; "" from the first
   std::size_t limit = 1000;  ///< 1..100000
+  /// Only intents of this deposit strategy ("static", ...); absent: all.
+  std::optional<std::string> strategy;
 };
 
 /// Where a payment stands in scan_payments' order.

@@ -18,6 +18,13 @@ namespace {
 
 using nlohmann::ordered_json;
 
+// An intent goes out as intent_to_json wrote it: parsing and dumping it again
+// gave the same bytes for a third of the call's time.
+int reply_intent(char** out, const usd1pay::PaymentIntent& intent) {
+  *out = copy_out(usd1pay::intent_to_json(intent));
+  return USD1PAY_OK;
+}
+
 // An id argument: NULL and "" are refused here; its form is the processor's
 // to check (it names what is wrong).
 int check_id(const char* fn, const char* name, const char* id) {
@@ -120,7 +127,7 @@ int usd1pay_intent_create(char** out_intent_json, usd1pay_processor* p, const ch
                           if (!request.ok()) return fail(request.status());
                           auto intent = h.processor->create_intent(*request);
                           if (!intent.ok()) return fail(intent.status());
-                          return reply(out_intent_json, usd1pay::capi::intent_json(*intent));
+                          return usd1pay::capi::reply_intent(out_intent_json, *intent);
                         });
 }
 
@@ -132,7 +139,7 @@ int usd1pay_intent_get(char** out_intent_json, usd1pay_processor* p, const char*
                           if (rc != USD1PAY_OK) return rc;
                           auto intent = h.processor->get_intent(intent_id);
                           if (!intent.ok()) return fail(intent.status());
-                          return reply(out_intent_json, usd1pay::capi::intent_json(*intent));
+                          return usd1pay::capi::reply_intent(out_intent_json, *intent);
                         });
 }
 
@@ -160,7 +167,7 @@ int usd1pay_intent_cancel(char** out_intent_json, usd1pay_processor* p, const ch
         if (rc != USD1PAY_OK) return rc;
         auto intent = h.processor->cancel_intent(intent_id, actor == nullptr ? "" : actor);
         if (!intent.ok()) return fail(intent.status());
-        return reply(out_intent_json, usd1pay::capi::intent_json(*intent));
+        return usd1pay::capi::reply_intent(out_intent_json, *intent);
       });
 }
 

@@ -3,6 +3,10 @@
 //
 //   usd1pay export --format csv|jsonl|journal|summary|html [--from DATE]
 //                  [--to DATE] [--orders FILE] [--out FILE] [--manifest]
+//                  [--orders-id-column NAME] [--orders-amount-column NAME]
+//                  [--orders-currency-column NAME] [--orders-created-column NAME]
+//                  [--account-wallet NAME] [--account-receivable NAME]
+//                  [--account-customer-credit NAME] [--account-unapplied NAME]
 //   usd1pay lookup QUERY [--json]
 //
 // DATE is YYYY-MM-DD (UTC midnight) or a full ISO 8601 UTC time; --to is
@@ -17,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "cli/commands.h"
 #include "usd1pay/clock.h"
@@ -53,7 +58,25 @@ struct ExportArgs {
   std::string orders;
   std::string out;
   bool manifest = false;
+  /// --orders-*-column: the orders file's column names (OrdersCsvMapping).
+  std::optional<std::string> id_column;
+  std::optional<std::string> amount_column;
+  std::optional<std::string> currency_column;
+  std::optional<std::string> created_column;
+  /// --account-*: the journal's account names (JournalAccounts).
+  std::optional<std::string> wallet;
+  std::optional<std::string> receivable;
+  std::optional<std::string> customer_credit;
+  std::optional<std::string> unapplied;
 };
+
+/// Sets `*field` from an option given with a value; a usage error naming the
+/// option when the value is empty.
+void take_name(const char* option, const std::optional<std::string>& value, std::string* field) {
+  if (!value) return;
+  if (value->empty()) throw UsageError(std::string(option) + ": the name is empty");
+  *field = *value;
+}
 
 int run_export(const ExportArgs& a) {
   auto format = parse_export_format(a.format);
@@ -64,6 +87,34 @@ int run_export(const ExportArgs& a) {
   if (a.from) p.reconcile.from_ms = parse_date_or_throw("--from", *a.from);
   if (a.to) p.reconcile.to_ms = parse_date_or_throw("--to", *a.to);
   p.reconcile.orders_file = a.orders;
+  const std::pair<const char*, const std::optional<std::string>*> columns[] = {
+      {"--orders-id-column", &a.id_column},
+      {"--orders-amount-column", &a.amount_column},
+      {"--orders-currency-column", &a.currency_column},
+      {"--orders-created-column", &a.created_column}};
+  for (const auto& [option, value] : columns) {
+    if (value->has_value() && a.orders.empty()) {
+      throw UsageError(std::string(option) + " needs --orders FILE");
+    }
+  }
+  take_name("--orders-id-column", a.id_column, &p.reconcile.orders_mapping.order_id);
+  take_name("--orders-amount-column", a.amount_column, &p.reconcile.orders_mapping.amount);
+  take_name("--orders-currency-column", a.currency_column, &p.reconcile.orders_mapping.currency);
+  take_name("--orders-created-column", a.created_column, &p.reconcile.orders_mapping.created_at);
+  const std::pair<const char*, const std::optional<std::string>*> accounts[] = {
+      {"--account-wallet", &a.wallet},
+      {"--account-receivable", &a.receivable},
+      {"--account-customer-credit", &a.customer_credit},
+      {"--account-unapplied", &a.unapplied}};
+  for (const auto& [option, value] : accounts) {
+    if (value->has_value() && *format != ExportFormat::kJournal) {
+      throw UsageError(std::string(option) + " applies to --format journal only");
+    }
+  }
+  take_name("--account-wallet", a.wallet, &p.accounts.wallet);
+  take_name("--account-receivable", a.receivable, &p.accounts.receivable);
+  take_name("--account-customer-credit", a.customer_credit, &p.accounts.customer_credit);
+  take_name("--account-unapplied", a.unapplied, &p.accounts.unapplied);
   p.out_path = a.out;
   p.manifest = a.manifest;
   auto config = Config::load(a.config);
@@ -226,6 +277,23 @@ void add_export_commands(CLI::App& app, int* exit_code) {
                  "The shop's orders CSV (order_id,amount,currency,created_at)");
   ex->add_option("--out", ea->out, "Write here (atomically) instead of stdout");
   ex->add_flag("--manifest", ea->manifest, "Also write FILE.manifest.json (needs --out)");
+  ex->add_option("--orders-id-column", ea->id_column,
+                 "Column of the order id in the orders file (default order_id)");
+  ex->add_option("--orders-amount-column", ea->amount_column,
+                 "Column of the amount in the orders file (default amount)");
+  ex->add_option("--orders-currency-column", ea->currency_column,
+                 "Column of the currency in the orders file (default currency)");
+  ex->add_option("--orders-created-column", ea->created_column,
+                 "Column of the created time in the orders file (default created_at)");
+  ex->add_option("--account-wallet", ea->wallet,
+                 "Journal: stablecoin wallet account; {chain} and {token} are replaced "
+                 "(default Assets:Stablecoin:{chain}:{token})");
+  ex->add_option("--account-receivable", ea->receivable,
+                 "Journal: receivable account (default Assets:Accounts Receivable)");
+  ex->add_option("--account-customer-credit", ea->customer_credit,
+                 "Journal: customer credit account (default Liabilities:Customer Credits)");
+  ex->add_option("--account-unapplied", ea->unapplied,
+                 "Journal: unapplied receipts account (default Liabilities:Unapplied Receipts)");
   ex->callback([ea, exit_code] { *exit_code = run_export(*ea); });
 
   auto la = std::make_shared<LookupArgs>();

@@ -86,34 +86,35 @@ class Lookup {
   }
 
   Status by_address(std::string_view q, bool fold) {
-    // No address index: a bounded-memory walk over intents and payments.
-    ScanIntentsParams ip;
+    // The store's address indexes (migration 5) compare without ASCII case;
+    // base58 addresses are then compared exactly here.
+    ListIntentsParams ip;
+    ip.deposit_address = std::string(q);
+    ip.limit = 1000;
     for (;;) {
-      auto page = store_.scan_intents(ip);
+      auto page = store_.list_intents(ip);
       if (!page.ok()) return page.status();
-      for (const auto& i : *page) {
+      for (const auto& i : page->intents) {
         if (same_address(i.deposit_address, q, fold)) USD1PAY_RETURN_IF_ERROR(add_intent(i));
       }
-      if (page->size() < ip.limit) break;
-      ip.after_id = page->back().id;
+      if (page->next_cursor.empty()) break;
+      ip.cursor = page->next_cursor;
     }
-    for (bool unmatched : {false, true}) {
-      ScanPaymentsParams pp;
-      pp.unmatched = unmatched;
-      for (;;) {
-        auto page = store_.scan_payments(pp);
-        if (!page.ok()) return page.status();
-        for (const auto& p : *page) {
-          if (!same_address(p.to_address, q, fold) && !same_address(p.from_address, q, fold)) {
-            continue;
-          }
-          add_payment(p);
-          if (!p.intent_id.empty()) USD1PAY_RETURN_IF_ERROR(add_intent_id(p.intent_id));
-        }
-        if (page->size() < pp.limit) break;
-        const auto& l = page->back();
-        pp.after = PaymentScanKey{l.intent_id, l.block_number, l.log_index, l.chain, l.tx_hash};
-      }
+    ListPaymentsParams pp;
+    pp.address = std::string(q);
+    pp.limit = 100000;
+    auto pays = store_.list_payments(pp);
+    if (!pays.ok()) return pays.status();
+    if (pays->size() == pp.limit) {
+      // Never a silent cut: a merchant's static address can take more.
+      return Status(ErrorCode::kOutOfRange,
+                    "lookup: " + std::string(q) + " has " + std::to_string(pp.limit) +
+                        " or more payments; look one up by tx hash, order id or intent id");
+    }
+    for (const auto& p : *pays) {
+      if (!same_address(p.to_address, q, fold) && !same_address(p.from_address, q, fold)) continue;
+      add_payment(p);
+      if (!p.intent_id.empty()) USD1PAY_RETURN_IF_ERROR(add_intent_id(p.intent_id));
     }
     return Status();
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "recon/recon_internal.h"
+#include "recon/report_support.h"
 #include "usd1pay/amount.h"
 #include "usd1pay/recon.h"
 
@@ -123,6 +124,7 @@ class Reconciler {
   Status collect_statics() {
     ScanIntentsParams sp;
     sp.limit = kPage;
+    sp.strategy = "static";
     for (;;) {
       auto page = store_.scan_intents(sp);
       if (!page.ok()) return page.status().with_context("recon: reading intents");
@@ -173,6 +175,9 @@ class Reconciler {
     r->block_hash = pay.block_hash;
     r->block_time = pay.block_time;
     r->final = pay.status == "final";
+    if (r->final && pay.final_head_block && *pay.final_head_block >= pay.block_number) {
+      r->confirmations_at_settlement = *pay.final_head_block - pay.block_number + 1;
+    }
     r->payment_id = pay.id;
     r->chain = pay.chain;
     r->token_contract = pay.token_contract;
@@ -334,6 +339,7 @@ class Reconciler {
       }
       USD1PAY_RETURN_IF_ERROR(emit(r));
     }
+    if (order != nullptr) USD1PAY_RETURN_IF_ERROR(order_mismatch(i, *order, base));
     if (!orders_.empty() && order == nullptr) {
       ReconRecord r = base;
       r.status = ReconStatus::kIntentWithoutOrder;
@@ -343,6 +349,29 @@ class Reconciler {
       USD1PAY_RETURN_IF_ERROR(emit(r));
     }
     return Status();
+  }
+
+  /// An order_mismatch record when the orders file's amount (compared as
+  /// exact decimals: "25" = "25.00") or currency (ASCII case ignored)
+  /// differs from the intent's: the shop's books expect another figure than
+  /// the customer was asked to pay.
+  Status order_mismatch(const IntentRow& i, const Order& o, const ReconRecord& base) {
+    const std::string where = "intent " + i.id;
+    auto intent_amount = report_internal::Decimal::parse(i.amount, "amount");
+    if (!intent_amount.ok()) return data_error(where + ": " + intent_amount.status().message());
+    auto order_amount = report_internal::Decimal::parse(o.amount, "amount");
+    if (!order_amount.ok()) return data_error("order " + o.order_id + ": bad amount");
+    const bool same_amount = report_internal::Decimal::compare(*intent_amount, *order_amount) == 0;
+    const bool same_currency = lower(i.currency) == lower(o.currency);
+    if (same_amount && same_currency) return Status();
+    ReconRecord r = base;
+    r.status = ReconStatus::kOrderMismatch;
+    r.match_reason = "order_id";
+    r.amount_expected = order_amount->to_string();
+    r.currency = o.currency;
+    r.fiat_amount_at_par = r.amount_expected;
+    r.settlement_time_ms = i.created_at_ms;
+    return emit(r);
   }
 
   /// Whether a final credited payment follows `at` in `pays`.

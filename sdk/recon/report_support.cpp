@@ -181,6 +181,7 @@ const std::vector<ReconStatus>& all_statuses() {
       ReconStatus::kIntentWithoutOrder,
       ReconStatus::kAmbiguous,
       ReconStatus::kWrongNetwork,
+      ReconStatus::kOrderMismatch,
   };
   return kAll;
 }
@@ -360,7 +361,8 @@ Credit credit_of(ReconStatus s) {
     case ReconStatus::kOrphaned: return Credit::kNone;
     case ReconStatus::kUnpaid:
     case ReconStatus::kExpiredUnpaid:
-    case ReconStatus::kOrderWithoutIntent: return Credit::kNoneIfNotFinal;
+    case ReconStatus::kOrderWithoutIntent:
+    case ReconStatus::kOrderMismatch: return Credit::kNoneIfNotFinal;
   }
   return Credit::kNone;
 }
@@ -421,18 +423,42 @@ Result<JournalPlan> plan_journal(const ReconRecord& r, std::uint64_t index,
       auto expected = Decimal::parse(r.amount_expected, "amount_expected");
       if (!expected.ok()) return expected.status().with_context(where);
       if (expected->is_negative()) return invalid(where + ": amount_expected is negative");
-      const bool over = Decimal::compare(received, *expected) > 0;
-      const Decimal applied = over ? *expected : received;
-      auto excess = Decimal::sub(received, applied);
+      // The reconciler's difference is cumulative: what the intent received
+      // so far, this payment included, minus what was due. Receivable takes
+      // what this payment adds below the amount due, the rest is customer
+      // credit, so that an intent's payments together credit receivable at
+      // most the amount due, however they are split and whichever period is
+      // exported. Without a difference the record stands alone.
+      Decimal total = received;
+      if (!r.difference.empty()) {
+        auto difference = Decimal::parse(r.difference, "difference");
+        if (!difference.ok()) return difference.status().with_context(where);
+        auto t = Decimal::add(*expected, *difference);
+        if (!t.ok()) return t.status().with_context(where);
+        if (Decimal::compare(*t, received) < 0) {
+          return invalid(where + ": difference " + difference->to_string() +
+                         " puts the intent's received total at " + t->to_string() +
+                         ", below this payment's " + received.to_string());
+        }
+        total = *t;
+      }
+      auto before = Decimal::sub(total, received);
+      if (!before.ok()) return before.status().with_context(where);
+      auto capped = [&](const Decimal& v) {
+        return Decimal::compare(v, *expected) > 0 ? *expected : v;
+      };
+      auto applied = Decimal::sub(capped(total), capped(*before));
+      if (!applied.ok()) return applied.status().with_context(where);
+      auto excess = Decimal::sub(received, *applied);
       if (!excess.ok()) return excess.status().with_context(where);
-      if (!applied.is_zero()) {
+      if (!applied->is_zero()) {
         std::string memo = status + ": applied to the order's receivable";
-        if (Decimal::compare(received, *expected) < 0) {
-          auto shortfall = Decimal::sub(*expected, received);
+        if (Decimal::compare(total, *expected) < 0) {
+          auto shortfall = Decimal::sub(*expected, total);
           if (!shortfall.ok()) return shortfall.status().with_context(where);
           memo += "; " + shortfall->to_string() + " still due";
         }
-        plan.lines.push_back({account(accounts.receivable), false, applied, memo});
+        plan.lines.push_back({account(accounts.receivable), false, *applied, memo});
       }
       if (!excess->is_zero()) {
         plan.lines.push_back({account(accounts.customer_credit), false, *excess,

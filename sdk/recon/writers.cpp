@@ -6,6 +6,7 @@
 // columns in ReconRecord's order after a first `schema_version` column.
 // JSON Lines: one object per line (LF), the same keys in the same order.
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -120,8 +121,13 @@ Status record_fields(const ReconRecord& r, FieldValue (&out)[kColumnCount]) {
 }
 
 void append_csv_field(std::string* out, std::string_view field) {
-  const bool edge_space = !field.empty() && (field.front() == ' ' || field.back() == ' ');
-  if (!edge_space && field.find_first_of(",\"\r\n") == std::string_view::npos) {
+  bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
+  // One pass over the field (the export's hot loop), not one per character.
+  for (std::size_t i = 0; i < field.size() && !quote; ++i) {
+    const char c = field[i];
+    quote = c == ',' || c == '"' || c == '\r' || c == '\n';
+  }
+  if (!quote) {
     out->append(field);
     return;
   }
@@ -167,7 +173,7 @@ using recon_internal::kColumnCount;
 
 constexpr std::size_t kFlushBytes = std::size_t{64} * 1024;
 
-constexpr std::array<std::pair<ReconStatus, std::string_view>, 13> kStatusNames = {{
+constexpr std::array<std::pair<ReconStatus, std::string_view>, 14> kStatusNames = {{
     {ReconStatus::kMatched, "matched"},
     {ReconStatus::kUnderpaid, "underpaid"},
     {ReconStatus::kOverpaid, "overpaid"},
@@ -181,6 +187,7 @@ constexpr std::array<std::pair<ReconStatus, std::string_view>, 13> kStatusNames 
     {ReconStatus::kIntentWithoutOrder, "intent_without_order"},
     {ReconStatus::kAmbiguous, "ambiguous"},
     {ReconStatus::kWrongNetwork, "wrong_network"},
+    {ReconStatus::kOrderMismatch, "order_mismatch"},
 }};
 
 constexpr std::array<std::pair<ExportFormat, std::string_view>, 5> kFormatNames = {{
@@ -233,14 +240,79 @@ class CsvWriter final : public BufferedSink {
  public:
   using BufferedSink::BufferedSink;
 
+  // The export's hot loop: the row is written straight from the record (the
+  // same columns, text and checks as record_fields(), without building them
+  // as strings first); a record that fails leaves nothing behind.
   Status on_record(const ReconRecord& r) override {
     if (finished_) return Status(ErrorCode::kFailedPrecondition, "recon: csv: record after finish");
-    FieldValue fields[kColumnCount];
-    USD1PAY_RETURN_IF_ERROR(recon_internal::record_fields(r, fields));
+    const bool had_header = header_written_;
     header();
-    for (std::size_t i = 0; i < kColumnCount; ++i) {
-      if (i != 0) buf_.push_back(',');
-      if (fields[i].text) recon_internal::append_csv_field(&buf_, *fields[i].text);
+    const std::size_t start = buf_.size();
+    std::size_t column = 0;
+    Status bad;
+    auto next = [&] {
+      if (column++ != 0) buf_.push_back(',');
+    };
+    auto text = [&](const std::string& v) {
+      next();
+      if (v.empty() || !bad.ok()) return;
+      const std::size_t at = find_invalid_utf8(v);
+      if (at != std::string_view::npos) {
+        bad = Status(ErrorCode::kInvalidArgument,
+                     "recon: record " + (r.payment_id.empty() ? r.intent_id : r.payment_id) + ": " +
+                         std::string(recon_internal::kColumnNames[column - 1]) +
+                         " is not valid UTF-8 at byte " + std::to_string(at));
+        return;
+      }
+      recon_internal::append_csv_field(&buf_, v);
+    };
+    auto number = [&](auto v) {
+      next();
+      if (!v) return;
+      char digits[24];
+      auto res = std::to_chars(digits, digits + sizeof digits, *v);
+      buf_.append(digits, res.ptr);
+    };
+    auto ascii = [&](std::string_view v) {  // ISO times, names: never quoted
+      next();
+      buf_.append(v);
+    };
+    ascii("1");  // schema_version
+    static_assert(recon_internal::kSchemaVersion == 1, "the CSV fast path writes version 1");
+    ascii(recon_internal::iso_from_ms(r.settlement_time_ms));
+    text(r.order_id);
+    text(r.intent_id);
+    ascii(recon_status_name(r.status));
+    text(r.match_reason);
+    text(r.chain);
+    text(r.token_symbol);
+    text(r.token_contract);
+    text(r.deposit_address);
+    text(r.payer_address);
+    text(r.tx_hash);
+    number(r.log_index);
+    number(r.block_number);
+    text(r.block_hash);
+    if (r.block_time) {
+      ascii(recon_internal::iso_from_seconds(*r.block_time));
+    } else {
+      next();
+    }
+    number(r.confirmations_at_settlement);
+    ascii(r.final ? "true" : "false");
+    text(r.amount_expected);
+    text(r.amount_received);
+    text(r.difference);
+    text(r.currency);
+    text(r.fiat_amount_at_par);
+    text(r.payment_id);
+    if (!bad.ok()) {
+      buf_.resize(start);
+      if (!had_header) {
+        buf_.clear();
+        header_written_ = false;
+      }
+      return bad;
     }
     buf_.append("\r\n");
     ++rows_;
@@ -318,7 +390,7 @@ Result<ReconStatus> parse_recon_status(std::string_view name) {
                 "recon: unknown status " + printable(name) +
                     " (expected matched, underpaid, overpaid, unpaid, expired_unpaid, paid_late, "
                     "duplicate_payment, unmatched_transfer, orphaned, order_without_intent, "
-                    "intent_without_order, ambiguous or wrong_network)");
+                    "intent_without_order, ambiguous, wrong_network or order_mismatch)");
 }
 
 std::string_view export_format_name(ExportFormat f) noexcept {

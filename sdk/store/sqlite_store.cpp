@@ -236,10 +236,21 @@ CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, started_at_ms
   {4, R"sql(
 CREATE INDEX payments_intent_order ON payments (intent_id, block_number, log_index, chain, tx_hash);
 )sql"},
+  // 5: the chain's head when a payment became final (NULL until final, and
+  // for payments finalised before this version), so that exports state the
+  // confirmations at settlement; and indexes for look-ups by address (EVM
+  // addresses are compared without regard to ASCII case).
+  {5, R"sql(
+ALTER TABLE payments ADD COLUMN final_head_block INTEGER
+  CHECK (final_head_block IS NULL OR (final_head_block >= block_number AND status = 'final'));
+CREATE INDEX payments_to_address ON payments (to_address COLLATE NOCASE);
+CREATE INDEX payments_from_address ON payments (from_address COLLATE NOCASE);
+CREATE INDEX intents_deposit_address ON intents (deposit_address COLLATE NOCASE);
+)sql"},
 };
 // clang-format on
 
-constexpr int kLatestSchemaVersion = 4;
+constexpr int kLatestSchemaVersion = 5;
 constexpr std::size_t kMaxIdleReaders = 4;
 constexpr std::size_t kMaxOrderIdBytes = 200;
 constexpr std::size_t kMaxStatuses = 64;
@@ -255,7 +266,7 @@ constexpr char kIntentColumns[] =
 constexpr char kPaymentColumns[] =
     "id, chain, tx_hash, log_index, block_number, block_hash, block_time, token_contract, "
     "from_address, to_address, amount_base_units, intent_id, status, flags_json, "
-    "detected_at_ms, final_at_ms, updated_at_ms";
+    "detected_at_ms, final_at_ms, updated_at_ms, final_head_block";
 
 /// Payment statuses the store accepts (the table's CHECK says the same).
 constexpr std::string_view kPaymentStatuses[] = {"pending", "final", "orphaned"};
@@ -317,6 +328,7 @@ PaymentRow read_payment(const Query& q) {
   r.detected_at_ms = q.int64(14);
   r.final_at_ms = q.int64(15);
   r.updated_at_ms = q.int64(16);
+  if (!q.is_null(17)) r.final_head_block = static_cast<std::uint64_t>(q.int64(17));
   return r;
 }
 
@@ -461,6 +473,17 @@ Status validate_payment(std::string_view op, const std::string& field, const Pay
       std::end(kPaymentStatuses)) {
     return invalid(
         op, field + ".status '" + r.status + "' is not one of 'pending', 'final', 'orphaned'");
+  }
+  if (r.final_head_block) {
+    if (r.status != "final") {
+      return invalid(op, field + ".final_head_block is set on a payment in status '" + r.status +
+                             "' (only a final payment has one)");
+    }
+    if (*r.final_head_block < r.block_number || *r.final_head_block > kMaxBlockNumber) {
+      return invalid(op, field + ".final_head_block " + std::to_string(*r.final_head_block) +
+                             " is not between block_number " + std::to_string(r.block_number) +
+                             " and 2^63-1");
+    }
   }
   for (const std::string* text :
        {&r.block_hash, &r.token_contract, &r.from_address, &r.to_address, &r.intent_id}) {
@@ -783,6 +806,7 @@ Result<IntentPage> SqliteStore::list_intents(const ListIntentsParams& p) {
   if (p.order_id) sql += " AND order_id = ?2";
   if (p.created_from_ms) sql += " AND created_at_ms >= ?3";
   if (p.created_to_ms) sql += " AND created_at_ms < ?4";
+  if (p.deposit_address) sql += " AND deposit_address = ?8 COLLATE NOCASE";
   if (cursor) sql += " AND (created_at_ms < ?5 OR (created_at_ms = ?5 AND id < ?6))";
   sql += " ORDER BY created_at_ms DESC, id DESC LIMIT ?7";
   IntentPage page;
@@ -794,6 +818,7 @@ Result<IntentPage> SqliteStore::list_intents(const ListIntentsParams& p) {
     if (p.created_from_ms) q.bind(3, *p.created_from_ms);
     if (p.created_to_ms) q.bind(4, *p.created_to_ms);
     if (cursor) q.bind(5, cursor->created_at_ms).bind(6, cursor->id);
+    if (p.deposit_address) q.bind(8, *p.deposit_address);
     // One row more than asked tells whether there is a next page.
     q.bind(7, static_cast<std::int64_t>(p.limit) + 1);
     return db.for_each_row(q, kOp, [&](const Query& r) { page.intents.push_back(read_intent(r)); });
@@ -1029,11 +1054,11 @@ Status upsert_payment(Db& db, std::string_view op, const std::string& field, con
                 "UPDATE payments SET block_number = ?5, block_hash = ?6, block_time = ?7, "
                 "token_contract = ?8, from_address = ?9, to_address = ?10, "
                 "amount_base_units = ?11, intent_id = ?12, status = ?13, flags_json = ?14, "
-                "final_at_ms = ?16, updated_at_ms = ?17 "
+                "final_at_ms = ?16, updated_at_ms = ?17, final_head_block = ?18 "
                 "WHERE id = ?1 AND chain = ?2 AND tx_hash = ?3 AND log_index = ?4")
           : std::string("INSERT INTO payments (") + kPaymentColumns +
                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                "?16, ?17)";
+                "?16, ?17, ?18)";
   USD1PAY_STORE_QUERY(q, db, sql, op);
   q.bind(1, existing_id ? *existing_id : r.id)
       .bind(2, r.chain)
@@ -1055,6 +1080,11 @@ Status upsert_payment(Db& db, std::string_view op, const std::string& field, con
   q.bind(14, r.flags_json);
   if (!existing_id) q.bind(15, r.detected_at_ms);
   q.bind(16, r.final_at_ms).bind(17, r.updated_at_ms);
+  if (r.final_head_block) {
+    q.bind(18, static_cast<std::int64_t>(*r.final_head_block));
+  } else {
+    q.bind_null(18);
+  }
   const int rc = q.step();
   if (rc != SQLITE_DONE) return db.error(op, rc);
   return Status();
@@ -1245,6 +1275,9 @@ Result<std::vector<PaymentRow>> SqliteStore::list_payments(const ListPaymentsPar
   if (p.chain) sql += " AND chain = ?2";
   if (p.status) sql += " AND status = ?3";
   if (p.tx_hash) sql += " AND tx_hash = ?4";
+  if (p.address) {
+    sql += " AND (to_address = ?6 COLLATE NOCASE OR from_address = ?6 COLLATE NOCASE)";
+  }
   sql += " ORDER BY block_number, log_index, chain, tx_hash LIMIT ?5";
   std::vector<PaymentRow> rows;
   const Status io = read(kOp, [&](Db& db) -> Status {
@@ -1254,6 +1287,7 @@ Result<std::vector<PaymentRow>> SqliteStore::list_payments(const ListPaymentsPar
     if (p.chain) q.bind(2, *p.chain);
     if (p.status) q.bind(3, *p.status);
     if (p.tx_hash) q.bind(4, *p.tx_hash);
+    if (p.address) q.bind(6, *p.address);
     q.bind(5, static_cast<std::int64_t>(p.limit));
     return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_payment(r)); });
   });
@@ -1264,13 +1298,18 @@ Result<std::vector<PaymentRow>> SqliteStore::list_payments(const ListPaymentsPar
 Result<std::vector<IntentRow>> SqliteStore::scan_intents(const ScanIntentsParams& p) {
   constexpr std::string_view kOp = "scan_intents";
   USD1PAY_RETURN_IF_ERROR(check_limit(kOp, p.limit, 100000));
-  static const std::string sql =
+  static const std::string all =
       std::string("SELECT ") + kIntentColumns + " FROM intents WHERE id > ?1 ORDER BY id LIMIT ?2";
+  static const std::string of_strategy = std::string("SELECT ") + kIntentColumns +
+                                         " FROM intents WHERE id > ?1 AND strategy = ?3 "
+                                         "ORDER BY id LIMIT ?2";
+  const std::string& sql = p.strategy ? of_strategy : all;
   std::vector<IntentRow> rows;
   const Status io = read(kOp, [&](Db& db) -> Status {
     rows.clear();
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
     q.bind(1, p.after_id).bind(2, static_cast<std::int64_t>(p.limit));
+    if (p.strategy) q.bind(3, *p.strategy);
     return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_intent(r)); });
   });
   if (!io.ok()) return io;

@@ -680,6 +680,7 @@ struct Tracker::Impl {
           if (row.status == "orphaned") is_new = true;  // back on the chain
           row.status = "pending";
           row.final_at_ms = 0;
+          row.final_head_block.reset();
         } else {
           row.id = new_id(kPaymentIdPrefix);
           row.chain = rt.id;
@@ -725,6 +726,7 @@ struct Tracker::Impl {
       if (!decided) continue;
       p.status = "orphaned";
       p.final_at_ms = 0;
+      p.final_head_block.reset();
       p.updated_at_ms = now;
       payment_events.push_back({p.intent_id, event("payment.orphaned", payment_json(p), now)});
       ++rep.payments_orphaned;
@@ -755,6 +757,8 @@ struct Tracker::Impl {
         if (p.status == "pending" && final_by_policy(rt, *heads, verified_top, p.block_number)) {
           p.status = "final";
           p.final_at_ms = now;
+          // The head that made it final: its confirmations at settlement.
+          p.final_head_block = std::max(heads->latest.number, p.block_number);
           p.updated_at_ms = now;
           payment_events.push_back({p.intent_id, event("payment.confirmed", payment_json(p), now)});
           ++rep.payments_confirmed;

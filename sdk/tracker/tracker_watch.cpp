@@ -17,7 +17,16 @@ bool WatchList::add(const IntentRow& row, std::size_t chain_index) {
                     [&](const StaticWatch& s) { return s.id == row.id; })) {
       return false;
     }
-    list.push_back({row.id, row.token_contract, row.amount_base_units, row.created_at_ms});
+    // Kept oldest first (then by id): a payment to the merchant address goes
+    // to the oldest open intent of its exact amount, whatever order the
+    // store listed the intents in (new ones arrive newest first).
+    StaticWatch w{row.id, row.token_contract, row.amount_base_units, row.created_at_ms};
+    const auto at = std::upper_bound(
+        list.begin(), list.end(), w, [](const StaticWatch& a, const StaticWatch& b) {
+          return a.created_at_ms != b.created_at_ms ? a.created_at_ms < b.created_at_ms
+                                                    : a.id < b.id;
+        });
+    list.insert(at, std::move(w));
     ++count_;
     return true;
   }

@@ -63,6 +63,44 @@ TEST_F(ExportCliTest, OutAndManifestAreByteIdenticalAcrossRuns) {
   EXPECT_EQ(manifest["records"], 1);
 }
 
+TEST_F(ExportCliTest, OrdersColumnMappingFindsTheOrderAndReportsTheOthers) {
+  write_file(dir_.file("shop.csv"),
+             "Total,Order No,Placed,Cur\n25.00,\"A,\"\"x\"\" \xc3\xa9\",2026-03-01T10:00:00Z,USD\n"
+             "9.99,ORD-9,2026-03-01T09:00:00Z,USD\n");
+  auto r = cli({"export", "--orders", dir_.file("shop.csv"), "--orders-id-column", "Order No",
+                "--orders-amount-column", "Total", "--orders-currency-column", "Cur",
+                "--orders-created-column", "Placed"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The intent's order is found (no intent_without_order row); ORD-9 is not
+  // any intent's.
+  EXPECT_NE(r.out.find("," + intent_id_ + ",unpaid,"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("intent_without_order"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",ORD-9,,order_without_intent,none,"), std::string::npos) << r.out;
+  // Without the mapping the default names are missing from that header.
+  r = cli({"export", "--orders", dir_.file("shop.csv")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("shop.csv:1:1: the header has no column 'order_id'"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(ExportCliTest, JournalAccountOptions) {
+  auto r = cli({"export", "--format", "journal", "--account-wallet", "Bank:{chain}:{token}",
+                "--account-receivable", "AR", "--account-customer-credit", "Credits",
+                "--account-unapplied", "Suspense"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("journal_id,line,date,account,", 0), 0u) << r.out;
+  r = cli({"export", "--format", "csv", "--account-receivable", "AR"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--account-receivable applies to --format journal only"), std::string::npos)
+      << r.err;
+  r = cli({"export", "--format", "journal", "--account-wallet", ""});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--account-wallet: the name is empty"), std::string::npos) << r.err;
+  r = cli({"export", "--orders-id-column", "No"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--orders-id-column needs --orders FILE"), std::string::npos) << r.err;
+}
+
 TEST_F(ExportCliTest, BadOptionsAreUsageErrors) {
   auto r = cli({"export", "--format", "xml"});
   EXPECT_EQ(r.exit_code, 2);

@@ -96,6 +96,75 @@ TEST(JournalTest, MatchedWithinToleranceAboveDueCreditsTheExcess) {
             (V{{kWallet, "25.000001", ""}, {kReceivable, "", "25.00"}, {kCredit, "", "0.000001"}}));
 }
 
+// The reconciler's records of one intent paid in several payments: the
+// difference is cumulative (received so far for the intent minus due).
+ReconRecord part(ReconStatus s, const std::string& expected, const std::string& received,
+                 const std::string& difference, const std::string& tx) {
+  ReconRecord r = payment(s, expected, received, tx);
+  r.difference = difference;
+  return r;
+}
+
+TEST(JournalTest, OverpaymentSplitAcrossPaymentsCreditsReceivableOnlyTheAmountDue) {
+  // Due 10: pays 6 (matched, 4 still due) then 6 (overpaid by 2).
+  auto lines = lines_of({part(ReconStatus::kMatched, "10.00", "6.00", "-4.00", "0xa1"),
+                         part(ReconStatus::kOverpaid, "10.00", "6.00", "2.00", "0xa2")});
+  using V = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(entries(lines), (V{{kWallet, "6.00", ""},
+                               {kReceivable, "", "6.00"},
+                               {kWallet, "6.00", ""},
+                               {kReceivable, "", "4.00"},
+                               {kCredit, "", "2.00"}}));
+  EXPECT_NE(lines.at(1).at("memo").find("4.00 still due"), std::string::npos)
+      << lines.at(1).at("memo");
+  EXPECT_EQ(lines.at(3).at("memo").find("still due"), std::string::npos) << lines.at(3).at("memo");
+}
+
+TEST(JournalTest, SplitPaymentsBookTheSameWhetherExportedTogetherOrByPeriod) {
+  // The second payment alone (an export of the next day only) books what it
+  // books in the full export: 4 to receivable, 2 to customer credit.
+  auto lines = lines_of({part(ReconStatus::kOverpaid, "10.00", "6.00", "2.00", "0xa2")});
+  using V = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(entries(lines),
+            (V{{kWallet, "6.00", ""}, {kReceivable, "", "4.00"}, {kCredit, "", "2.00"}}));
+}
+
+TEST(JournalTest, UnderpaymentSplitAcrossPaymentsSaysWhatIsStillDueAfterEach) {
+  auto lines = lines_of({part(ReconStatus::kUnderpaid, "10.00", "3.00", "-7.00", "0xa1"),
+                         part(ReconStatus::kUnderpaid, "10.00", "4.00", "-3.00", "0xa2")});
+  using V = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(entries(lines), (V{{kWallet, "3.00", ""},
+                               {kReceivable, "", "3.00"},
+                               {kWallet, "4.00", ""},
+                               {kReceivable, "", "4.00"}}));
+  EXPECT_NE(lines.at(1).at("memo").find("7.00 still due"), std::string::npos);
+  EXPECT_NE(lines.at(3).at("memo").find("3.00 still due"), std::string::npos);
+}
+
+TEST(JournalTest, PaymentAfterTheDueWasCoveredIsAllCustomerCredit) {
+  // Due 10: 10 (matched, difference 0), then 5 more recorded as overpaid.
+  auto lines = lines_of({part(ReconStatus::kMatched, "10.00", "10.00", "0.00", "0xa1"),
+                         part(ReconStatus::kOverpaid, "10.00", "5.00", "5.00", "0xa2")});
+  using V = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(entries(lines), (V{{kWallet, "10.00", ""},
+                               {kReceivable, "", "10.00"},
+                               {kWallet, "5.00", ""},
+                               {kCredit, "", "5.00"}}));
+}
+
+TEST(JournalTest, DifferenceThatContradictsTheAmountReceivedIsRefused) {
+  // Received so far (expected + difference = 3) cannot be below this row's 6.
+  auto out = run_writer(journal, {part(ReconStatus::kOverpaid, "10.00", "6.00", "-7.00", "0xa1")});
+  EXPECT_EQ(out.status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(out.status.message(),
+            "journal: record 1 (overpaid): difference -7.00 puts the intent's received total at "
+            "3.00, below this payment's 6.00");
+  auto bad = run_writer(journal, {part(ReconStatus::kMatched, "10.00", "6.00", "4,0", "0xa1")});
+  EXPECT_EQ(bad.status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(bad.status.message().rfind("journal: record 1 (matched): difference: ", 0), 0U)
+      << bad.status.message();
+}
+
 TEST(JournalTest, LateDuplicateAndWrongNetworkAreOwedToTheCustomer) {
   for (ReconStatus s :
        {ReconStatus::kPaidLate, ReconStatus::kDuplicatePayment, ReconStatus::kWrongNetwork}) {

@@ -146,9 +146,16 @@ class ReconcileTest : public ::testing::Test {
          jpay, mpay});
     std::string orders = "order_id,amount,currency,created_at\r\n";
     orders += "\"A,\"\"1\"\"\r\nline \xc3\xa9\xf0\x9f\x98\x80\",25.00,USD,2023-11-14T22:00:00Z\r\n";
-    for (const char* id : {"b", "c", "d", "e", "f", "g", "h", "j", "k", "l", "m"}) {
+    // b: the shop's order says 24.00, the intent asked 25.00 (order_mismatch);
+    // c: "25" is 25.00 and d: "usd" is USD (no mismatch); e: EUR, not USD.
+    orders += "order-pi_b,24.00,USD,2023-11-14T22:00:00Z\r\n";
+    orders += "order-pi_c,25,USD,2023-11-14T22:00:00Z\r\n";
+    orders += "order-pi_d,25.00,usd,2023-11-14T22:00:00Z\r\n";
+    orders += "order-pi_e,25.00,EUR,2023-11-14T22:00:00Z\r\n";
+    for (const char* id : {"f", "g", "h", "j", "k", "l"}) {
       orders += std::string("order-pi_") + id + ",25.00,USD,2023-11-14T22:00:00Z\r\n";
     }
+    orders += "order-pi_m,7.000,USD,2023-11-14T22:00:00Z\r\n";
     orders += "ORD-X,9.99,USD,2023-11-14T21:00:00Z\r\n";
     write_file(dir_.file("orders.csv"), orders);
   }
@@ -181,24 +188,16 @@ TEST_F(ReconcileTest, EveryStatusRowByRow) {
   std::vector<std::string> got;
   for (const auto& r : records) got.push_back(row(r));
   const std::vector<std::string> want = {
-      "pi_a|matched|py_a|25.00|25.00|0.00|F",
-      "pi_b|overpaid|py_b|25.00|26.50|1.50|F",
-      "pi_c|underpaid|py_c|25.00|20.00|-5.00|F",
-      "pi_d|unpaid||25.00||-25.00|-",
-      "pi_e|expired_unpaid||25.00||-25.00|-",
-      "pi_f|paid_late|py_f|25.00|25.00|0.00|F",
-      "pi_g|matched|py_g1|25.00|25.00|0.00|F",
-      "pi_g|duplicate_payment|py_g2|25.00|25.00|25.00|F",
-      "pi_h|orphaned|py_h|25.00|25.00||-",
-      "pi_h|unpaid||25.00||-25.00|-",
-      "pi_i|unpaid||25.00||-25.00|-",
-      "pi_i|intent_without_order||25.00|||-",
-      "pi_j|ambiguous|py_j|25.00|25.00|0.00|F",
-      "pi_k|unpaid||25.00||-25.00|-",
-      "pi_l|wrong_network|py_l|25.00|25.00||F",
-      "pi_l|unpaid||25.00||-25.00|-",
-      "pi_m|matched|py_m|7.00|7.00|0.00|F",
-      "|unmatched_transfer|py_u||3.50||F",
+      "pi_a|matched|py_a|25.00|25.00|0.00|F",   "pi_b|overpaid|py_b|25.00|26.50|1.50|F",
+      "pi_b|order_mismatch||24.00|||-",         "pi_c|underpaid|py_c|25.00|20.00|-5.00|F",
+      "pi_d|unpaid||25.00||-25.00|-",           "pi_e|expired_unpaid||25.00||-25.00|-",
+      "pi_e|order_mismatch||25.00|||-",         "pi_f|paid_late|py_f|25.00|25.00|0.00|F",
+      "pi_g|matched|py_g1|25.00|25.00|0.00|F",  "pi_g|duplicate_payment|py_g2|25.00|25.00|25.00|F",
+      "pi_h|orphaned|py_h|25.00|25.00||-",      "pi_h|unpaid||25.00||-25.00|-",
+      "pi_i|unpaid||25.00||-25.00|-",           "pi_i|intent_without_order||25.00|||-",
+      "pi_j|ambiguous|py_j|25.00|25.00|0.00|F", "pi_k|unpaid||25.00||-25.00|-",
+      "pi_l|wrong_network|py_l|25.00|25.00||F", "pi_l|unpaid||25.00||-25.00|-",
+      "pi_m|matched|py_m|7.00|7.00|0.00|F",     "|unmatched_transfer|py_u||3.50||F",
       "|order_without_intent||9.99|||-",
   };
   EXPECT_EQ(got, want);
@@ -216,17 +215,28 @@ TEST_F(ReconcileTest, EveryStatusRowByRow) {
   EXPECT_EQ(a.settlement_time_ms, kT0 + 20005);  // final time
   EXPECT_EQ(a.currency, "USD");
   EXPECT_EQ(a.fiat_amount_at_par, "25.00");
-  EXPECT_EQ(records[3].settlement_time_ms, kExpiry);      // open intent: its expiry
-  EXPECT_EQ(records[8].settlement_time_ms, kT0 + 30005);  // orphaned: when it was orphaned
-  EXPECT_EQ(records[12].match_reason, "static_amount_time");
-  EXPECT_EQ(records[16].match_reason, "static_amount_time");
-  EXPECT_EQ(records[14].chain, kBase);
-  EXPECT_EQ(records[17].match_reason, "none");
-  EXPECT_EQ(records[17].token_symbol, "USD1");  // learnt from the intents of the token
-  EXPECT_EQ(records[17].deposit_address, kMerchant);
-  EXPECT_EQ(records[18].order_id, "ORD-X");
-  EXPECT_EQ(records[18].currency, "USD");
-  EXPECT_EQ(records[18].settlement_time_ms, kT0 - 4400000);  // 21:00:00Z, the order's time
+  EXPECT_EQ(records[4].settlement_time_ms, kExpiry);       // open intent: its expiry
+  EXPECT_EQ(records[10].settlement_time_ms, kT0 + 30005);  // orphaned: when it was orphaned
+  EXPECT_EQ(records[14].match_reason, "static_amount_time");
+  EXPECT_EQ(records[18].match_reason, "static_amount_time");
+  EXPECT_EQ(records[16].chain, kBase);
+  EXPECT_EQ(records[19].match_reason, "none");
+  EXPECT_EQ(records[19].token_symbol, "USD1");  // learnt from the intents of the token
+  EXPECT_EQ(records[19].deposit_address, kMerchant);
+  EXPECT_EQ(records[20].order_id, "ORD-X");
+  EXPECT_EQ(records[20].currency, "USD");
+  EXPECT_EQ(records[20].settlement_time_ms, kT0 - 4400000);  // 21:00:00Z, the order's time
+  // order_mismatch: the order's figures, matched by order id, placed at the
+  // intent's creation; the intent's own figures are on its rows above.
+  const ReconRecord& mb = records[2];
+  EXPECT_EQ(mb.order_id, "order-pi_b");
+  EXPECT_EQ(mb.match_reason, "order_id");
+  EXPECT_EQ(mb.currency, "USD");
+  EXPECT_EQ(mb.fiat_amount_at_par, "24.00");
+  EXPECT_EQ(mb.settlement_time_ms, kT0);
+  EXPECT_EQ(mb.tx_hash, "");
+  EXPECT_EQ(records[6].currency, "EUR");
+  EXPECT_EQ(records[6].amount_expected, "25.00");
 }
 
 TEST_F(ReconcileTest, WithoutOrdersFileNoOrderRecords) {
@@ -296,6 +306,114 @@ TEST_F(ReconcileTest, ManyIntentsAcrossPagesMergeJoin) {
       ++k;
     }
   }
+}
+
+// Issue 6 item: an overpayment spread over two payments. Reconcile's
+// cumulative difference and the journal agree: receivable takes the 10 due,
+// the 2 over it is customer credit.
+TEST_F(ReconcileTest, OverpaymentSplitAcrossPaymentsJournalAgreesWithTheRecords) {
+  IntentRow i = intent("pi_s", "succeeded");
+  i.amount = "10.00";
+  i.amount_base_units = "10000000000000000000";
+  add(i);
+  pay({payment("py_s1", "pi_s", 5, "6000000000000000000"),
+       payment("py_s2", "pi_s", 6, "6000000000000000000")});
+  const auto records = run();
+  std::vector<std::string> got;
+  for (const auto& r : records) got.push_back(row(r));
+  EXPECT_EQ(got, (std::vector<std::string>{"pi_s|matched|py_s1|10.00|6.00|-4.00|F",
+                                           "pi_s|overpaid|py_s2|10.00|6.00|2.00|F"}));
+  ExportParams ep;
+  ep.format = ExportFormat::kJournal;
+  std::string text;
+  ep.out = [&](std::string_view b) {
+    text.append(b);
+    return Status();
+  };
+  auto res = export_settlement(*store_, ep);
+  ASSERT_TRUE(res.ok()) << to_string(res.status());
+  // account,debit,credit of each line (columns 4..6 of the journal).
+  std::vector<std::string> lines;
+  std::size_t pos = text.find("\r\n") + 2;
+  while (pos < text.size()) {
+    const std::size_t end = text.find("\r\n", pos);
+    std::vector<std::string> f;
+    std::size_t a = pos;
+    for (int k = 0; k < 6; ++k) {
+      const std::size_t c = text.find(',', a);
+      f.push_back(text.substr(a, c - a));
+      a = c + 1;
+    }
+    lines.push_back(f[3] + "|" + f[4] + "|" + f[5]);
+    pos = end + 2;
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "Assets:Stablecoin:eip155:1:USD1|6.00|",
+                       "Assets:Accounts Receivable||6.00",
+                       "Assets:Stablecoin:eip155:1:USD1|6.00|",
+                       "Assets:Accounts Receivable||4.00",
+                       "Liabilities:Customer Credits||2.00",
+                   }));
+}
+
+TEST_F(ReconcileTest, ConfirmationsAtSettlementComeFromTheHeadAtFinality) {
+  add(intent("pi_c1", "succeeded"));
+  add(intent("pi_c2", "requires_payment"));
+  PaymentRow counted = payment("py_c1", "pi_c1", 5, "25000000000000000000");
+  counted.final_head_block = 16;  // final when the head was 16: 12 confirmations
+  PaymentRow old = payment("py_c0", "pi_c1", 7, "1000000000000000000");  // before schema 5
+  PaymentRow pending = payment("py_c2", "pi_c2", 9, "25000000000000000000", "pending");
+  pay({counted, old, pending});
+  const auto records = run();
+  ASSERT_EQ(records.size(), 3U);
+  EXPECT_EQ(records[0].payment_id, "py_c1");
+  EXPECT_EQ(records[0].confirmations_at_settlement, std::optional<std::uint64_t>(12));
+  EXPECT_EQ(records[1].payment_id, "py_c0");
+  EXPECT_FALSE(records[1].confirmations_at_settlement.has_value());  // unknown: empty
+  EXPECT_EQ(records[2].payment_id, "py_c2");
+  EXPECT_FALSE(records[2].confirmations_at_settlement.has_value());  // not settled
+}
+
+TEST_F(ReconcileTest, LookupByAddressFindsDepositPayerAndRecipientInAnyLetterCase) {
+  IntentRow i = intent("pi_x", "succeeded");
+  i.deposit_address = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+  add(i);
+  IntentRow sol = intent("pi_sol", "requires_payment");
+  sol.deposit_address = "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV";
+  add(sol);
+  add(intent("pi_other", "requires_payment"));
+  PaymentRow in = payment("py_x", "pi_x", 5, "25000000000000000000");
+  in.to_address = i.deposit_address;
+  in.from_address = "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359";
+  PaymentRow stray = payment("py_y", "", 6, "1000000000000000000");
+  stray.from_address = "0xFB6916095CA1DF60BB79CE92CE3EA74C37C5D359";
+  stray.to_address = kMerchant;
+  pay({in, stray});
+  auto ids = [](const LookupResult& r) {
+    std::vector<std::string> out;
+    for (const auto& x : r.intents) out.push_back(x.id);
+    for (const auto& x : r.payments) out.push_back(x.id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  // The deposit address, lower case: the intent and its payment.
+  auto r = lookup(*store_, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed");
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(ids(*r), (V{"pi_x", "py_x"}));
+  // The payer, checksummed: both of its payments, and the intent of one.
+  r = lookup(*store_, "0xFb6916095ca1df60bB79Ce92cE3Ea74c37c5d359");
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(ids(*r), (V{"pi_x", "py_x", "py_y"}));
+  // Base58 is case-sensitive: exact finds it, another case does not.
+  r = lookup(*store_, "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ids(*r), (V{"pi_sol"}));
+  r = lookup(*store_, "7ecdhsygxxyscszyep35khn8vvw3svaulktzxwcfltv");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(ids(*r).empty());
+  r = lookup(*store_, "0x1111111111111111111111111111111111111111");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(ids(*r).empty());
 }
 
 TEST_F(ReconcileTest, MalformedOrdersFileFailsBeforeAnyRecord) {

@@ -2,9 +2,15 @@
 // journal balances to zero, the file balances, and the journal's wallet
 // debits equal the summary's amount_booked per day, chain and token and in
 // total. Sums here use Uint128 base units at 18 decimals, independent of the
-// writers' own decimal code.
+// writers' own decimal code. A second property follows intents paid in
+// several payments as the reconciler records them (cumulative difference):
+// receivable is credited at most the amount due per intent, the rest is
+// customer credit, and a period's journal books each payment exactly as the
+// full journal does.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <random>
 #include <string>
@@ -66,7 +72,8 @@ std::vector<ReconRecord> random_stream(std::mt19937_64& rng) {
                                              ReconStatus::kOrderWithoutIntent,
                                              ReconStatus::kIntentWithoutOrder,
                                              ReconStatus::kAmbiguous,
-                                             ReconStatus::kWrongNetwork};
+                                             ReconStatus::kWrongNetwork,
+                                             ReconStatus::kOrderMismatch};
   const std::vector<std::string> chains = {"eip155:1", "eip155:8453", "tron:mainnet",
                                            "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"};
   const std::vector<std::string> tokens = {"USD1", "USD1.e"};
@@ -81,7 +88,7 @@ std::vector<ReconRecord> random_stream(std::mt19937_64& rng) {
   for (int i = 0; i < n; ++i) {
     const ReconStatus s = statuses[pick_status(rng)];
     const bool no_pay = s == ReconStatus::kUnpaid || s == ReconStatus::kExpiredUnpaid ||
-                        s == ReconStatus::kOrderWithoutIntent;
+                        s == ReconStatus::kOrderWithoutIntent || s == ReconStatus::kOrderMismatch;
     ReconRecord r;
     const std::string expected = random_amount(rng);
     if (no_pay) {
@@ -164,6 +171,131 @@ TEST(ReportPropertyTest, JournalsBalanceAndTieToTheSummary) {
     for (const auto& [key, amount] : wallet) EXPECT_EQ(booked.count(key), 1U);
   }
   EXPECT_GT(journals_seen, 3000U);  // the generator does produce journals
+}
+
+// Cents as "12.34" / "-0.05".
+std::string cents_text(std::int64_t c) {
+  const bool neg = c < 0;
+  const std::int64_t m = neg ? -c : c;
+  std::string frac = std::to_string(m % 100);
+  if (frac.size() < 2) frac = "0" + frac;
+  return (neg ? "-" : "") + std::to_string(m / 100) + "." + frac;
+}
+
+struct IntentTruth {
+  std::int64_t receivable = 0;  // cents the journal must credit to receivable
+  std::int64_t credit = 0;      // cents to customer credit
+};
+
+// Intents with several final payments, statuses and cumulative differences
+// as reconcile() writes them (docs/reconciliation.md), and what each intent
+// must book.
+std::vector<ReconRecord> random_intents(std::mt19937_64& rng,
+                                        std::map<std::string, IntentTruth>* truth) {
+  std::uniform_int_distribution<int> intents(1, 25);
+  std::uniform_int_distribution<int> payments(1, 4);
+  std::uniform_int_distribution<std::int64_t> due(1, 5000);
+  std::uniform_int_distribution<std::int64_t> paid(1, 4000);
+  std::uniform_int_distribution<int> coin(0, 3);
+  std::uniform_int_distribution<std::int64_t> when(0, 5 * kDayMs);
+  std::vector<ReconRecord> out;
+  const int n = intents(rng);
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "pi_" + std::to_string(i);
+    const std::int64_t e = due(rng);
+    const bool underpaid = coin(rng) == 0;
+    const int k = payments(rng);
+    std::int64_t running = 0;
+    bool settled = false;
+    IntentTruth& t = (*truth)[id];
+    for (int j = 0; j < k; ++j) {
+      std::int64_t r = paid(rng);
+      if (underpaid && running + r >= e) break;  // an underpaid intent stays below its due
+      running += r;
+      ReconStatus s = ReconStatus::kUnderpaid;
+      if (!underpaid) {
+        if (settled) {
+          s = ReconStatus::kDuplicatePayment;
+        } else if (running >= e) {
+          s = running > e ? ReconStatus::kOverpaid : ReconStatus::kMatched;
+          settled = true;
+        } else {
+          s = ReconStatus::kMatched;
+        }
+      }
+      if (s == ReconStatus::kDuplicatePayment) {
+        t.credit += r;
+      } else {
+        const std::int64_t before = running - r;
+        const std::int64_t applied = std::min(running, e) - std::min(before, e);
+        t.receivable += applied;
+        t.credit += r - applied;
+      }
+      ReconRecord rec =
+          payment(s, cents_text(e), cents_text(r),
+                  "0x" + std::to_string(i) + "_" + std::to_string(j), kDay1 + when(rng));
+      rec.intent_id = id;
+      rec.difference = cents_text(running - e);
+      out.push_back(rec);
+    }
+  }
+  return out;
+}
+
+std::int64_t cents_of(const std::string& text) {
+  if (text.empty()) return 0;
+  const std::size_t dot = text.find('.');
+  EXPECT_NE(dot, std::string::npos) << text;
+  EXPECT_EQ(text.size() - dot - 1, 2U) << text;
+  return std::stoll(text.substr(0, dot)) * 100 + std::stoll(text.substr(dot + 1));
+}
+
+TEST(ReportPropertyTest, SplitPaymentsCreditReceivableAtMostTheDuePerIntentInEveryPeriod) {
+  std::mt19937_64 rng(20260302);
+  std::uint64_t split_overpayments = 0;
+  for (int iteration = 0; iteration < 300; ++iteration) {
+    SCOPED_TRACE("iteration " + std::to_string(iteration));
+    std::map<std::string, IntentTruth> truth;
+    const auto records = random_intents(rng, &truth);
+    auto j = run_writer(journal, records);
+    ASSERT_TRUE(j.status.ok()) << j.status.message();
+    std::map<std::string, IntentTruth> booked;
+    std::map<std::string, std::vector<std::map<std::string, std::string>>> by_journal;
+    for (const auto& l : csv_maps(j.text)) {
+      by_journal[l.at("journal_id")].push_back(l);
+      IntentTruth& b = booked[l.at("intent_id")];
+      if (l.at("account") == "Assets:Accounts Receivable") b.receivable += cents_of(l.at("credit"));
+      if (l.at("account") == "Liabilities:Customer Credits") b.credit += cents_of(l.at("credit"));
+    }
+    for (const auto& [id, t] : truth) {
+      EXPECT_EQ(booked[id].receivable, t.receivable) << id;
+      EXPECT_EQ(booked[id].credit, t.credit) << id;
+    }
+    for (std::size_t k = 1; k < records.size(); ++k) {
+      if (records[k].intent_id == records[k - 1].intent_id &&
+          records[k].status == ReconStatus::kOverpaid &&
+          records[k - 1].status == ReconStatus::kMatched) {
+        ++split_overpayments;
+      }
+    }
+
+    // A period (records filtered by settlement day, as export --from/--to
+    // does) books each of its payments exactly as the full journal does.
+    const std::int64_t cut = kDay1 + static_cast<std::int64_t>(rng() % 5) * kDayMs;
+    std::vector<ReconRecord> period;
+    for (const auto& r : records) {
+      if (r.settlement_time_ms >= cut) period.push_back(r);
+    }
+    auto pj = run_writer(journal, period);
+    ASSERT_TRUE(pj.status.ok()) << pj.status.message();
+    std::map<std::string, std::vector<std::map<std::string, std::string>>> period_journal;
+    for (const auto& l : csv_maps(pj.text)) period_journal[l.at("journal_id")].push_back(l);
+    for (const auto& [id, lines] : period_journal) {
+      ASSERT_EQ(by_journal.count(id), 1U) << id;
+      EXPECT_EQ(by_journal.at(id), lines) << id;
+    }
+  }
+  EXPECT_GT(split_overpayments, 100U);  // the generator does split overpayments
 }
 
 }  // namespace

@@ -40,11 +40,12 @@ TEST(SummaryTest, EmptyStreamGivesZeroTotalsForEveryStatus) {
   ASSERT_TRUE(out.status.ok());
   EXPECT_EQ(out.text.rfind(kHeader, 0), 0U);
   auto rows = csv_maps(out.text);
-  ASSERT_EQ(rows.size(), 13U + 1U);
+  ASSERT_EQ(rows.size(), 14U + 1U);
   EXPECT_EQ(row(rows[0]), (std::vector<std::string>{"status_total", "", "", "", "matched", "0",
                                                     "0.00", "0.00", "0.00", "0.00"}));
   EXPECT_EQ(rows[12].at("status"), "wrong_network");
-  EXPECT_EQ(row(rows[13]), (std::vector<std::string>{"grand_total", "", "", "", "", "0", "0.00",
+  EXPECT_EQ(rows[13].at("status"), "order_mismatch");
+  EXPECT_EQ(row(rows[14]), (std::vector<std::string>{"grand_total", "", "", "", "", "0", "0.00",
                                                      "0.00", "0.00", "0.00"}));
 }
 
@@ -81,7 +82,7 @@ TEST(SummaryTest, GroupsByDayChainTokenStatusInOrder) {
                              "10.00", "0.00", "10.00"}));
   EXPECT_EQ(row(rows[5]), (V{"group", "2026-03-02", "eip155:1", "USD1", "matched", "1", "10.00",
                              "10.00", "0.00", "10.00"}));
-  ASSERT_EQ(rows.size(), 6U + 13U + 1U);
+  ASSERT_EQ(rows.size(), 6U + 14U + 1U);
   EXPECT_EQ(row(rows[6]),
             (V{"status_total", "", "", "", "matched", "3", "30.00", "30.00", "0.00", "30.00"}));
   EXPECT_EQ(row(rows[7]),

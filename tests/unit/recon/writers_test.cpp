@@ -230,7 +230,8 @@ TEST(Names, StatusRoundTripsAndUnknownIsRefused) {
                                           "order_without_intent",
                                           "intent_without_order",
                                           "ambiguous",
-                                          "wrong_network"};
+                                          "wrong_network",
+                                          "order_mismatch"};
   for (const auto& n : names) {
     auto s = parse_recon_status(n);
     ASSERT_TRUE(s.ok()) << n;

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -484,6 +485,21 @@ TEST_F(TrackingTest, BadPaymentFieldsAreInvalidArgumentNamingTheField) {
        "9223372036854775807"},
       {[](PaymentRow& r) { r.to_address = std::string("0x\0", 3); },
        "upsert_payments[0] (py_1) has a field with a NUL byte"},
+      {[](PaymentRow& r) { r.final_head_block = 5; },
+       "upsert_payments[0].final_head_block is set on a payment in status 'pending' (only a "
+       "final payment has one)"},
+      {[](PaymentRow& r) {
+         r.status = "final";
+         r.block_number = 10;
+         r.final_head_block = 9;
+       },
+       "upsert_payments[0].final_head_block 9 is not between block_number 10 and 2^63-1"},
+      {[](PaymentRow& r) {
+         r.status = "final";
+         r.final_head_block = std::numeric_limits<std::uint64_t>::max();
+       },
+       "upsert_payments[0].final_head_block 18446744073709551615 is not between block_number 0 "
+       "and 2^63-1"},
   };
   const std::string before = snapshot();
   for (const Case& c : cases) {
@@ -851,6 +867,99 @@ TEST_F(TrackingTest, ListPaymentsFiltersCombineWithAndInBlockOrder) {
   EXPECT_TRUE(ids(none).empty());
 }
 
+TEST_F(TrackingTest, FinalHeadBlockIsKeptWhileFinalAndClearedAfter) {
+  create("pi_a");
+  ApplyScanParams p = step(std::nullopt, 101);
+  p.upsert_payments = {payment("py_1", "0xt1", 0, 100, "pi_a")};
+  ASSERT_TRUE(store_->apply_scan(p).ok());
+  EXPECT_FALSE(payments().at(0).final_head_block.has_value());
+  PaymentRow final_row = payment("py_1", "0xt1", 0, 100, "pi_a");
+  final_row.status = "final";
+  final_row.final_at_ms = 1700000200000;
+  final_row.final_head_block = 111;
+  ApplyScanParams q = step(101, 112);
+  q.upsert_payments = {final_row};
+  ASSERT_TRUE(store_->apply_scan(q).ok());
+  EXPECT_EQ(payments().at(0).final_head_block, std::optional<std::uint64_t>(111));
+  {
+    Raw raw(path_);
+    EXPECT_EQ(raw.one("SELECT final_head_block FROM payments WHERE id = 'py_1'"), "111");
+  }
+  // Orphaned again: the tracker clears it, and the store keeps NULL.
+  PaymentRow orphaned = final_row;
+  orphaned.status = "orphaned";
+  orphaned.final_at_ms = 0;
+  orphaned.final_head_block.reset();
+  ApplyScanParams r = step(112, 113);
+  r.upsert_payments = {orphaned};
+  ASSERT_TRUE(store_->apply_scan(r).ok());
+  EXPECT_FALSE(payments().at(0).final_head_block.has_value());
+  Raw raw(path_);
+  EXPECT_EQ(raw.one("SELECT final_head_block IS NULL FROM payments WHERE id = 'py_1'"), "1");
+  // The table refuses a head at finality on a payment that is not final
+  // even when written behind the store's back.
+  EXPECT_NE(raw.exec("UPDATE payments SET final_head_block = 200 WHERE id = 'py_1'"), SQLITE_OK);
+}
+
+TEST_F(TrackingTest, ListByAddressUsesTheIndexesAndIgnoresAsciiCase) {
+  create("pi_a");
+  ApplyScanParams p = step(std::nullopt, 1);
+  PaymentRow from_x = payment("py_1", "0xt1", 0, 5);
+  from_x.from_address = "0xAbC0000000000000000000000000000000000001";
+  PaymentRow to_x = payment("py_2", "0xt2", 0, 4, "pi_a");
+  to_x.to_address = "0xabc0000000000000000000000000000000000001";
+  PaymentRow other = payment("py_3", "0xt3", 0, 3);
+  p.upsert_payments = {from_x, to_x, other};
+  ASSERT_TRUE(store_->apply_scan(p).ok());
+  ListPaymentsParams q;
+  q.address = "0xABC0000000000000000000000000000000000001";
+  std::vector<std::string> ids;
+  for (const auto& r : payments(q)) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"py_2", "py_1"}));  // block order
+  q.intent_id = "";
+  ids.clear();
+  for (const auto& r : payments(q)) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"py_1"}));  // filters combine
+
+  ListIntentsParams ip;
+  ip.deposit_address = intent("pi_a").deposit_address;
+  for (char& c : *ip.deposit_address) c = static_cast<char>(std::toupper(c));
+  auto page = store_->list_intents(ip);
+  ASSERT_TRUE(page.ok()) << to_string(page.status());
+  ASSERT_EQ(page->intents.size(), 1U);
+  EXPECT_EQ(page->intents[0].id, "pi_a");
+  ip.deposit_address = "0x2222222222222222222222222222222222222222";
+  page = store_->list_intents(ip);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->intents.empty());
+
+  // The query plans use the address indexes, not a table scan.
+  auto plan_of = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    std::string out;
+    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &st, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+      out += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+      out += " | ";
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+  };
+  const std::string plan = plan_of(
+      "SELECT id FROM payments WHERE to_address = 'x' COLLATE NOCASE OR from_address = 'x' "
+      "COLLATE NOCASE");
+  EXPECT_TRUE(contains(plan, "payments_to_address")) << plan;
+  EXPECT_TRUE(contains(plan, "payments_from_address")) << plan;
+  const std::string iplan =
+      plan_of("SELECT id FROM intents WHERE deposit_address = 'x' COLLATE NOCASE");
+  EXPECT_TRUE(contains(iplan, "intents_deposit_address")) << iplan;
+}
+
 TEST_F(TrackingTest, ListOpenIntentsByStatusOldestFirst) {
   create("pi_c", 1700000000300);
   create("pi_a", 1700000000100);
@@ -888,13 +997,14 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
   }
   {
     // Turn the file back into what the version 1 code left: the tables of
-    // migrations 2 and 3 (and with them their indexes) and their
-    // schema_version rows gone.
+    // migrations 2 and 3 (and with them their indexes), migration 5's
+    // intents index and their schema_version rows gone.
     Raw raw(path);
     raw.exec_or_fail(
         "BEGIN; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; "
         "DROP TABLE webhook_endpoints; DROP TABLE payments; DROP TABLE chain_cursors; "
-        "DROP TABLE block_hashes; DELETE FROM schema_version WHERE version >= 2; COMMIT");
+        "DROP TABLE block_hashes; DROP INDEX intents_deposit_address; "
+        "DELETE FROM schema_version WHERE version >= 2; COMMIT");
     ASSERT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "1");
     ASSERT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE name IN ('payments', "
                       "'chain_cursors', 'block_hashes')"),
@@ -904,7 +1014,7 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                       "('payments_intent', 'payments_chain_status', 'payments_tx_hash')"),
               "3");
@@ -924,6 +1034,42 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
   ASSERT_TRUE(audit.ok());
   EXPECT_TRUE(audit->ok) << audit->problem;
   EXPECT_EQ(audit->events_checked, 2U);
+}
+
+TEST(TrackingMigrationTest, VersionFourFileGainsTheHeadAtFinalityAndAddressIndexes) {
+  TempDir dir;
+  const std::string path = dir.file("v4.db");
+  {
+    std::unique_ptr<Store> store = open_or_die(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->create_intent(create_params("pi_old")).ok());
+  }
+  {
+    // What the version 4 code left: a final payment, no migration 5.
+    Raw raw(path);
+    raw.exec_or_fail(
+        "BEGIN; DROP INDEX payments_to_address; DROP INDEX payments_from_address; "
+        "DROP INDEX intents_deposit_address; ALTER TABLE payments DROP COLUMN final_head_block; "
+        "INSERT INTO payments (id, chain, tx_hash, log_index, block_number, block_hash, "
+        "block_time, token_contract, from_address, to_address, amount_base_units, intent_id, "
+        "status, flags_json, detected_at_ms, final_at_ms, updated_at_ms) VALUES ('py_old', "
+        "'eip155:1', '0xt', 0, 7, '0xb7', 1700000007, '0xtok', '0xfrom', '0xto', '5', 'pi_old', "
+        "'final', '[]', 1, 2, 2); DELETE FROM schema_version WHERE version >= 5; COMMIT");
+    ASSERT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "4");
+  }
+  std::unique_ptr<Store> store = open_or_die(path);
+  ASSERT_NE(store, nullptr);
+  Raw raw(path);
+  EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5");
+  EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
+                    "('payments_to_address', 'payments_from_address', 'intents_deposit_address')"),
+            "3");
+  ListPaymentsParams q;
+  auto pays = store->list_payments(q);
+  ASSERT_TRUE(pays.ok()) << to_string(pays.status());
+  ASSERT_EQ(pays->size(), 1U);
+  EXPECT_EQ((*pays)[0].status, "final");
+  EXPECT_FALSE((*pays)[0].final_head_block.has_value());  // unknown for older payments
 }
 
 }  // namespace

@@ -1588,12 +1588,14 @@ TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
   }
   {
     // Turn the file back into what the version 2 code left: migration 3's
-    // tables (and with them their indexes), migration 4's index and their
-    // schema_version rows gone.
+    // tables (and with them their indexes), migration 4's index, migration
+    // 5's column and indexes and their schema_version rows gone.
     Raw raw(path);
     raw.exec(
         "BEGIN; DROP TABLE webhook_attempts; DROP TABLE webhook_deliveries; "
         "DROP TABLE webhook_endpoints; DROP INDEX payments_intent_order; "
+        "DROP INDEX payments_to_address; DROP INDEX payments_from_address; "
+        "DROP INDEX intents_deposit_address; ALTER TABLE payments DROP COLUMN final_head_block; "
         "DELETE FROM schema_version WHERE version >= 3; COMMIT");
     ASSERT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "2");
     ASSERT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'webhook%'"), "0");
@@ -1602,7 +1604,7 @@ TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name LIKE "
                       "'webhook%'"),
               "3");

@@ -172,15 +172,23 @@ TEST_F(TrackerFlow, ExactPaymentGoesProcessingThenSucceededAfterThreeConfirmatio
   ASSERT_EQ(pays.size(), 1U);
   EXPECT_EQ(pays[0].status, "pending");
   EXPECT_EQ(pays[0].amount_base_units, "25000000");
+  EXPECT_FALSE(pays[0].final_head_block.has_value());
   chain_a->mine();  // 2 confirmations: not final
   poll();
   EXPECT_EQ(status_of(intent), IntentStatus::kProcessing);
   EXPECT_EQ(payments_of(intent)[0].status, "pending");
-  chain_a->mine();  // 3 confirmations: final
+  EXPECT_FALSE(payments_of(intent)[0].final_head_block.has_value());
+  const std::uint64_t head = chain_a->mine().number;  // 3 confirmations: final
   r = poll();
   EXPECT_EQ(r.chains[0].payments_confirmed, 1U);
   EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded);
   EXPECT_EQ(payments_of(intent)[0].status, "final");
+  // The head that made it final is kept: 3 confirmations at settlement.
+  EXPECT_EQ(payments_of(intent)[0].final_head_block, std::optional<std::uint64_t>(head));
+  EXPECT_EQ(head - payments_of(intent)[0].block_number + 1, 3U);
+  chain_a->mine(4);
+  poll();
+  EXPECT_EQ(payments_of(intent)[0].final_head_block, std::optional<std::uint64_t>(head));
   const auto types = event_types(intent);
   const std::vector<std::string> want = {"intent.created", "payment.detected", "intent.processing",
                                          "payment.confirmed", "intent.succeeded"};
@@ -305,9 +313,14 @@ TEST_F(TrackerFlow, FinalityByFinalizedTag) {
   chain_a->mine(2);  // finalized = latest - 5 is still below the payment's block
   poll();
   EXPECT_EQ(status_of(intent), IntentStatus::kProcessing);
-  chain_a->mine(1);  // now it reaches it
+  const std::uint64_t head = chain_a->mine(1).number;  // now it reaches it
   poll();
   EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded);
+  // The latest head when it became final (6 blocks on top of the payment's).
+  auto pays = payments_of(intent);
+  ASSERT_EQ(pays.size(), 1U);
+  EXPECT_EQ(pays[0].final_head_block, std::optional<std::uint64_t>(head));
+  EXPECT_EQ(head - pays[0].block_number + 1, 6U);
 }
 
 TEST_F(TrackerFlow, FinalityBySafeTagAndPinnedHead) {
@@ -406,6 +419,8 @@ TEST_P(TrackerReorgDepth, DroppedPaymentIsOrphanedEvenBeyondFinality) {
   EXPECT_EQ(r.chains[0].payments_orphaned, 1U);
   EXPECT_EQ(status_of(intent), IntentStatus::kRequiresPayment);
   EXPECT_EQ(payments_of(intent)[0].status, "orphaned");
+  // No longer final: no head at finality either.
+  EXPECT_FALSE(payments_of(intent)[0].final_head_block.has_value());
   EXPECT_EQ(reload(intent).flags.count(IntentFlag::kOrphanedPayment), 1U);
 }
 
@@ -507,6 +522,39 @@ TEST_F(TrackerFlow, IntentsCreatedAfterOpenArePickedUp) {
     EXPECT_EQ(status_of(intent), IntentStatus::kSucceeded) << i;
   }
   EXPECT_EQ(tracker->stats().watched_addresses, 3U);
+}
+
+TEST_F(TrackerFlow, StaticAddressPaymentGoesToTheOldestOpenIntentOfItsAmount) {
+  nlohmann::json chain = testing::sim_evm_chain_json(kChainA, kToken, confirmations(3));
+  chain.erase("xpub");
+  chain.erase("derivation_path");
+  chain["strategy"] = "static";
+  chain["merchant_address"] = kCustomer;  // any valid address serves as the merchant's
+  nlohmann::json c = {{"version", 1},
+                      {"store", {{"path", "t.db"}}},
+                      {"chains", {chain, testing::sim_evm_chain_json(kChainB, kToken2)}},
+                      {"default_chain", kChainA},
+                      {"default_token", "USD1"}};
+  init(testing::parse_config_or_throw(c));
+  poll();  // the watch list exists before the intents: they arrive by refresh
+  const PaymentIntent older = create("7.00");
+  clock->advance(1s);
+  const PaymentIntent middle = create("7.00");
+  clock->advance(1s);
+  const PaymentIntent newer = create("7.00");
+  ASSERT_EQ(older.deposit_address, newer.deposit_address);
+  pay(*chain_a, older.deposit_address, 7000000);
+  chain_a->mine(1);
+  poll();
+  EXPECT_EQ(status_of(older), IntentStatus::kProcessing);
+  EXPECT_EQ(status_of(middle), IntentStatus::kRequiresPayment);
+  EXPECT_EQ(status_of(newer), IntentStatus::kRequiresPayment);
+  // The next payment of that amount goes to the next oldest.
+  pay(*chain_a, older.deposit_address, 7000000);
+  chain_a->mine(1);
+  poll();
+  EXPECT_EQ(status_of(middle), IntentStatus::kProcessing);
+  EXPECT_EQ(status_of(newer), IntentStatus::kRequiresPayment);
 }
 
 TEST_F(TrackerFlow, TransfersToUnknownAddressesAreIgnored) {
