@@ -7,22 +7,22 @@ cd "$(dirname "$0")/.."
 
 # module -> public headers it may include (besides its own)
 declare -A allowed=(
-  [core]="status amount chain encoding hash id clock version"
+  [core]="status amount chain encoding hash id clock version json_strict"
   [address]="status amount chain encoding hash address hd"
   [request]="status amount chain encoding hash address request qr"
-  [config]="status amount chain encoding hash id clock address hd config"
+  [config]="status amount chain encoding hash id clock json_strict address hd config"
   [store]="status amount chain encoding hash id clock store"
   [intent]="status amount chain encoding hash id clock address hd request qr config store intent"
-  [chain]="status amount chain encoding hash id clock address chain_backend sim_chain evm_rpc"
+  [chain]="status amount chain encoding hash id clock json_strict address chain_backend sim_chain evm_rpc"
   [tracker]="status amount chain encoding hash id clock address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement"
   [webhook]="status amount chain encoding hash id clock version config store webhook webhook_dispatcher webhook_config"
-  [capi]="status amount chain encoding hash id clock version address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement webhook webhook_dispatcher webhook_config recon usd1pay"
+  [capi]="status amount chain encoding hash id clock version json_strict address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement webhook webhook_dispatcher webhook_config recon usd1pay"
   [recon]="status amount chain encoding hash id clock address hd request qr config store intent recon"
 )
 # which public header belongs to which module
 declare -A owner=(
   [status]=core [amount]=core [chain]=core [encoding]=core [hash]=core [id]=core
-  [clock]=core [version]=core [address]=address [hd]=address [request]=request [qr]=request
+  [clock]=core [version]=core [json_strict]=core [address]=address [hd]=address [request]=request [qr]=request
   [config]=config [store]=store [intent]=intent [chain_backend]=chain [sim_chain]=chain
   [evm_rpc]=chain [tracker]=tracker [settlement]=tracker
   [webhook]=webhook [webhook_dispatcher]=webhook [webhook_config]=webhook [recon]=recon

@@ -71,6 +71,9 @@ TimePoint from_unix_seconds(std::int64_t seconds) noexcept;
 /// "YYYY-MM-DDTHH:MM:SSZ", truncated to the second (towards the past).
 std::string format_iso8601(TimePoint t);
 
+/// "YYYY-MM-DDTHH:MM:SS.mmmZ", exact milliseconds (truncated towards the past).
+std::string format_iso8601_ms(TimePoint t);
+
 /// Parses "YYYY-MM-DDTHH:MM:SS[.F]Z" (F: 1-9 digits). kInvalidArgument names
 /// the 0-based position and what was expected there, or the field out of
 /// range; kOutOfRange when the time is not representable by system_clock.

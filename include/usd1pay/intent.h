@@ -174,6 +174,16 @@ std::string format_intent_time(TimePoint t);
 Result<QrCode> intent_qr(const PaymentIntent& intent,
                          QrErrorCorrection level = QrErrorCorrection::kMedium);
 
+// ------------------------------------------------------------ the store
+
+/// The SqliteStoreOptions the configuration's "store" section names: its
+/// path, synchronous mode and busy timeout (create: true, the default).
+SqliteStoreOptions sqlite_store_options(const Config& config);
+
+/// Opens the SQLite store the configuration names (sqlite_store_options),
+/// shared, as ProcessorOptions and TrackerOptions take it.
+Result<std::shared_ptr<Store>> open_sqlite_store_for(const Config& config);
+
 // ------------------------------------------------------------ the Processor
 
 struct ProcessorOptions {

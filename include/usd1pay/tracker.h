@@ -97,6 +97,21 @@ struct PollReport {
   Status first_error() const;
 };
 
+/// One chain's step as compact JSON text, as `usd1pay watch` prints it and the
+/// C ABI returns it: {"chain", "ok", "latest", "next_block", "blocks_scanned",
+/// "caught_up", "payments_detected", "payments_confirmed", "payments_orphaned",
+/// "payments_wrong_network", "payments_unmatched", "intents_changed", "reorgs",
+/// "backend_calls"}, and "error" (the message) when the step failed.
+std::string chain_poll_report_to_json(const ChainPollReport& r);
+
+/// A recorded payment as compact JSON text, as `usd1pay payments` prints it
+/// and the C ABI returns it: {"id", "chain", "tx_hash", "log_index",
+/// "block_number", "block_hash", "block_time" (whole seconds), "token", "from",
+/// "to", "amount_base_units", "intent_id" (null when unmatched), "status",
+/// "flags" (as stored), "detected_at", "final_at" (milliseconds, null for
+/// never)}.
+std::string payment_to_json(const PaymentRow& p);
+
 /// Counters since open().
 struct TrackerStats {
   std::uint64_t polls = 0;

@@ -282,6 +282,23 @@ struct WebhookDispatcherOptions {
   std::function<void(std::string_view)> log;
 };
 
+/// How the *_to_json functions below write a time: whole seconds
+/// ("2026-11-20T12:00:00Z", the usd1pay command) or milliseconds
+/// ("2026-11-20T12:00:00.000Z", the C ABI). A time of 0 (never) is null.
+enum class JsonTimes { kSeconds, kMilliseconds };
+
+/// An endpoint as compact JSON text, never a secret: {"id", "url", "events",
+/// "description", "enabled", "disabled_reason", "source", "secrets" (each
+/// {"created_at", "expires_at"}), "created_at", "updated_at"}.
+std::string webhook_endpoint_to_json(const WebhookEndpointRow& e, JsonTimes times);
+
+/// A delivery as compact JSON text: {"id", "endpoint_id", "event_id",
+/// "event_seq", "event_type", "intent_id", "status", "round_attempts",
+/// "total_attempts", "next_attempt_at" (null unless pending),
+/// "last_http_status" (null without a response), "last_error", "created_at",
+/// "completed_at"}.
+std::string webhook_delivery_to_json(const WebhookDeliveryRow& d, JsonTimes times);
+
 struct DispatchReport {
   std::size_t enqueued = 0;   ///< deliveries created by fan-out
   std::size_t attempted = 0;  ///< HTTP attempts made
@@ -290,6 +307,10 @@ struct DispatchReport {
   std::size_t dead_lettered = 0;
   std::size_t endpoints_disabled = 0;
 };
+
+/// What one drain did as compact JSON text: {"enqueued", "attempted",
+/// "succeeded", "retried", "dead_lettered", "endpoints_disabled"}.
+std::string dispatch_report_to_json(const DispatchReport& r);
 
 struct DispatcherStats {
   std::uint64_t attempts = 0;

@@ -9,6 +9,7 @@
 #include "capi/errors.h"
 #include "capi/handle.h"
 #include "capi/json_util.h"
+#include "capi/replies.h"
 #include "usd1pay/clock.h"
 #include "usd1pay/config.h"
 #include "usd1pay/recon.h"
@@ -86,62 +87,58 @@ Result<ExportParams> read_export_params(const char* fn, const char* text) {
 
 using usd1pay::capi::fail;
 using usd1pay::capi::fail_null;
-using usd1pay::capi::guard;
-using usd1pay::capi::with_open;
+using usd1pay::capi::guard_open_out;
 
 extern "C" {
 
 int usd1pay_export(char** out_result_json, usd1pay_processor* p, const char* params_json) {
   constexpr const char* kFn = "export";
-  if (out_result_json != nullptr) *out_result_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_result_json == nullptr) return fail_null(kFn, "out_result_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      if (params_json == nullptr) return fail_null(kFn, "params_json");
-      auto params = usd1pay::capi::read_export_params(kFn, params_json);
-      if (!params.ok()) return fail(params.status());
-      usd1pay::ExportParams& ep = *params;
-      const usd1pay::Config& config = h.config;
-      ep.reconcile.token_info =
-          [&config](const std::string& chain,
-                    const std::string& contract) -> std::optional<usd1pay::ReconTokenInfo> {
-        for (const usd1pay::ChainConfig& c : config.chains) {
-          if (c.id.to_string() != chain) continue;
-          for (const usd1pay::TokenConfig& t : c.tokens) {
-            if (t.contract == contract) return usd1pay::ReconTokenInfo{t.decimals, t.symbol, "USD"};
+  return guard_open_out(
+      kFn, out_result_json, "out_result_json", p, [&](usd1pay_processor& h) -> int {
+        if (params_json == nullptr) return fail_null(kFn, "params_json");
+        auto params = usd1pay::capi::read_export_params(kFn, params_json);
+        if (!params.ok()) return fail(params.status());
+        usd1pay::ExportParams& ep = *params;
+        const usd1pay::Config& config = h.config;
+        ep.reconcile.token_info =
+            [&config](const std::string& chain,
+                      const std::string& contract) -> std::optional<usd1pay::ReconTokenInfo> {
+          for (const usd1pay::ChainConfig& c : config.chains) {
+            if (c.id.to_string() != chain) continue;
+            for (const usd1pay::TokenConfig& t : c.tokens) {
+              if (t.contract == contract)
+                return usd1pay::ReconTokenInfo{t.decimals, t.symbol, "USD"};
+            }
           }
-        }
-        return std::nullopt;
-      };
-      std::string content;
-      const bool to_memory = ep.out_path.empty();
-      if (to_memory) {
-        ep.out = [&content](std::string_view bytes) -> usd1pay::Status {
-          content.append(bytes.data(), bytes.size());
-          return usd1pay::Status();
+          return std::nullopt;
         };
-      }
-      auto result = usd1pay::export_settlement(*h.store, ep);
-      if (!result.ok()) return fail(result.status());
-      nlohmann::ordered_json j{{"format", usd1pay::export_format_name(ep.format)},
-                               {"records", result->records},
-                               {"rows", result->rows},
-                               {"bytes", result->bytes},
-                               {"sha256", result->sha256_hex}};
-      if (to_memory) {
-        j["file"] = nullptr;
-        j["manifest"] = nullptr;
-        j["content"] = content;
-      } else {
-        j["file"] = ep.out_path;
-        j["manifest"] = result->manifest_path.empty()
-                            ? nlohmann::ordered_json(nullptr)
-                            : nlohmann::ordered_json(result->manifest_path);
-      }
-      *out_result_json = usd1pay::capi::copy_out(usd1pay::capi::dump_json(j));
-      return USD1PAY_OK;
-    });
-  });
+        std::string content;
+        const bool to_memory = ep.out_path.empty();
+        if (to_memory) {
+          ep.out = [&content](std::string_view bytes) -> usd1pay::Status {
+            content.append(bytes.data(), bytes.size());
+            return usd1pay::Status();
+          };
+        }
+        auto result = usd1pay::export_settlement(*h.store, ep);
+        if (!result.ok()) return fail(result.status());
+        nlohmann::ordered_json j{{"format", usd1pay::export_format_name(ep.format)},
+                                 {"records", result->records},
+                                 {"rows", result->rows},
+                                 {"bytes", result->bytes},
+                                 {"sha256", result->sha256_hex}};
+        if (to_memory) {
+          j["file"] = nullptr;
+          j["manifest"] = nullptr;
+          j["content"] = content;
+        } else {
+          j["file"] = ep.out_path;
+          j["manifest"] = result->manifest_path.empty()
+                              ? nlohmann::ordered_json(nullptr)
+                              : nlohmann::ordered_json(result->manifest_path);
+        }
+        return usd1pay::capi::reply(out_result_json, j);
+      });
 }
 
 }  // extern "C"

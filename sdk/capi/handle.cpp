@@ -16,18 +16,6 @@ namespace {
 
 constexpr unsigned int kDefaultPollIntervalMs = 2000;
 
-Result<std::shared_ptr<Store>> open_store(const Config& config) {
-  SqliteStoreOptions options;
-  options.path = config.store.path;
-  options.synchronous = config.store.synchronous == StoreConfig::Synchronous::kNormal
-                            ? SqliteSynchronous::kNormal
-                            : SqliteSynchronous::kFull;
-  options.busy_timeout_ms = config.store.busy_timeout_ms;
-  auto store = open_sqlite_store(options);
-  if (!store.ok()) return store.status();
-  return std::shared_ptr<Store>(std::move(store).value());
-}
-
 // Checks the caller's options: NULL means the defaults; a version this
 // library does not know is refused rather than read past its end.
 int read_open_options(const char* fn, const usd1pay_open_options* opts, usd1pay_open_options* out) {
@@ -65,7 +53,7 @@ Result<std::unique_ptr<usd1pay_processor>> open_handle(Config config,
   if (options.store_path != nullptr) config.store.path = options.store_path;
   auto h = std::make_unique<usd1pay_processor>();
   h->config = config;
-  auto store = open_store(config);
+  auto store = open_sqlite_store_for(config);
   if (!store.ok()) return store.status();
   h->store = std::move(store).value();
 

@@ -70,6 +70,26 @@ int with_open(const char* fn, usd1pay_processor* p, Body&& body) {
   return body(*p);
 }
 
+/// The frame of an entry point on a processor: runs with_open(fn, p, body)
+/// inside guard(fn, ...).
+template <typename Body>
+int guard_open(const char* fn, usd1pay_processor* p, Body&& body) noexcept {
+  return guard(fn, [&]() -> int { return with_open(fn, p, body); });
+}
+
+/// guard_open for an entry point that hands back one string in *out (named
+/// `out_name` in messages): *out is NULL unless it succeeds, and a NULL `out`
+/// fails before the handle is looked at.
+template <typename Body>
+int guard_open_out(const char* fn, char** out, const char* out_name, usd1pay_processor* p,
+                   Body&& body) noexcept {
+  if (out != nullptr) *out = nullptr;
+  return guard(fn, [&]() -> int {
+    if (out == nullptr) return fail_null(fn, out_name);
+    return with_open(fn, p, body);
+  });
+}
+
 }  // namespace usd1pay::capi
 
 #endif  // USD1PAY_SDK_CAPI_HANDLE_H

@@ -18,11 +18,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-int reply(char** out, const ordered_json& j) {
-  *out = copy_out(dump_json(j));
-  return USD1PAY_OK;
-}
-
 // An intent goes out as intent_to_json wrote it: parsing and dumping it again
 // gave the same bytes for a third of the call's time.
 int reply_intent(char** out, const usd1pay::PaymentIntent& intent) {
@@ -117,130 +112,108 @@ Result<IntentListRequest> read_list_query(const char* fn, const char* text) {
 using usd1pay::capi::check_id;
 using usd1pay::capi::fail;
 using usd1pay::capi::fail_null;
-using usd1pay::capi::guard;
+using usd1pay::capi::guard_open;
+using usd1pay::capi::guard_open_out;
 using usd1pay::capi::reply;
-using usd1pay::capi::with_open;
 
 extern "C" {
 
 int usd1pay_intent_create(char** out_intent_json, usd1pay_processor* p, const char* request_json) {
   constexpr const char* kFn = "intent_create";
-  if (out_intent_json != nullptr) *out_intent_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_intent_json == nullptr) return fail_null(kFn, "out_intent_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      if (request_json == nullptr) return fail_null(kFn, "request_json");
-      auto request = usd1pay::capi::read_create_request(kFn, request_json);
-      if (!request.ok()) return fail(request.status());
-      auto intent = h.processor->create_intent(*request);
-      if (!intent.ok()) return fail(intent.status());
-      return usd1pay::capi::reply_intent(out_intent_json, *intent);
-    });
-  });
+  return guard_open_out(kFn, out_intent_json, "out_intent_json", p,
+                        [&](usd1pay_processor& h) -> int {
+                          if (request_json == nullptr) return fail_null(kFn, "request_json");
+                          auto request = usd1pay::capi::read_create_request(kFn, request_json);
+                          if (!request.ok()) return fail(request.status());
+                          auto intent = h.processor->create_intent(*request);
+                          if (!intent.ok()) return fail(intent.status());
+                          return usd1pay::capi::reply_intent(out_intent_json, *intent);
+                        });
 }
 
 int usd1pay_intent_get(char** out_intent_json, usd1pay_processor* p, const char* intent_id) {
   constexpr const char* kFn = "intent_get";
-  if (out_intent_json != nullptr) *out_intent_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_intent_json == nullptr) return fail_null(kFn, "out_intent_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      const int rc = check_id(kFn, "intent_id", intent_id);
-      if (rc != USD1PAY_OK) return rc;
-      auto intent = h.processor->get_intent(intent_id);
-      if (!intent.ok()) return fail(intent.status());
-      return usd1pay::capi::reply_intent(out_intent_json, *intent);
-    });
-  });
+  return guard_open_out(kFn, out_intent_json, "out_intent_json", p,
+                        [&](usd1pay_processor& h) -> int {
+                          const int rc = check_id(kFn, "intent_id", intent_id);
+                          if (rc != USD1PAY_OK) return rc;
+                          auto intent = h.processor->get_intent(intent_id);
+                          if (!intent.ok()) return fail(intent.status());
+                          return usd1pay::capi::reply_intent(out_intent_json, *intent);
+                        });
 }
 
 int usd1pay_intent_list(char** out_list_json, usd1pay_processor* p, const char* query_json) {
   constexpr const char* kFn = "intent_list";
-  if (out_list_json != nullptr) *out_list_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_list_json == nullptr) return fail_null(kFn, "out_list_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      auto query = usd1pay::capi::read_list_query(kFn, query_json);
-      if (!query.ok()) return fail(query.status());
-      auto page = h.processor->list_intents(*query);
-      if (!page.ok()) return fail(page.status());
-      auto intents = nlohmann::ordered_json::array();
-      for (const auto& intent : page->intents) {
-        intents.push_back(usd1pay::capi::intent_json(intent));
-      }
-      return reply(out_list_json, {{"intents", intents}, {"next_cursor", page->next_cursor}});
-    });
+  return guard_open_out(kFn, out_list_json, "out_list_json", p, [&](usd1pay_processor& h) -> int {
+    auto query = usd1pay::capi::read_list_query(kFn, query_json);
+    if (!query.ok()) return fail(query.status());
+    auto page = h.processor->list_intents(*query);
+    if (!page.ok()) return fail(page.status());
+    auto intents = nlohmann::ordered_json::array();
+    for (const auto& intent : page->intents) {
+      intents.push_back(usd1pay::capi::intent_json(intent));
+    }
+    return reply(out_list_json, {{"intents", intents}, {"next_cursor", page->next_cursor}});
   });
 }
 
 int usd1pay_intent_cancel(char** out_intent_json, usd1pay_processor* p, const char* intent_id,
                           const char* actor) {
   constexpr const char* kFn = "intent_cancel";
-  if (out_intent_json != nullptr) *out_intent_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_intent_json == nullptr) return fail_null(kFn, "out_intent_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      const int rc = check_id(kFn, "intent_id", intent_id);
-      if (rc != USD1PAY_OK) return rc;
-      auto intent = h.processor->cancel_intent(intent_id, actor == nullptr ? "" : actor);
-      if (!intent.ok()) return fail(intent.status());
-      return usd1pay::capi::reply_intent(out_intent_json, *intent);
-    });
-  });
+  return guard_open_out(
+      kFn, out_intent_json, "out_intent_json", p, [&](usd1pay_processor& h) -> int {
+        const int rc = check_id(kFn, "intent_id", intent_id);
+        if (rc != USD1PAY_OK) return rc;
+        auto intent = h.processor->cancel_intent(intent_id, actor == nullptr ? "" : actor);
+        if (!intent.ok()) return fail(intent.status());
+        return usd1pay::capi::reply_intent(out_intent_json, *intent);
+      });
 }
 
 int usd1pay_intent_expire_due(size_t* out_count, usd1pay_processor* p) {
   constexpr const char* kFn = "intent_expire_due";
   if (out_count != nullptr) *out_count = 0;
-  return guard(kFn, [&]() -> int {
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      auto n = h.processor->expire_due();
-      if (!n.ok()) return fail(n.status());
-      if (out_count != nullptr) *out_count = *n;
-      return USD1PAY_OK;
-    });
+  return guard_open(kFn, p, [&](usd1pay_processor& h) -> int {
+    auto n = h.processor->expire_due();
+    if (!n.ok()) return fail(n.status());
+    if (out_count != nullptr) *out_count = *n;
+    return USD1PAY_OK;
   });
 }
 
 int usd1pay_events_list(char** out_events_json, usd1pay_processor* p, const char* intent_id,
                         uint64_t after_seq, unsigned int limit) {
   constexpr const char* kFn = "events_list";
-  if (out_events_json != nullptr) *out_events_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_events_json == nullptr) return fail_null(kFn, "out_events_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      std::optional<std::string> only;
-      if (intent_id != nullptr) {
-        if (intent_id[0] == '\0') {
-          return fail(kFn, USD1PAY_EINVALID, "intent_id is empty (NULL lists every intent's)");
+  return guard_open_out(
+      kFn, out_events_json, "out_events_json", p, [&](usd1pay_processor& h) -> int {
+        std::optional<std::string> only;
+        if (intent_id != nullptr) {
+          if (intent_id[0] == '\0') {
+            return fail(kFn, USD1PAY_EINVALID, "intent_id is empty (NULL lists every intent's)");
+          }
+          only = intent_id;
         }
-        only = intent_id;
-      }
-      auto rows = h.processor->list_events(only, after_seq, limit);
-      if (!rows.ok()) return fail(rows.status());
-      auto events = nlohmann::ordered_json::array();
-      std::uint64_t next = after_seq;
-      for (const auto& e : *rows) {
-        events.push_back(usd1pay::capi::event_json(e));
-        next = e.seq;
-      }
-      return reply(out_events_json, {{"events", events}, {"next_after_seq", next}});
-    });
-  });
+        auto rows = h.processor->list_events(only, after_seq, limit);
+        if (!rows.ok()) return fail(rows.status());
+        auto events = nlohmann::ordered_json::array();
+        std::uint64_t next = after_seq;
+        for (const auto& e : *rows) {
+          events.push_back(usd1pay::capi::event_json(e));
+          next = e.seq;
+        }
+        return reply(out_events_json, {{"events", events}, {"next_after_seq", next}});
+      });
 }
 
 int usd1pay_lookup(char** out_json, usd1pay_processor* p, const char* query) {
   constexpr const char* kFn = "lookup";
-  if (out_json != nullptr) *out_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_json == nullptr) return fail_null(kFn, "out_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      if (query == nullptr) return fail_null(kFn, "query");
-      if (query[0] == '\0') return fail(kFn, USD1PAY_EINVALID, "query is empty");
-      auto found = usd1pay::lookup(*h.store, query);
-      if (!found.ok()) return fail(found.status());
-      return reply(out_json, usd1pay::capi::lookup_json(*found));
-    });
+  return guard_open_out(kFn, out_json, "out_json", p, [&](usd1pay_processor& h) -> int {
+    if (query == nullptr) return fail_null(kFn, "query");
+    if (query[0] == '\0') return fail(kFn, USD1PAY_EINVALID, "query is empty");
+    auto found = usd1pay::lookup(*h.store, query);
+    if (!found.ok()) return fail(found.status());
+    return reply(out_json, usd1pay::capi::lookup_json(*found));
   });
 }
 

@@ -3,10 +3,11 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "usd1pay/json_strict.h"
 
 namespace usd1pay::capi {
 namespace {
@@ -15,49 +16,6 @@ using nlohmann::json;
 
 // Longest request accepted; an order's metadata is at most 64 KiB.
 constexpr std::size_t kMaxRequestBytes = std::size_t{1} << 20;
-
-// Thrown by the parser callback to stop at the first violation; caught in
-// parse_json_strict, never leaves this file.
-struct Violation {
-  std::string what;
-};
-
-// One open object or array, to name the place of a duplicate key.
-struct Frame {
-  bool array = false;
-  std::size_t index = 0;
-  std::string key;
-  std::set<std::string> keys;
-};
-
-std::string frames_path(const std::vector<Frame>& frames) {
-  std::string path;
-  for (std::size_t i = 1; i < frames.size(); ++i) {
-    const Frame& parent = frames[i - 1];
-    if (parent.array) {
-      path += "[" + std::to_string(parent.index) + "]";
-    } else {
-      path += (path.empty() ? "" : ".") + parent.key;
-    }
-  }
-  return path;
-}
-
-// "syntax error while parsing value - invalid literal" out of nlohmann's
-// "[json.exception.parse_error.101] parse error at line 1, column 2: ...;
-// last read: '...'", printable ASCII only (the input may hold anything).
-std::string syntax_reason(const std::string& what) {
-  std::string reason = what;
-  const std::size_t column = reason.find("column ");
-  const std::size_t colon = reason.find(": ", column == std::string::npos ? 0 : column);
-  if (colon != std::string::npos) reason = reason.substr(colon + 2);
-  const std::size_t last_read = reason.find("; last read");
-  if (last_read != std::string::npos) reason.resize(last_read);
-  for (char& c : reason) {
-    if (c < 0x20 || c > 0x7e) c = '?';
-  }
-  return reason;
-}
 
 // Levenshtein distance, for the "did you mean" hint.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -94,20 +52,6 @@ std::string printable_key(const std::string& key) {
 
 }  // namespace
 
-std::string json_type_phrase(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number with a fraction or exponent";
-    default: return "a value of another kind";
-  }
-}
-
 Status parse_json_strict(const char* fn, const char* what, std::string_view text, json* out) {
   const std::string subject = std::string(fn) + ": " + what;
   if (text.size() > kMaxRequestBytes) {
@@ -115,46 +59,20 @@ Status parse_json_strict(const char* fn, const char* what, std::string_view text
                                               " bytes, more than the limit of " +
                                               std::to_string(kMaxRequestBytes));
   }
-  std::vector<Frame> frames;
-  const json::parser_callback_t callback = [&frames](int depth, json::parse_event_t event,
-                                                     json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (depth >= kMaxDepth) {
-          throw Violation{"nested more than " + std::to_string(kMaxDepth) + " levels deep"};
-        }
-        frames.push_back(Frame{event == json::parse_event_t::array_start, 0, {}, {}});
-        break;
-      case json::parse_event_t::key: {
-        Frame& top = frames.back();
-        top.key = parsed.get<std::string>();
-        if (!top.keys.insert(top.key).second) {
-          std::string path = frames_path(frames);
-          path += (path.empty() ? "" : ".") + top.key;
-          throw Violation{"duplicate key '" + printable_key(path) + "'"};
-        }
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        frames.pop_back();
-        if (!frames.empty() && frames.back().array) ++frames.back().index;
-        break;
-      case json::parse_event_t::value:
-        if (!frames.empty() && frames.back().array) ++frames.back().index;
-        break;
-    }
-    return true;
-  };
+  JsonKeyPaths paths;
   try {
-    *out = json::parse(text.begin(), text.end(), callback);
-  } catch (const Violation& v) {
-    return Status(ErrorCode::kInvalidArgument, subject + ": " + v.what);
+    *out = json::parse(text.begin(), text.end(), StrictJsonCallback<json>(&paths, kMaxDepth));
+  } catch (const JsonStrictViolation& v) {
+    if (v.kind == JsonStrictViolation::Kind::kDuplicateKey) {
+      return Status(ErrorCode::kInvalidArgument,
+                    subject + ": duplicate key '" + printable_key(v.path) + "'");
+    }
+    return Status(ErrorCode::kInvalidArgument,
+                  subject + ": nested more than " + std::to_string(kMaxDepth) + " levels deep");
   } catch (const json::parse_error& e) {
     return Status(ErrorCode::kInvalidArgument, subject + ": malformed JSON at byte " +
                                                    std::to_string(e.byte) + ": " +
-                                                   syntax_reason(e.what()));
+                                                   json_syntax_reason(e.what()));
   }
   return Status();
 }

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "usd1pay/json_strict.h"
 #include "usd1pay/status.h"
 
 namespace usd1pay::capi {
@@ -63,8 +64,8 @@ class RequestReader {
   const nlohmann::json& value_;
 };
 
-/// "a string", "a number", "an object", ...
-std::string json_type_phrase(const nlohmann::json& value);
+/// "a string", "an integer", "an object", ...
+using ::usd1pay::json_type_phrase;
 
 /// Compact JSON text; invalid UTF-8 in stored strings is replaced (U+FFFD)
 /// rather than failing.

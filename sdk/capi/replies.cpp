@@ -5,12 +5,18 @@
 #include <cstdint>
 #include <string>
 
+#include "capi/errors.h"
 #include "capi/json_util.h"
 #include "usd1pay/clock.h"
 
 namespace usd1pay::capi {
 
 using nlohmann::ordered_json;
+
+int reply(char** out, const ordered_json& j) {
+  *out = copy_out(dump_json(j));
+  return USD1PAY_OK;
+}
 
 ordered_json time_or_null(std::int64_t ms) {
   if (ms == 0) return nullptr;
@@ -19,46 +25,12 @@ ordered_json time_or_null(std::int64_t ms) {
 
 namespace {
 
-ordered_json http_status_or_null(int status) {
-  if (status == 0) return nullptr;  // no response
-  return status;
-}
-
 ordered_json payment_json(const PaymentRow& p) {
-  return {{"id", p.id},
-          {"chain", p.chain},
-          {"tx_hash", p.tx_hash},
-          {"log_index", p.log_index},
-          {"block_number", p.block_number},
-          {"block_hash", p.block_hash},
-          {"block_time", format_iso8601(from_unix_seconds(p.block_time))},
-          {"token", p.token_contract},
-          {"from", p.from_address},
-          {"to", p.to_address},
-          {"amount_base_units", p.amount_base_units},
-          {"intent_id", p.intent_id.empty() ? ordered_json(nullptr) : ordered_json(p.intent_id)},
-          {"status", p.status},
-          {"flags", parse_stored_json(p.flags_json)},
-          {"detected_at", time_or_null(p.detected_at_ms)},
-          {"final_at", time_or_null(p.final_at_ms)}};
+  return parse_stored_json(payment_to_json(p));
 }
 
 ordered_json delivery_json(const WebhookDeliveryRow& d) {
-  return {{"id", d.id},
-          {"endpoint_id", d.endpoint_id},
-          {"event_id", d.event_id},
-          {"event_seq", d.event_seq},
-          {"event_type", d.event_type},
-          {"intent_id", d.intent_id},
-          {"status", d.status},
-          {"round_attempts", d.round_attempts},
-          {"total_attempts", d.total_attempts},
-          {"next_attempt_at",
-           d.status == "pending" ? time_or_null(d.next_attempt_at_ms) : ordered_json(nullptr)},
-          {"last_http_status", http_status_or_null(d.last_http_status)},
-          {"last_error", d.last_error},
-          {"created_at", time_or_null(d.created_at_ms)},
-          {"completed_at", time_or_null(d.completed_at_ms)}};
+  return parse_stored_json(webhook_delivery_to_json(d, JsonTimes::kMilliseconds));
 }
 
 // An intent row as the full intent object; a row the intent module cannot
@@ -100,46 +72,15 @@ ordered_json event_json(const EventRow& e) {
 }
 
 ordered_json endpoint_json(const WebhookEndpointRow& e) {
-  auto secrets = ordered_json::array();
-  for (const auto& s : e.secrets) {
-    secrets.push_back({{"created_at", time_or_null(s.created_at_ms)},
-                       {"expires_at", time_or_null(s.expires_at_ms)}});
-  }
-  return {{"id", e.id},
-          {"url", e.url},
-          {"events", e.event_types},
-          {"description", e.description},
-          {"enabled", e.enabled},
-          {"disabled_reason", e.disabled_reason},
-          {"source", e.source},
-          {"secrets", secrets},
-          {"created_at", time_or_null(e.created_at_ms)},
-          {"updated_at", time_or_null(e.updated_at_ms)}};
+  return parse_stored_json(webhook_endpoint_to_json(e, JsonTimes::kMilliseconds));
 }
 
 ordered_json chain_report_json(const ChainPollReport& r) {
-  ordered_json j{{"chain", r.chain},
-                 {"ok", r.error.ok()},
-                 {"latest", r.latest},
-                 {"next_block", r.next_block},
-                 {"blocks_scanned", r.blocks_scanned},
-                 {"caught_up", r.caught_up},
-                 {"payments_detected", r.payments_detected},
-                 {"payments_confirmed", r.payments_confirmed},
-                 {"payments_orphaned", r.payments_orphaned},
-                 {"payments_wrong_network", r.payments_wrong_network},
-                 {"payments_unmatched", r.payments_unmatched},
-                 {"intents_changed", r.intents_changed},
-                 {"reorgs", r.reorgs},
-                 {"backend_calls", r.backend_calls}};
-  if (!r.error.ok()) j["error"] = r.error.message();
-  return j;
+  return parse_stored_json(chain_poll_report_to_json(r));
 }
 
 ordered_json dispatch_report_json(const DispatchReport& r) {
-  return {{"enqueued", r.enqueued},           {"attempted", r.attempted},
-          {"succeeded", r.succeeded},         {"retried", r.retried},
-          {"dead_lettered", r.dead_lettered}, {"endpoints_disabled", r.endpoints_disabled}};
+  return parse_stored_json(dispatch_report_to_json(r));
 }
 
 ordered_json tracker_stats_json(const TrackerStats& s, bool running) {

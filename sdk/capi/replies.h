@@ -38,6 +38,10 @@ nlohmann::ordered_json tracker_stats_json(const TrackerStats& s, bool running);
 /// {"intents", "payments", "events", "deliveries"}, as `usd1pay lookup --json`.
 nlohmann::ordered_json lookup_json(const LookupResult& r);
 
+/// Hands `j` to the caller as compact JSON text in *out (see dump_json);
+/// returns USD1PAY_OK. Throws std::bad_alloc (inside guard()).
+int reply(char** out, const nlohmann::ordered_json& j);
+
 /// "YYYY-MM-DDTHH:MM:SS.mmmZ" of Unix milliseconds, or null for 0 (never).
 nlohmann::ordered_json time_or_null(std::int64_t ms);
 

@@ -84,6 +84,23 @@ int encode(const char* fn, const char* payload, const usd1pay_qr_options* opts, 
   return USD1PAY_OK;
 }
 
+// usd1pay_qr_svg and usd1pay_qr_terminal: the code rendered as text by
+// `render(code, options)`.
+template <typename Render>
+int qr_text(const char* fn, char** out, const char* payload, const usd1pay_qr_options* opts,
+            Render render) noexcept {
+  if (out != nullptr) *out = nullptr;
+  return guard(fn, [&]() -> int {
+    if (out == nullptr) return fail_null(fn, "out");
+    QrSettings s;
+    Result<QrCode> code = Status(ErrorCode::kInternal, "");
+    const int rc = encode(fn, payload, opts, &s, &code);
+    if (rc != USD1PAY_OK) return rc;
+    *out = copy_out(render(*code, s.options));
+    return USD1PAY_OK;
+  });
+}
+
 }  // namespace
 }  // namespace usd1pay::capi
 
@@ -137,17 +154,10 @@ int usd1pay_qr_options_init(usd1pay_qr_options* opts, unsigned int version) {
 }
 
 int usd1pay_qr_svg(char** out, const char* payload, const usd1pay_qr_options* opts) {
-  constexpr const char* kFn = "qr_svg";
-  if (out != nullptr) *out = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out == nullptr) return fail_null(kFn, "out");
-    usd1pay::capi::QrSettings s;
-    usd1pay::Result<usd1pay::QrCode> code = usd1pay::Status(usd1pay::ErrorCode::kInternal, "");
-    const int rc = usd1pay::capi::encode(kFn, payload, opts, &s, &code);
-    if (rc != USD1PAY_OK) return rc;
-    *out = usd1pay::capi::copy_out(usd1pay::render_svg(*code, s.options));
-    return USD1PAY_OK;
-  });
+  return usd1pay::capi::qr_text("qr_svg", out, payload, opts,
+                                [](const usd1pay::QrCode& code, const usd1pay::QrOptions& options) {
+                                  return usd1pay::render_svg(code, options);
+                                });
 }
 
 int usd1pay_qr_png(unsigned char** out, size_t* out_len, const char* payload,
@@ -171,17 +181,10 @@ int usd1pay_qr_png(unsigned char** out, size_t* out_len, const char* payload,
 }
 
 int usd1pay_qr_terminal(char** out, const char* payload, const usd1pay_qr_options* opts) {
-  constexpr const char* kFn = "qr_terminal";
-  if (out != nullptr) *out = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out == nullptr) return fail_null(kFn, "out");
-    usd1pay::capi::QrSettings s;
-    usd1pay::Result<usd1pay::QrCode> code = usd1pay::Status(usd1pay::ErrorCode::kInternal, "");
-    const int rc = usd1pay::capi::encode(kFn, payload, opts, &s, &code);
-    if (rc != USD1PAY_OK) return rc;
-    *out = usd1pay::capi::copy_out(usd1pay::render_terminal(*code, s.options));
-    return USD1PAY_OK;
-  });
+  return usd1pay::capi::qr_text("qr_terminal", out, payload, opts,
+                                [](const usd1pay::QrCode& code, const usd1pay::QrOptions& options) {
+                                  return usd1pay::render_terminal(code, options);
+                                });
 }
 
 int usd1pay_webhook_verify(const char* const* secrets, size_t secret_count, const char* id,

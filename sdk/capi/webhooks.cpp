@@ -76,8 +76,7 @@ int add_endpoint(const char* fn, usd1pay_processor& h, const AddWebhookEndpointP
   if (!added.ok()) return fail(added.status());
   auto j = endpoint_json(*added);
   j["secret"] = added->secrets.front().secret;
-  *out = copy_out(dump_json(j));
-  return USD1PAY_OK;
+  return reply(out, j);
 }
 
 }  // namespace
@@ -85,89 +84,74 @@ int add_endpoint(const char* fn, usd1pay_processor& h, const AddWebhookEndpointP
 
 using usd1pay::capi::fail;
 using usd1pay::capi::fail_null;
-using usd1pay::capi::guard;
-using usd1pay::capi::with_open;
+using usd1pay::capi::guard_open;
+using usd1pay::capi::guard_open_out;
 
 extern "C" {
 
 int usd1pay_webhook_endpoint_add(char** out_endpoint_json, usd1pay_processor* p,
                                  const char* endpoint_json) {
   constexpr const char* kFn = "webhook_endpoint_add";
-  if (out_endpoint_json != nullptr) *out_endpoint_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_endpoint_json == nullptr) return fail_null(kFn, "out_endpoint_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      if (endpoint_json == nullptr) return fail_null(kFn, "endpoint_json");
-      auto request = usd1pay::capi::read_endpoint_request(kFn, endpoint_json);
-      if (!request.ok()) return fail(request.status());
-      return usd1pay::capi::add_endpoint(kFn, h, *request, out_endpoint_json);
-    });
-  });
+  return guard_open_out(kFn, out_endpoint_json, "out_endpoint_json", p,
+                        [&](usd1pay_processor& h) -> int {
+                          if (endpoint_json == nullptr) return fail_null(kFn, "endpoint_json");
+                          auto request = usd1pay::capi::read_endpoint_request(kFn, endpoint_json);
+                          if (!request.ok()) return fail(request.status());
+                          return usd1pay::capi::add_endpoint(kFn, h, *request, out_endpoint_json);
+                        });
 }
 
 int usd1pay_webhook_endpoint_list(char** out_json, usd1pay_processor* p) {
   constexpr const char* kFn = "webhook_endpoint_list";
-  if (out_json != nullptr) *out_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    if (out_json == nullptr) return fail_null(kFn, "out_json");
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      usd1pay::WebhookEndpoints endpoints(*h.store, usd1pay::SystemClock::instance(),
-                                          usd1pay::webhook_destination_policy(h.config));
-      auto rows = endpoints.list();
-      if (!rows.ok()) return fail(rows.status());
-      auto list = nlohmann::ordered_json::array();
-      for (const auto& e : *rows) list.push_back(usd1pay::capi::endpoint_json(e));
-      const nlohmann::ordered_json j{{"endpoints", list}};
-      *out_json = usd1pay::capi::copy_out(usd1pay::capi::dump_json(j));
-      return USD1PAY_OK;
-    });
+  return guard_open_out(kFn, out_json, "out_json", p, [&](usd1pay_processor& h) -> int {
+    usd1pay::WebhookEndpoints endpoints(*h.store, usd1pay::SystemClock::instance(),
+                                        usd1pay::webhook_destination_policy(h.config));
+    auto rows = endpoints.list();
+    if (!rows.ok()) return fail(rows.status());
+    auto list = nlohmann::ordered_json::array();
+    for (const auto& e : *rows) list.push_back(usd1pay::capi::endpoint_json(e));
+    const nlohmann::ordered_json j{{"endpoints", list}};
+    return usd1pay::capi::reply(out_json, j);
   });
 }
 
 int usd1pay_webhooks_start(usd1pay_processor* p) {
   constexpr const char* kFn = "webhooks_start";
-  return guard(kFn, [&]() -> int {
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      const std::lock_guard<std::mutex> lock(h.delivery_mu);
-      if (h.delivering) return fail(kFn, USD1PAY_ESTATE, "webhook delivery runs already");
-      const usd1pay::Status st = h.dispatcher->start();
-      if (!st.ok()) return fail(st);
-      h.delivering = true;
-      return USD1PAY_OK;
-    });
+  return guard_open(kFn, p, [&](usd1pay_processor& h) -> int {
+    const std::lock_guard<std::mutex> lock(h.delivery_mu);
+    if (h.delivering) return fail(kFn, USD1PAY_ESTATE, "webhook delivery runs already");
+    const usd1pay::Status st = h.dispatcher->start();
+    if (!st.ok()) return fail(st);
+    h.delivering = true;
+    return USD1PAY_OK;
   });
 }
 
 int usd1pay_webhooks_stop(usd1pay_processor* p) {
   constexpr const char* kFn = "webhooks_stop";
-  return guard(kFn, [&]() -> int {
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      const std::lock_guard<std::mutex> lock(h.delivery_mu);
-      h.dispatcher->stop();
-      h.delivering = false;
-      return USD1PAY_OK;
-    });
+  return guard_open(kFn, p, [&](usd1pay_processor& h) -> int {
+    const std::lock_guard<std::mutex> lock(h.delivery_mu);
+    h.dispatcher->stop();
+    h.delivering = false;
+    return USD1PAY_OK;
   });
 }
 
 int usd1pay_webhooks_drain(char** out_report_json, usd1pay_processor* p, unsigned int timeout_ms) {
   constexpr const char* kFn = "webhooks_drain";
   if (out_report_json != nullptr) *out_report_json = nullptr;
-  return guard(kFn, [&]() -> int {
-    return with_open(kFn, p, [&](usd1pay_processor& h) -> int {
-      const std::lock_guard<std::mutex> lock(h.delivery_mu);
-      if (h.delivering) {
-        return fail(kFn, USD1PAY_ESTATE,
-                    "background delivery runs (usd1pay_webhooks_stop() first)");
-      }
-      auto report = h.dispatcher->drain(std::chrono::milliseconds(timeout_ms));
-      if (!report.ok()) return fail(report.status());
-      if (out_report_json != nullptr) {
-        *out_report_json = usd1pay::capi::copy_out(
-            usd1pay::capi::dump_json(usd1pay::capi::dispatch_report_json(*report)));
-      }
-      return USD1PAY_OK;
-    });
+  return guard_open(kFn, p, [&](usd1pay_processor& h) -> int {
+    const std::lock_guard<std::mutex> lock(h.delivery_mu);
+    if (h.delivering) {
+      return fail(kFn, USD1PAY_ESTATE, "background delivery runs (usd1pay_webhooks_stop() first)");
+    }
+    auto report = h.dispatcher->drain(std::chrono::milliseconds(timeout_ms));
+    if (!report.ok()) return fail(report.status());
+    if (out_report_json != nullptr) {
+      *out_report_json = usd1pay::capi::copy_out(
+          usd1pay::capi::dump_json(usd1pay::capi::dispatch_report_json(*report)));
+    }
+    return USD1PAY_OK;
   });
 }
 

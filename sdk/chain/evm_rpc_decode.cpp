@@ -5,7 +5,6 @@
 #include <array>
 #include <cstddef>
 #include <exception>
-#include <functional>
 #include <limits>
 #include <set>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "usd1pay/address.h"
 #include "usd1pay/encoding.h"
+#include "usd1pay/json_strict.h"
 
 namespace usd1pay::evm_rpc_internal {
 namespace {
@@ -89,71 +89,6 @@ bool depth_within(std::string_view body, int max_depth) {
   }
   return true;
 }
-
-// Duplicate keys. nlohmann keeps the last of two equal keys; a node that
-// sends {"hash": A, "hash": B} contradicts itself, and which one a decoder
-// sees must never be an accident. The parser callback below follows the open
-// objects and arrays (at most kMaxJsonDepth deep, checked first) to name
-// where the duplicate is, and stops the parse by throwing.
-struct DuplicateKey : std::exception {
-  std::string path;
-  explicit DuplicateKey(std::string p) : path(std::move(p)) {}
-  const char* what() const noexcept override { return "duplicate key"; }
-};
-
-class KeyTracker {
- public:
-  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        count_element();
-        frames_.push_back(Frame{event == json::parse_event_t::object_start, {}, {}, 0});
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!frames_.empty() && parsed.is_string()) {
-          Frame& top = frames_.back();
-          top.key = parsed.get<std::string>();
-          if (!top.keys.insert(top.key).second) throw DuplicateKey(path());
-        }
-        break;
-      case json::parse_event_t::value: count_element(); break;
-    }
-    return true;
-  }
-
- private:
-  struct Frame {
-    bool object = false;
-    std::set<std::string> keys;  // seen so far (objects)
-    std::string key;             // the current member (objects)
-    std::size_t next = 0;        // elements so far (arrays)
-  };
-
-  void count_element() {
-    if (!frames_.empty() && !frames_.back().object) ++frames_.back().next;
-  }
-
-  // "result[2].blockHash": the path of the current key.
-  std::string path() const {
-    std::string out;
-    for (const Frame& f : frames_) {
-      if (f.object) {
-        if (!out.empty()) out += '.';
-        out += f.key;
-      } else {
-        out += "[" + std::to_string(f.next == 0 ? 0 : f.next - 1) + "]";
-      }
-    }
-    return out;
-  }
-
-  std::vector<Frame> frames_;
-};
 
 }  // namespace
 
@@ -251,10 +186,17 @@ Result<json> parse_body(std::string_view body, const std::string& method) {
     return Status(ErrorCode::kUnavailable, method + ": response nested deeper than " +
                                                std::to_string(kMaxJsonDepth) + " levels");
   }
-  KeyTracker keys;
+  // Duplicate keys: nlohmann keeps the last of two equal keys; a node that
+  // sends {"hash": A, "hash": B} contradicts itself, and which one a decoder
+  // sees must never be an accident.
+  JsonKeyPaths paths;
   try {
-    return json::parse(body.begin(), body.end(), std::ref(keys));
-  } catch (const DuplicateKey& d) {
+    return json::parse(body.begin(), body.end(), StrictJsonCallback<json>(&paths, kMaxJsonDepth));
+  } catch (const JsonStrictViolation& d) {
+    if (d.kind == JsonStrictViolation::Kind::kTooDeep) {  // depth_within let it through
+      return Status(ErrorCode::kUnavailable, method + ": response nested deeper than " +
+                                                 std::to_string(kMaxJsonDepth) + " levels");
+    }
     std::string shown = d.path.substr(0, 120);
     for (char& c : shown) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';

@@ -40,9 +40,6 @@ int fail(const Status& status);
 /// Adds the --config FILE option that every stateful command takes.
 void add_config_option(CLI::App* cmd, std::string* path);
 
-/// Opens the SQLite store the configuration names, with its settings.
-Result<std::shared_ptr<Store>> open_store(const Config& config);
-
 void add_address_commands(CLI::App& app, int* exit_code);
 void add_uri_commands(CLI::App& app, int* exit_code);
 void add_qr_command(CLI::App& app, int* exit_code);

@@ -26,20 +26,16 @@
 #include "cli/commands.h"
 #include "usd1pay/clock.h"
 #include "usd1pay/config.h"
+#include "usd1pay/intent.h"
 #include "usd1pay/recon.h"
 #include "usd1pay/store.h"
 
 namespace usd1pay::cli {
 namespace {
 
-Result<std::unique_ptr<Store>> open_store(const Config& config) {
-  SqliteStoreOptions options;
-  options.path = config.store.path;
-  options.create = false;
-  options.synchronous = config.store.synchronous == StoreConfig::Synchronous::kNormal
-                            ? SqliteSynchronous::kNormal
-                            : SqliteSynchronous::kFull;
-  options.busy_timeout_ms = config.store.busy_timeout_ms;
+Result<std::unique_ptr<Store>> open_existing_store(const Config& config) {
+  SqliteStoreOptions options = sqlite_store_options(config);
+  options.create = false;  // reading a store that is not there is an error, not a new store
   return open_sqlite_store(options);
 }
 
@@ -148,7 +144,7 @@ int run_export(const ExportArgs& a) {
       return Status();
     };
   }
-  auto store = open_store(*config);
+  auto store = open_existing_store(*config);
   if (!store.ok()) return fail(store.status());
   auto r = export_settlement(**store, p);
   if (tty) std::fprintf(stderr, "\n");
@@ -231,7 +227,7 @@ struct LookupArgs {
 int run_lookup(const LookupArgs& a) {
   auto config = Config::load(a.config);
   if (!config.ok()) return fail(config.status());
-  auto store = open_store(*config);
+  auto store = open_existing_store(*config);
   if (!store.ok()) return fail(store.status());
   auto r = lookup(**store, a.query);
   if (!r.ok()) return fail(r.status());

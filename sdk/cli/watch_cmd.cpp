@@ -42,32 +42,11 @@ extern "C" void on_stop_signal(int /*signal*/) {
 }
 
 nlohmann::json chain_report_json(const ChainPollReport& r) {
-  nlohmann::json j{{"chain", r.chain},
-                   {"ok", r.error.ok()},
-                   {"latest", r.latest},
-                   {"next_block", r.next_block},
-                   {"blocks_scanned", r.blocks_scanned},
-                   {"caught_up", r.caught_up},
-                   {"payments_detected", r.payments_detected},
-                   {"payments_confirmed", r.payments_confirmed},
-                   {"payments_orphaned", r.payments_orphaned},
-                   {"payments_wrong_network", r.payments_wrong_network},
-                   {"payments_unmatched", r.payments_unmatched},
-                   {"intents_changed", r.intents_changed},
-                   {"reorgs", r.reorgs},
-                   {"backend_calls", r.backend_calls}};
-  if (!r.error.ok()) j["error"] = r.error.message();
-  return j;
+  return nlohmann::json::parse(chain_poll_report_to_json(r));
 }
 
 nlohmann::json dispatch_report_json(const DispatchReport& r) {
-  return {{"webhooks",
-           {{"enqueued", r.enqueued},
-            {"attempted", r.attempted},
-            {"succeeded", r.succeeded},
-            {"retried", r.retried},
-            {"dead_lettered", r.dead_lettered},
-            {"endpoints_disabled", r.endpoints_disabled}}}};
+  return {{"webhooks", nlohmann::json::parse(dispatch_report_to_json(r))}};
 }
 
 nlohmann::json dispatcher_stats_json(const DispatcherStats& s) {
@@ -111,7 +90,7 @@ int run_watch(const WatchArgs& a) {
   if (a.once && a.follow) throw UsageError("--once and --follow exclude each other");
   auto config = Config::load(a.config);
   if (!config.ok()) return fail(config.status());
-  auto store = open_store(*config);
+  auto store = open_sqlite_store_for(*config);
   if (!store.ok()) return fail(store.status());
 
   ProcessorOptions popts;
@@ -200,35 +179,13 @@ struct PaymentsArgs {
 };
 
 nlohmann::json payment_json(const PaymentRow& p) {
-  auto flags = nlohmann::json::parse(p.flags_json, nullptr, /*allow_exceptions=*/false);
-  if (flags.is_discarded()) flags = p.flags_json;
-  const auto ms = [](std::int64_t v) -> nlohmann::json {
-    if (v == 0) return nullptr;
-    return format_intent_time(TimePoint(std::chrono::milliseconds(v)));
-  };
-  return {
-      {"id", p.id},
-      {"chain", p.chain},
-      {"tx_hash", p.tx_hash},
-      {"log_index", p.log_index},
-      {"block_number", p.block_number},
-      {"block_hash", p.block_hash},
-      {"block_time", format_iso8601(from_unix_seconds(p.block_time))},
-      {"token", p.token_contract},
-      {"from", p.from_address},
-      {"to", p.to_address},
-      {"amount_base_units", p.amount_base_units},
-      {"intent_id", p.intent_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.intent_id)},
-      {"status", p.status},
-      {"flags", flags},
-      {"detected_at", ms(p.detected_at_ms)},
-      {"final_at", ms(p.final_at_ms)}};
+  return nlohmann::json::parse(payment_to_json(p));
 }
 
 int run_payments(const PaymentsArgs& a) {
   auto config = Config::load(a.config);
   if (!config.ok()) return fail(config.status());
-  auto store = open_store(*config);
+  auto store = open_sqlite_store_for(*config);
   if (!store.ok()) return fail(store.status());
   ListPaymentsParams params;
   params.intent_id = a.intent;

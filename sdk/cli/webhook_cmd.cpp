@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "usd1pay/clock.h"
 #include "usd1pay/config.h"
+#include "usd1pay/intent.h"
 #include "usd1pay/store.h"
 #include "usd1pay/webhook.h"
 #include "usd1pay/webhook_config.h"
@@ -53,21 +54,7 @@ std::string events_text(const std::vector<std::string>& events) {
 
 // Never includes a secret: only when each one was made and until when it signs.
 nlohmann::json endpoint_json(const WebhookEndpointRow& e) {
-  auto secrets = nlohmann::json::array();
-  for (const auto& s : e.secrets) {
-    secrets.push_back({{"created_at", time_or_null(s.created_at_ms)},
-                       {"expires_at", time_or_null(s.expires_at_ms)}});
-  }
-  return {{"id", e.id},
-          {"url", e.url},
-          {"events", e.event_types},
-          {"description", e.description},
-          {"enabled", e.enabled},
-          {"disabled_reason", e.disabled_reason},
-          {"source", e.source},
-          {"secrets", secrets},
-          {"created_at", time_or_null(e.created_at_ms)},
-          {"updated_at", time_or_null(e.updated_at_ms)}};
+  return nlohmann::json::parse(webhook_endpoint_to_json(e, JsonTimes::kSeconds));
 }
 
 std::string dump(const nlohmann::json& j) {
@@ -95,7 +82,7 @@ struct Opened {
 Result<Opened> open_endpoints(const std::string& config_path) {
   auto config = Config::load(config_path);
   if (!config.ok()) return config.status();
-  auto store = open_store(*config);
+  auto store = open_sqlite_store_for(*config);
   if (!store.ok()) return store.status();
   Opened o;
   o.config = std::move(config).value();
@@ -258,21 +245,7 @@ nlohmann::json attempt_json(const WebhookAttemptRow& at) {
 }
 
 nlohmann::json delivery_json(const WebhookDeliveryRow& d) {
-  return {{"id", d.id},
-          {"endpoint_id", d.endpoint_id},
-          {"event_id", d.event_id},
-          {"event_seq", d.event_seq},
-          {"event_type", d.event_type},
-          {"intent_id", d.intent_id},
-          {"status", d.status},
-          {"round_attempts", d.round_attempts},
-          {"total_attempts", d.total_attempts},
-          {"next_attempt_at",
-           d.status == "pending" ? time_or_null(d.next_attempt_at_ms) : nlohmann::json(nullptr)},
-          {"last_http_status", status_or_null(d.last_http_status)},
-          {"last_error", d.last_error},
-          {"created_at", time_or_null(d.created_at_ms)},
-          {"completed_at", time_or_null(d.completed_at_ms)}};
+  return nlohmann::json::parse(webhook_delivery_to_json(d, JsonTimes::kSeconds));
 }
 
 // One line, printable: a receiver's answer may hold anything.

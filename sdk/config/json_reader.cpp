@@ -3,62 +3,13 @@
 
 #include <algorithm>
 #include <exception>
-#include <set>
 #include <utility>
 
 #include "usd1pay/encoding.h"
+#include "usd1pay/json_strict.h"
 
 namespace usd1pay::config_internal {
-namespace {
-
 using nlohmann::json;
-
-// Thrown by the parser callback to stop parsing; caught in parse_json_strict,
-// never leaves this file.
-struct StrictViolation {
-  std::string path;
-  std::string what;
-};
-
-// One open object or array while parsing, to know the path of a duplicate key.
-struct Frame {
-  bool array = false;
-  std::size_t index = 0;  // arrays: the element being read
-  std::string key;        // objects: the member being read
-  std::set<std::string> keys;
-};
-
-std::string frames_path(const std::vector<Frame>& frames) {
-  std::string path;
-  // frames[0] is the document itself; each later frame is named by its parent.
-  for (std::size_t i = 1; i < frames.size(); ++i) {
-    const Frame& parent = frames[i - 1];
-    path = parent.array ? index_path(path, parent.index) : child_path(path, parent.key);
-  }
-  return path;
-}
-
-void element_done(std::vector<Frame>* frames) {
-  if (!frames->empty() && frames->back().array) ++frames->back().index;
-}
-
-// "syntax error while parsing value - invalid literal" out of nlohmann's
-// "[json.exception.parse_error.101] parse error at line 1, column 2: syntax
-// error ...; last read: '...'", keeping the message printable ASCII.
-std::string syntax_reason(const std::string& what) {
-  std::string reason = what;
-  const std::size_t column = reason.find("column ");
-  const std::size_t colon = reason.find(": ", column == std::string::npos ? 0 : column);
-  if (colon != std::string::npos) reason = reason.substr(colon + 2);
-  const std::size_t last_read = reason.find("; last read");
-  if (last_read != std::string::npos) reason.resize(last_read);
-  for (char& c : reason) {
-    if (c < 0x20 || c > 0x7e) c = '?';
-  }
-  return reason;
-}
-
-}  // namespace
 
 Status ErrorSink::error(ErrorCode code, const std::string& path, const std::string& what) const {
   return Status(code, prefix + (path.empty() ? "" : path + ": ") + what);
@@ -85,42 +36,17 @@ Status parse_json_strict(std::string_view text, const ErrorSink& sink, json* out
                       "document is " + std::to_string(text.size()) +
                           " bytes, more than the limit of " + std::to_string(kMaxDocumentBytes));
   }
-  std::vector<Frame> frames;
-  const json::parser_callback_t callback = [&frames](int depth, json::parse_event_t event,
-                                                     json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (depth >= kMaxDepth) {
-          throw StrictViolation{frames_path(frames),
-                                "nested more than " + std::to_string(kMaxDepth) + " levels deep"};
-        }
-        frames.push_back(Frame{event == json::parse_event_t::array_start, 0, {}, {}});
-        break;
-      case json::parse_event_t::key: {
-        Frame& top = frames.back();
-        top.key = parsed.get<std::string>();
-        if (!top.keys.insert(top.key).second) {
-          throw StrictViolation{child_path(frames_path(frames), top.key), "duplicate key"};
-        }
-        break;
-      }
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        frames.pop_back();
-        element_done(&frames);
-        break;
-      case json::parse_event_t::value: element_done(&frames); break;
-    }
-    return true;
-  };
+  JsonKeyPaths paths;
   try {
     // Comments (// and /* */) are allowed so that a configuration can explain
     // itself (samples/usd1pay.commented.jsonc); they are not kept.
-    *out = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
-                       /*ignore_comments=*/true);
-  } catch (const StrictViolation& v) {
-    return sink.error(ErrorCode::kInvalidArgument, v.path, v.what);
+    *out = json::parse(text.begin(), text.end(), StrictJsonCallback<json>(&paths, kMaxDepth),
+                       /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const JsonStrictViolation& v) {
+    return sink.error(ErrorCode::kInvalidArgument, v.path,
+                      v.kind == JsonStrictViolation::Kind::kDuplicateKey
+                          ? "duplicate key"
+                          : "nested more than " + std::to_string(kMaxDepth) + " levels deep");
   } catch (const json::parse_error& e) {
     // e.byte counts the characters read, the offending one included.
     const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
@@ -134,27 +60,12 @@ Status parse_json_strict(std::string_view text, const ErrorSink& sink, json* out
     }
     return sink.error(ErrorCode::kInvalidArgument, "",
                       "JSON syntax error at line " + std::to_string(line) + ", column " +
-                          std::to_string(at - line_start + 1) + ": " + syntax_reason(e.what()));
+                          std::to_string(at - line_start + 1) + ": " +
+                          json_syntax_reason(e.what()));
   } catch (const std::exception& e) {
     return sink.error(ErrorCode::kInvalidArgument, "", std::string("JSON error: ") + e.what());
   }
   return Status();
-}
-
-std::string json_type_phrase(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "a string";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number with a fraction or exponent";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::binary:
-    case json::value_t::discarded: break;
-  }
-  return "an unexpected value";
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t cap) {

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "usd1pay/json_strict.h"
 #include "usd1pay/status.h"
 
 namespace usd1pay::config_internal {
@@ -40,8 +41,8 @@ struct ErrorSink {
 /// a document longer than kMaxDocumentBytes (kOutOfRange).
 Status parse_json_strict(std::string_view text, const ErrorSink& sink, nlohmann::json* out);
 
-/// "a string", "a number with a fraction", "an object", ...
-std::string json_type_phrase(const nlohmann::json& value);
+/// "a string", "a number with a fraction or exponent", "an object", ...
+using ::usd1pay::json_type_phrase;
 
 /// Levenshtein distance, capped: returns `cap` + 1 as soon as it exceeds cap.
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t cap);

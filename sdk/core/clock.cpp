@@ -202,6 +202,21 @@ std::string format_iso8601(TimePoint t) {
   return out;
 }
 
+std::string format_iso8601_ms(TimePoint t) {
+  const std::int64_t ms =
+      std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  // Floor division, so that times before 1970 stay correct.
+  const std::int64_t secs = floor_div(ms, 1000);
+  const std::int64_t frac = ms - secs * 1000;
+  std::string text = format_iso8601(from_unix_seconds(secs));  // "...SSZ"
+  text.pop_back();
+  text.push_back('.');
+  text.push_back(static_cast<char>('0' + frac / 100));
+  put2(text, frac % 100);
+  text.push_back('Z');
+  return text;
+}
+
 Result<TimePoint> parse_iso8601(std::string_view text) {
   if (text.empty()) return invalid("empty");
   Reader r(text);

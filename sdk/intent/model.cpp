@@ -32,21 +32,7 @@ Result<DepositStrategy> parse_strategy(const std::string& name) {
 }  // namespace
 
 std::string format_intent_time(TimePoint t) {
-  const std::int64_t ms = to_ms(t);
-  // Floor division, so that times before 1970 stay correct.
-  std::int64_t secs = ms / 1000;
-  std::int64_t frac = ms % 1000;
-  if (frac < 0) {
-    frac += 1000;
-    secs -= 1;
-  }
-  std::string text = format_iso8601(from_unix_seconds(secs));  // "...SSZ"
-  text.pop_back();
-  const std::string digits = std::to_string(frac);
-  text += '.';
-  text += std::string(3 - digits.size(), '0') + digits;
-  text += 'Z';
-  return text;
+  return format_iso8601_ms(t);
 }
 
 Result<PaymentIntent> intent_from_row(const IntentRow& row) {

@@ -246,16 +246,9 @@ Result<std::unique_ptr<Processor>> Processor::open(ProcessorOptions options) {
     if (config.store.path.empty()) {
       return Status(ErrorCode::kInvalidArgument, "intent: the config names no store path");
     }
-    SqliteStoreOptions so;
-    so.path = config.store.path;
-    so.create = true;
-    so.synchronous = config.store.synchronous == StoreConfig::Synchronous::kNormal
-                         ? SqliteSynchronous::kNormal
-                         : SqliteSynchronous::kFull;
-    so.busy_timeout_ms = config.store.busy_timeout_ms;
-    auto store = open_sqlite_store(so);
+    auto store = open_sqlite_store_for(config);
     if (!store.ok()) return store.status();
-    impl->store = std::shared_ptr<Store>(std::move(*store));
+    impl->store = std::move(store).value();
   }
   impl->clock = std::move(options.clock);
   if (!impl->clock) impl->clock = std::make_shared<SystemClock>();

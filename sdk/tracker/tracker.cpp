@@ -1049,15 +1049,9 @@ Result<std::unique_ptr<Tracker>> Tracker::open(TrackerOptions options) {
     impl->chains.push_back(std::move(rt));
   }
   if (!options.store) {
-    SqliteStoreOptions so;
-    so.path = config.store.path;
-    so.synchronous = config.store.synchronous == StoreConfig::Synchronous::kFull
-                         ? SqliteSynchronous::kFull
-                         : SqliteSynchronous::kNormal;
-    so.busy_timeout_ms = config.store.busy_timeout_ms;
-    auto s = open_sqlite_store(so);
+    auto s = open_sqlite_store_for(config);
     if (!s.ok()) return s.status();
-    options.store = std::shared_ptr<Store>(std::move(*s));
+    options.store = std::move(s).value();
   }
   impl->store = options.store;
   impl->clock = options.clock ? options.clock

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "support/pipeline.h"
 #include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -119,20 +120,12 @@ class PosSaleTest : public ::testing::Test {
     auto s = open_sqlite_store(so);
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = std::move(*s);
-    ProcessorOptions po;
-    po.config = config_;
-    po.store = store_;
-    po.clock = clock_;
-    auto p = Processor::open(po);
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    processor_ = std::move(*p);
+    processor_ = testing::open_processor_or_throw(config_, store_, clock_);
     TrackerOptions to;
     to.config = config_;
     to.store = store_;
     to.clock = clock_;
-    auto t = Tracker::open(to);
-    ASSERT_TRUE(t.ok()) << t.status().message();
-    tracker_ = std::move(*t);
+    tracker_ = testing::open_tracker_or_throw(std::move(to));
     sim_ = tracker_->sim_chain(testing::kChain);
     ASSERT_NE(sim_, nullptr);
     poll();

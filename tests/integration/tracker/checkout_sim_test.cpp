@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "support/pipeline.h"
 #include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -75,19 +76,12 @@ class Checkout : public ::testing::Test {
     auto parsed = Config::parse(config_text(dir.file("shop.db")));
     ASSERT_TRUE(parsed.ok()) << parsed.status().message();
     config = *parsed;
-    ProcessorOptions po;
-    po.config = config;
-    po.clock = clock;
-    auto p = Processor::open(po);
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    processor = std::move(*p);
+    processor = testing::open_processor_or_throw(config, nullptr, clock);
     TrackerOptions to;
     to.config = config;
     to.clock = clock;
     to.start_block = 0;
-    auto t = Tracker::open(std::move(to));
-    ASSERT_TRUE(t.ok()) << t.status().message();
-    tracker = std::move(*t);
+    tracker = testing::open_tracker_or_throw(std::move(to));
     evm = tracker->sim_chain(kEvm);
     base = tracker->sim_chain(kBase);
     sol = tracker->sim_chain(kSolana);

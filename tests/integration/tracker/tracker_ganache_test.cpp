@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "support/ganache.h"
+#include "support/pipeline.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -172,13 +173,7 @@ class TrackerGanacheTest : public ::testing::Test {
     auto s = open_sqlite_store({dir_.file("t.db"), true, SqliteSynchronous::kNormal, 5000});
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = std::shared_ptr<Store>(std::move(*s));
-    ProcessorOptions po;
-    po.config = config_;
-    po.store = store_;
-    po.clock = clock_;
-    auto p = Processor::open(po);
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    processor_ = std::move(*p);
+    processor_ = testing::open_processor_or_throw(config_, store_, clock_);
   }
 
   TrackerOptions tracker_options(std::uint64_t start_block) const {

@@ -72,6 +72,27 @@ static inline void harness_check_contains(const char* file, int line, const char
 #define CHECK_ERROR(part) \
   harness_check_contains(__FILE__, __LINE__, "usd1pay_error_last()", usd1pay_error_last(), (part))
 
+/* A pointer no call hands back: an out-parameter set to it before a call
+ * shows whether the call cleared it. */
+#define SENTINEL ((char*)0x1)
+
+/* A call that must fail: sets the char* `out` to SENTINEL, evaluates `expr`
+ * (which writes `out`) once, and fails unless it returned `want`, left `out`
+ * NULL and recorded an error naming `part`. Returns what `expr` returned. */
+#define CHECK_FAILS(out, expr, want, part) \
+  ((out) = SENTINEL, harness_check_fails(__FILE__, __LINE__, #expr, (expr), (want), &(out), (part)))
+
+static inline int harness_check_fails(const char* file, int line, const char* expr, int got,
+                                      int want, char* const* out, const char* part) {
+  harness_check_rc(file, line, expr, got, want);
+  if (*out != NULL) {
+    fprintf(stderr, "%s:%d: FAILED: %s left its result set\n", file, line, expr);
+    ++harness_current_failures;
+  }
+  harness_check_contains(file, line, "usd1pay_error_last()", usd1pay_error_last(), part);
+  return got;
+}
+
 #define RUN(test) harness_run(#test, test)
 
 static inline void harness_run(const char* name, void (*test)(void)) {

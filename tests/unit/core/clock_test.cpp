@@ -89,6 +89,20 @@ TEST(Iso8601Test, FormatTruncatesTowardsThePast) {
   EXPECT_EQ(to_unix_seconds(from_unix_seconds(0) - nanoseconds(1)), -1);
 }
 
+TEST(Iso8601Test, FormatMsHasExactMillisecondsTruncatedTowardsThePast) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(format_iso8601_ms(from_unix_seconds(0)), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601_ms(from_unix_seconds(1800000000) + milliseconds(5)),
+            "2027-01-15T08:00:00.005Z");
+  EXPECT_EQ(format_iso8601_ms(from_unix_seconds(1800000000) + milliseconds(120)),
+            "2027-01-15T08:00:00.120Z");
+  EXPECT_EQ(format_iso8601_ms(from_unix_seconds(1800000000) + nanoseconds(999999999)),
+            "2027-01-15T08:00:00.999Z");
+  EXPECT_EQ(format_iso8601_ms(from_unix_seconds(0) - nanoseconds(1)), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601_ms(from_unix_seconds(0) - milliseconds(1001)),
+            "1969-12-31T23:59:58.999Z");
+}
+
 // Day-by-day walk from 1900 to 2200, counting calendar dates independently,
 // checks every date both ways (all leap rules, month ends, century years).
 TEST(Iso8601Test, EveryDayFrom1900To2200RoundTrips) {

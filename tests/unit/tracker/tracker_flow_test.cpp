@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/pipeline.h"
 #include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -66,13 +67,7 @@ class TrackerFlow : public ::testing::Test {
     SimChainOptions ob;
     ob.chain_id = kChainB;
     chain_b = std::make_shared<SimChain>(ob);
-    ProcessorOptions po;
-    po.config = cfg;
-    po.store = store;
-    po.clock = clock;
-    auto p = Processor::open(po);
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    processor = std::move(*p);
+    processor = testing::open_processor_or_throw(cfg, store, clock);
     tracker = open_tracker(window);
     ASSERT_NE(tracker, nullptr);
   }

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "support/pipeline.h"
 #include "support/sample_config.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -87,13 +88,7 @@ class TrackerMock : public ::testing::Test {
     auto s = open_sqlite_store(so);
     ASSERT_TRUE(s.ok()) << s.status().message();
     store = std::shared_ptr<Store>(std::move(*s));
-    ProcessorOptions po;
-    po.config = cfg;
-    po.store = store;
-    po.clock = clock;
-    auto p = Processor::open(po);
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    processor = std::move(*p);
+    processor = testing::open_processor_or_throw(cfg, store, clock);
     SimChainOptions o;
     o.chain_id = kChain;
     sim = std::make_shared<SimChain>(o);
@@ -117,9 +112,7 @@ class TrackerMock : public ::testing::Test {
     to.backends = {{kChain, mock}};
     to.max_blocks_per_poll = max_blocks;
     to.start_block = start_block;
-    auto t = Tracker::open(std::move(to));
-    ASSERT_TRUE(t.ok()) << t.status().message();
-    tracker = std::move(*t);
+    tracker = testing::open_tracker_or_throw(std::move(to));
   }
 
   PaymentIntent create(const std::string& amount = "25.00") {

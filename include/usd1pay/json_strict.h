@@ -1,0 +1,131 @@
+// usd1pay: refusing what nlohmann's JSON parser lets through silently, for
+// the library's own readers (the configuration file, C ABI requests, JSON-RPC
+// responses) and for hosts that want the same strictness.
+//
+// nlohmann keeps the last of two equal keys in one object: a document with
+// {"amount": "1", "amount": "100"} would mean whatever the parser happened to
+// keep. StrictJsonCallback follows the open objects and arrays of a parse,
+// names where a key stands twice ("items[2].amount") and stops the parse by
+// throwing JsonStrictViolation; it also stops a document nested deeper than
+// a limit. Use it as the parser callback:
+//
+//   JsonKeyPaths paths;
+//   try {
+//     doc = nlohmann::json::parse(text, StrictJsonCallback<nlohmann::json>(&paths, 32));
+//   } catch (const JsonStrictViolation& v) { ... v.kind, v.path ... }
+//
+// This header does not include nlohmann/json.hpp: the callback is a template
+// over the JSON type, instantiated where the caller parses.
+//
+// THREAD SAFETY: a JsonKeyPaths belongs to one parse at a time.
+#ifndef USD1PAY_JSON_STRICT_H
+#define USD1PAY_JSON_STRICT_H
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace usd1pay {
+
+/// Why a strict parse stopped.
+struct JsonStrictViolation {
+  enum class Kind {
+    kDuplicateKey,  ///< path: the key's path, "a.b[2].c"
+    kTooDeep,       ///< path: the innermost open container's ("" for the document)
+  };
+  Kind kind;
+  std::string path;
+};
+
+/// The open objects and arrays of a parse and the keys seen in each object.
+/// Paths are "key", "a.b", "a[2]", "[0].x" ("" for the document itself).
+class JsonKeyPaths {
+ public:
+  /// An object or array starts (as a member or element of the open one).
+  void open(bool array);
+  /// The innermost object or array ends.
+  void close();
+  /// A scalar value ends.
+  void value();
+  /// A member's key in the innermost object; false when it stood there before.
+  bool key(const std::string& key);
+
+  /// How many objects and arrays are open.
+  std::size_t depth() const noexcept { return frames_.size(); }
+  /// The path of the innermost open object or array.
+  std::string path() const;
+  /// The path of the innermost object's current key.
+  std::string key_path() const;
+
+ private:
+  struct Frame {
+    bool array = false;
+    std::size_t index = 0;  // arrays: the element being read
+    std::string key;        // objects: the member being read
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> frames_;
+};
+
+/// A parser callback (nlohmann's parser_callback_t) that throws
+/// JsonStrictViolation at a duplicate key or at an object or array opened at
+/// nesting depth `max_depth` (the document itself is depth 0). `paths` must
+/// outlive the parse; the callback keeps every value.
+template <typename BasicJson>
+class StrictJsonCallback {
+ public:
+  StrictJsonCallback(JsonKeyPaths* paths, int max_depth) : paths_(paths), max_depth_(max_depth) {}
+
+  bool operator()(int depth, typename BasicJson::parse_event_t event, BasicJson& parsed) const {
+    using Event = typename BasicJson::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        if (depth >= max_depth_) {
+          throw JsonStrictViolation{JsonStrictViolation::Kind::kTooDeep, paths_->path()};
+        }
+        paths_->open(event == Event::array_start);
+        break;
+      case Event::key:
+        if (!paths_->key(parsed.template get<std::string>())) {
+          throw JsonStrictViolation{JsonStrictViolation::Kind::kDuplicateKey, paths_->key_path()};
+        }
+        break;
+      case Event::object_end:
+      case Event::array_end: paths_->close(); break;
+      case Event::value: paths_->value(); break;
+    }
+    return true;
+  }
+
+ private:
+  JsonKeyPaths* paths_;
+  int max_depth_;
+};
+
+/// The reason out of a nlohmann parse error's what(): "syntax error while
+/// parsing value - invalid literal" out of "[json.exception.parse_error.101]
+/// parse error at line 1, column 2: syntax error while parsing value -
+/// invalid literal; last read: '...'", printable ASCII only (the input may
+/// hold anything).
+std::string json_syntax_reason(std::string_view what);
+
+/// "null", "a boolean", "a string", "an integer", "a number with a fraction
+/// or exponent", "an object", "an array": what a JSON value is, for messages.
+template <typename BasicJson>
+std::string json_type_phrase(const BasicJson& value) {
+  if (value.is_null()) return "null";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_string()) return "a string";
+  if (value.is_number_integer()) return "an integer";  // signed or unsigned
+  if (value.is_number_float()) return "a number with a fraction or exponent";
+  if (value.is_object()) return "an object";
+  if (value.is_array()) return "an array";
+  return "an unexpected value";
+}
+
+}  // namespace usd1pay
+
+#endif  // USD1PAY_JSON_STRICT_H
