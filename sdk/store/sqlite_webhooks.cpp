@@ -838,10 +838,24 @@ Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
     q.bind(1, d.endpoint_id).bind(2, *p.disable_endpoint_reason).bind(3, p.at_ms);
     USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
   }
-  std::optional<WebhookDeliveryRow> now;
-  USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, op, d.id, &now));
-  if (!now) return Status(ErrorCode::kInternal, prefix + "lost delivery " + d.id);
-  result->delivery = std::move(*now);
+  // The delivery as it is now, built from the row read above and the
+  // update just made (no second read: this runs once per attempt in the
+  // dispatcher's batches). is_head is not a row field; nothing else changes.
+  WebhookDeliveryRow now = d;
+  if (result->applied) {
+    const bool done = p.new_status != "pending";
+    now.status = p.new_status;
+    ++now.round_attempts;
+    ++now.total_attempts;
+    if (!done) now.next_attempt_at_ms = p.next_attempt_at_ms;
+    now.lease_until_ms = 0;
+    now.lease_owner.clear();
+    now.last_http_status = a.http_status;
+    now.last_error = a.error;
+    now.updated_at_ms = p.at_ms;
+    now.completed_at_ms = done ? p.at_ms : 0;
+  }
+  result->delivery = std::move(now);
   return Status();
 }
 

@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--seconds", type=int, help="wrk duration")
     ap.add_argument("--synchronous", choices=["full", "normal"], default="full",
                     help="the store's synchronous pragma (default full, the product default)")
+    ap.add_argument("--prefetch", type=int, default=16,
+                    help="the dispatcher's prefetch (default 16; the product default is 4)")
     args = ap.parse_args()
     events = args.events or (500 if args.smoke else 20000)
     seconds = args.seconds or (2 if args.smoke else 10)
@@ -71,7 +73,7 @@ def main():
                 subprocess.run([args.bin, "body"], stdout=f, check=True)
             theirs, wrk_requests = wrk_rate(port, seconds, args.workers, body_file)
             proc = subprocess.run([args.bin, "deliver", str(port), tmp, str(events),
-                                   str(args.workers), args.synchronous],
+                                   str(args.workers), args.synchronous, str(args.prefetch)],
                                   capture_output=True, text=True)
             if proc.returncode != 0:
                 fail(f"deliver failed ({proc.returncode}): {proc.stderr.strip()}")
@@ -91,8 +93,8 @@ def main():
         fail(f"the receiver saw {seen} requests, fewer than wrk's {wrk_requests} + {events}")
     ratio = mine / theirs
     print(f"RATIO webhook_delivery usd1pay/wrk = {ratio:.2f} (goal >= {GOAL:g}): usd1pay "
-          f"{mine} deliveries/s ({events} events, {args.workers} workers, synchronous "
-          f"{args.synchronous}), wrk {theirs:.0f} requests/s ({args.workers} connections, "
+          f"{mine} deliveries/s ({events} events, {args.workers} workers, prefetch "
+          f"{args.prefetch}, synchronous {args.synchronous}), wrk {theirs:.0f} requests/s ({args.workers} connections, "
           f"{seconds} s){' [smoke]' if args.smoke else ''}")
     if not args.smoke and ratio < GOAL:
         print(f"bench.webhook_delivery: ratio {ratio:.2f} below the goal {GOAL:g}",

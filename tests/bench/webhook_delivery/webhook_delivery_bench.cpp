@@ -6,13 +6,16 @@
 //       prints "PORT <n>", answers every POST /hook with 200 after reading the
 //       body, and on a line on stdin (or EOF) prints "REQUESTS <n>" and exits.
 //       wrk and usd1pay hit this same process in one run.
-//   bench_webhook_delivery deliver PORT DIR N WORKERS full|normal
+//   bench_webhook_delivery deliver PORT DIR N WORKERS full|normal [PREFETCH]
 //       A real SQLite store in DIR, one endpoint (http://127.0.0.1:PORT/hook),
 //       N intents created (N intent.created events), then the dispatcher with
 //       the real HTTP transport drains them: fan-out, claim, sign, POST,
 //       record every attempt. Prints "OPS <deliveries per second>" over the
 //       drain only, after checking that exactly N deliveries succeeded with
 //       one attempt each (a wrong result cannot pass as a fast one).
+//       PREFETCH is the dispatcher's prefetch (default 16, the most it
+//       takes): how many deliveries per worker are leased ahead, i.e. how
+//       many can go out while one round's commit (an fsync) runs.
 //   bench_webhook_delivery body
 //       Prints a body like the ones usd1pay sends (for wrk's script).
 #include <httplib.h>
@@ -92,7 +95,8 @@ usd1pay::Config bench_config(const std::string& dir, bool full) {
   return config;
 }
 
-int deliver(int port, const std::string& dir, long n, std::size_t workers, bool full) {
+int deliver(int port, const std::string& dir, long n, std::size_t workers, bool full,
+            std::size_t prefetch) {
   using namespace usd1pay;
   const Config config = bench_config(dir, full);
   SqliteStoreOptions so;
@@ -132,6 +136,7 @@ int deliver(int port, const std::string& dir, long n, std::size_t workers, bool 
   o.workers = workers;
   o.max_in_flight_per_endpoint = workers;  // one endpoint: let it use every worker
   o.fanout_batch = 10000;
+  o.prefetch = prefetch;
   o.log = [](std::string_view line) { std::cerr << line << "\n"; };
   auto dispatcher = WebhookDispatcher::create(std::move(o));
   if (!dispatcher.ok()) return fail(dispatcher.status().message());
@@ -174,16 +179,17 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "serve" && argc == 2) return serve();
     if (mode == "body" && argc == 2) return body();
-    if (mode == "deliver" && argc == 7) {
+    if (mode == "deliver" && (argc == 7 || argc == 8)) {
       const std::string sync = argv[6];
       if (sync != "full" && sync != "normal") return fail("synchronous must be full or normal");
       return deliver(std::stoi(argv[2]), argv[3], std::stol(argv[4]),
-                     static_cast<std::size_t>(std::stoul(argv[5])), sync == "full");
+                     static_cast<std::size_t>(std::stoul(argv[5])), sync == "full",
+                     argc == 8 ? static_cast<std::size_t>(std::stoul(argv[7])) : 16);
     }
   } catch (const std::exception& e) {
     return fail(e.what());
   }
   std::cerr << "usage: bench_webhook_delivery serve | body | deliver PORT DIR N WORKERS "
-               "full|normal\n";
+               "full|normal [PREFETCH]\n";
   return 2;
 }

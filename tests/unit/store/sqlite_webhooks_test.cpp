@@ -917,6 +917,72 @@ TEST_F(WebhookStoreTest, CompleteAfterLosingTheLeaseRecordsOnlyTheAttempt) {
   EXPECT_EQ(numbers, (std::vector<std::uint32_t>{1, 2, 3}));
 }
 
+// The delivery a completion returns is built from the row it read and the
+// update it made (not read again): it must be exactly what is stored, for
+// every kind of completion, applied or not, one by one or in a batch.
+TEST_F(WebhookStoreTest, TheReturnedDeliveryIsTheStoredOne) {
+  create_endpoint(we(1));
+  const auto ds =
+      enqueue(we(1), {add_event("pi_a"), add_event("pi_b"), add_event("pi_c"), add_event("pi_d")});
+  ASSERT_EQ(claim(kT0).size(), 4U);
+  auto same = [&](const WebhookDeliveryRow& got, const std::string& what) {
+    const WebhookDeliveryRow s = delivery(got.id);
+    EXPECT_EQ(got.id, s.id) << what;
+    EXPECT_EQ(got.endpoint_id, s.endpoint_id) << what;
+    EXPECT_EQ(got.event_id, s.event_id) << what;
+    EXPECT_EQ(got.event_seq, s.event_seq) << what;
+    EXPECT_EQ(got.event_type, s.event_type) << what;
+    EXPECT_EQ(got.intent_id, s.intent_id) << what;
+    EXPECT_EQ(got.status, s.status) << what;
+    EXPECT_EQ(got.round_attempts, s.round_attempts) << what;
+    EXPECT_EQ(got.total_attempts, s.total_attempts) << what;
+    EXPECT_EQ(got.next_attempt_at_ms, s.next_attempt_at_ms) << what;
+    EXPECT_EQ(got.lease_until_ms, s.lease_until_ms) << what;
+    EXPECT_EQ(got.lease_owner, s.lease_owner) << what;
+    EXPECT_EQ(got.last_http_status, s.last_http_status) << what;
+    EXPECT_EQ(got.last_error, s.last_error) << what;
+    EXPECT_EQ(got.created_at_ms, s.created_at_ms) << what;
+    EXPECT_EQ(got.updated_at_ms, s.updated_at_ms) << what;
+    EXPECT_EQ(got.completed_at_ms, s.completed_at_ms) << what;
+  };
+  auto ok = complete(ds[0].id, "succeeded", "w1", kT0 + 2000);
+  ASSERT_TRUE(ok.ok()) << to_string(ok.status());
+  EXPECT_EQ(ok->delivery.completed_at_ms, kT0 + 2000);
+  same(ok->delivery, "succeeded");
+  auto retry = complete(ds[1].id, "pending", "w1", kT0 + 2100, kT0 + 7000);
+  ASSERT_TRUE(retry.ok()) << to_string(retry.status());
+  EXPECT_EQ(retry->delivery.next_attempt_at_ms, kT0 + 7000);
+  EXPECT_EQ(retry->delivery.last_http_status, 500);
+  same(retry->delivery, "retry");
+  auto dead = complete(ds[2].id, "failed", "w1", kT0 + 2200);
+  ASSERT_TRUE(dead.ok()) << to_string(dead.status());
+  same(dead->delivery, "failed");
+  auto not_mine = complete(ds[3].id, "succeeded", "someone-else", kT0 + 2300);
+  ASSERT_TRUE(not_mine.ok()) << to_string(not_mine.status());
+  EXPECT_FALSE(not_mine->applied);
+  EXPECT_EQ(not_mine->delivery.lease_owner, "w1");
+  same(not_mine->delivery, "not applied");
+  // In a batch, twice the same delivery: the second sees the first's result.
+  CompleteWebhookAttemptsParams p;
+  for (int i = 0; i < 2; ++i) {
+    CompleteWebhookAttemptParams c;
+    c.delivery_id = ds[3].id;
+    c.owner = "w1";
+    c.attempt = attempt(503, "retry");
+    c.new_status = "pending";
+    c.next_attempt_at_ms = kT0 + 9000;
+    c.at_ms = kT0 + 2400 + i;
+    p.completions.push_back(c);
+  }
+  auto batch = store_->complete_webhook_attempts(p);
+  ASSERT_TRUE(batch.ok()) << to_string(batch.status());
+  EXPECT_TRUE(batch->completed[0].applied);
+  EXPECT_FALSE(batch->completed[1].applied);
+  EXPECT_EQ(batch->completed[1].delivery.total_attempts, 1U);
+  EXPECT_EQ(batch->completed[1].delivery.updated_at_ms, kT0 + 2400);
+  same(batch->completed[1].delivery, "batch");
+}
+
 TEST_F(WebhookStoreTest, AnExpiredLeaseNobodyTookIsStillHeld) {
   create_endpoint(we(1));
   const auto ds = enqueue(we(1), {add_event("")});
