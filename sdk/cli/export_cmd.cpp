@@ -14,6 +14,7 @@
 // drawn on stderr only when stderr is a terminal.
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -50,6 +51,13 @@ std::int64_t parse_date_or_throw(const std::string& option, const std::string& t
   return std::chrono::duration_cast<std::chrono::milliseconds>(tp->time_since_epoch()).count();
 }
 
+/// An option naming one field of OrdersCsvMapping or JournalAccounts.
+struct NameOption {
+  const char* flag;
+  const char* help;
+  std::optional<std::string> value;
+};
+
 struct ExportArgs {
   std::string config = kDefaultConfig;
   std::string format = "csv";
@@ -58,24 +66,55 @@ struct ExportArgs {
   std::string orders;
   std::string out;
   bool manifest = false;
-  /// --orders-*-column: the orders file's column names (OrdersCsvMapping).
-  std::optional<std::string> id_column;
-  std::optional<std::string> amount_column;
-  std::optional<std::string> currency_column;
-  std::optional<std::string> created_column;
-  /// --account-*: the journal's account names (JournalAccounts).
-  std::optional<std::string> wallet;
-  std::optional<std::string> receivable;
-  std::optional<std::string> customer_credit;
-  std::optional<std::string> unapplied;
+  /// --orders-*-column: the orders file's column names, in the order of
+  /// column_fields(); --account-*: the journal's account names, in the order
+  /// of account_fields().
+  std::array<NameOption, 4> columns{
+      {{"--orders-id-column", "Column of the order id in the orders file", {}},
+       {"--orders-amount-column", "Column of the amount in the orders file", {}},
+       {"--orders-currency-column", "Column of the currency in the orders file", {}},
+       {"--orders-created-column", "Column of the created time in the orders file", {}}}};
+  std::array<NameOption, 4> accounts{
+      {{"--account-wallet",
+        "Journal: stablecoin wallet account; {chain} and {token} are replaced",
+        {}},
+       {"--account-receivable", "Journal: receivable account", {}},
+       {"--account-customer-credit", "Journal: customer credit account", {}},
+       {"--account-unapplied", "Journal: unapplied receipts account", {}}}};
 };
 
-/// Sets `*field` from an option given with a value; a usage error naming the
-/// option when the value is empty.
-void take_name(const char* option, const std::optional<std::string>& value, std::string* field) {
-  if (!value) return;
-  if (value->empty()) throw UsageError(std::string(option) + ": the name is empty");
-  *field = *value;
+std::array<std::string*, 4> column_fields(OrdersCsvMapping& m) {
+  return {&m.order_id, &m.amount, &m.currency, &m.created_at};
+}
+
+std::array<std::string*, 4> account_fields(JournalAccounts& a) {
+  return {&a.wallet, &a.receivable, &a.customer_credit, &a.unapplied};
+}
+
+/// Registers each option with its default (the field's value in `defaults`)
+/// in its help text.
+void add_name_options(CLI::App* cmd, std::array<NameOption, 4>& options,
+                      const std::array<std::string*, 4>& defaults) {
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    cmd->add_option(options[i].flag, options[i].value,
+                    std::string(options[i].help) + " (default " + *defaults[i] + ")");
+  }
+}
+
+/// Copies the options given into `fields`; a usage error naming the option
+/// when one is given where it does not apply (`why_not` says why) or with an
+/// empty value.
+void take_names(const std::array<NameOption, 4>& options, const std::array<std::string*, 4>& fields,
+                bool applies, const char* why_not) {
+  for (const NameOption& o : options) {
+    if (o.value && !applies) throw UsageError(std::string(o.flag) + why_not);
+  }
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    if (!options[i].value) continue;
+    if (options[i].value->empty())
+      throw UsageError(std::string(options[i].flag) + ": the name is empty");
+    *fields[i] = *options[i].value;
+  }
 }
 
 int run_export(const ExportArgs& a) {
@@ -87,34 +126,10 @@ int run_export(const ExportArgs& a) {
   if (a.from) p.reconcile.from_ms = parse_date_or_throw("--from", *a.from);
   if (a.to) p.reconcile.to_ms = parse_date_or_throw("--to", *a.to);
   p.reconcile.orders_file = a.orders;
-  const std::pair<const char*, const std::optional<std::string>*> columns[] = {
-      {"--orders-id-column", &a.id_column},
-      {"--orders-amount-column", &a.amount_column},
-      {"--orders-currency-column", &a.currency_column},
-      {"--orders-created-column", &a.created_column}};
-  for (const auto& [option, value] : columns) {
-    if (value->has_value() && a.orders.empty()) {
-      throw UsageError(std::string(option) + " needs --orders FILE");
-    }
-  }
-  take_name("--orders-id-column", a.id_column, &p.reconcile.orders_mapping.order_id);
-  take_name("--orders-amount-column", a.amount_column, &p.reconcile.orders_mapping.amount);
-  take_name("--orders-currency-column", a.currency_column, &p.reconcile.orders_mapping.currency);
-  take_name("--orders-created-column", a.created_column, &p.reconcile.orders_mapping.created_at);
-  const std::pair<const char*, const std::optional<std::string>*> accounts[] = {
-      {"--account-wallet", &a.wallet},
-      {"--account-receivable", &a.receivable},
-      {"--account-customer-credit", &a.customer_credit},
-      {"--account-unapplied", &a.unapplied}};
-  for (const auto& [option, value] : accounts) {
-    if (value->has_value() && *format != ExportFormat::kJournal) {
-      throw UsageError(std::string(option) + " applies to --format journal only");
-    }
-  }
-  take_name("--account-wallet", a.wallet, &p.accounts.wallet);
-  take_name("--account-receivable", a.receivable, &p.accounts.receivable);
-  take_name("--account-customer-credit", a.customer_credit, &p.accounts.customer_credit);
-  take_name("--account-unapplied", a.unapplied, &p.accounts.unapplied);
+  take_names(a.columns, column_fields(p.reconcile.orders_mapping), !a.orders.empty(),
+             " needs --orders FILE");
+  take_names(a.accounts, account_fields(p.accounts), *format == ExportFormat::kJournal,
+             " applies to --format journal only");
   p.out_path = a.out;
   p.manifest = a.manifest;
   auto config = Config::load(a.config);
@@ -277,23 +292,10 @@ void add_export_commands(CLI::App& app, int* exit_code) {
                  "The shop's orders CSV (order_id,amount,currency,created_at)");
   ex->add_option("--out", ea->out, "Write here (atomically) instead of stdout");
   ex->add_flag("--manifest", ea->manifest, "Also write FILE.manifest.json (needs --out)");
-  ex->add_option("--orders-id-column", ea->id_column,
-                 "Column of the order id in the orders file (default order_id)");
-  ex->add_option("--orders-amount-column", ea->amount_column,
-                 "Column of the amount in the orders file (default amount)");
-  ex->add_option("--orders-currency-column", ea->currency_column,
-                 "Column of the currency in the orders file (default currency)");
-  ex->add_option("--orders-created-column", ea->created_column,
-                 "Column of the created time in the orders file (default created_at)");
-  ex->add_option("--account-wallet", ea->wallet,
-                 "Journal: stablecoin wallet account; {chain} and {token} are replaced "
-                 "(default Assets:Stablecoin:{chain}:{token})");
-  ex->add_option("--account-receivable", ea->receivable,
-                 "Journal: receivable account (default Assets:Accounts Receivable)");
-  ex->add_option("--account-customer-credit", ea->customer_credit,
-                 "Journal: customer credit account (default Liabilities:Customer Credits)");
-  ex->add_option("--account-unapplied", ea->unapplied,
-                 "Journal: unapplied receipts account (default Liabilities:Unapplied Receipts)");
+  OrdersCsvMapping default_columns;
+  JournalAccounts default_accounts;
+  add_name_options(ex, ea->columns, column_fields(default_columns));
+  add_name_options(ex, ea->accounts, account_fields(default_accounts));
   ex->callback([ea, exit_code] { *exit_code = run_export(*ea); });
 
   auto la = std::make_shared<LookupArgs>();
