@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "support/ganache.h"
+#include "support/ganache_rpc.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "usd1pay/config.h"
@@ -55,29 +56,9 @@ constexpr const char* kXpub =
     "JoNXVsXFYSYwHsnJxqP";
 constexpr const char* kChainB = "eip155:31337";
 constexpr const char* kMerchant = "0x000000000000000000000000000000000000dEaD";
-constexpr const char* kTransferSelector = "a9059cbb";
-constexpr const char* kMintSelector = "40c10f19";
 // An order id with a comma, quotes and non-ASCII text (intents refuse control
 // characters): must survive the CSV.
 const char kHostileOrder[] = "A,\"1\" line \xc3\xa9";
-
-std::uint64_t hex_quantity(const json& v) {
-  return std::stoull(v.get<std::string>().substr(2), nullptr, 16);
-}
-
-std::string word_of_amount(std::uint64_t v) {
-  char buf[65];
-  std::snprintf(buf, sizeof buf, "%048x%016" PRIx64, 0U, v);
-  return buf;
-}
-
-std::string word_of_address(const std::string& address) {
-  std::string hex = address.substr(2);
-  std::transform(hex.begin(), hex.end(), hex.begin(), [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
-  return std::string(24, '0') + hex;
-}
 
 /// What a CSV row must hold (the columns a scenario decides).
 struct Want {
@@ -114,23 +95,15 @@ class ReconScenarioTest : public ::testing::Test {
     ASSERT_FALSE(GanacheNode::cli_path().empty())
         << "ganache is not installed in tests/peers: run scripts/install-deps.sh --npm";
     ASSERT_EQ(node_.start(), "");
-    std::string input = R"({"op":"deploy","decimals":6,"symbol":"USD1"})"
-                        "\n"
-                        R"({"op":"deploy","decimals":6,"symbol":"USD1"})"
-                        "\n";
-    auto r = testing::run_node_peer("erc20.js", {node_.url()}, input);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    std::istringstream lines(r.out);
-    std::string line;
-    std::vector<std::string> tokens;
-    while (std::getline(lines, line)) tokens.push_back(json::parse(line)["address"]);
-    ASSERT_EQ(tokens.size(), 2U) << r.out;
-    token_a_ = tokens[0];
-    token_b_ = tokens[1];
-    accounts_ = rpc("eth_accounts").get<std::vector<std::string>>();
+    const json deploy = {{"op", "deploy"}, {"decimals", 6}, {"symbol", "USD1"}};
+    auto tokens = testing::erc20_commands(node_, {deploy, deploy});
+    ASSERT_EQ(tokens.size(), 2U);
+    token_a_ = tokens[0]["address"];
+    token_b_ = tokens[1]["address"];
+    accounts_ = chain_.accounts();
     ASSERT_GE(accounts_.size(), 2U);
-    send(0, token_a_, kMintSelector, accounts_[1], 1000000000);
-    send(0, token_b_, kMintSelector, accounts_[1], 1000000000);
+    send(0, token_a_, testing::kErc20MintSelector, accounts_[1], 1000000000);
+    send(0, token_b_, testing::kErc20MintSelector, accounts_[1], 1000000000);
     clock_ = std::make_shared<ManualClock>(from_unix_seconds(head_time()));
 
     const json evm_backend = {{"url", node_.url()},         {"max_retries", 1},
@@ -184,53 +157,26 @@ class ReconScenarioTest : public ::testing::Test {
   }
 
   json rpc(const std::string& method, const json& params = json::array()) const {
-    const std::string body = node_.rpc(method, params.dump());
-    if (body.empty()) {
-      ADD_FAILURE() << method << ": no answer";
-      return nullptr;
-    }
-    json r = json::parse(body);
-    if (r.contains("error")) {
-      ADD_FAILURE() << method << ": " << r["error"].dump();
-      return nullptr;
-    }
-    return r["result"];
+    return chain_.call(method, params);
   }
-
-  std::uint64_t head() const { return hex_quantity(rpc("eth_blockNumber")); }
-
-  std::int64_t head_time() const {
-    json b = rpc("eth_getBlockByNumber", {"latest", false});
-    return static_cast<std::int64_t>(hex_quantity(b["timestamp"]));
-  }
-
-  void mine(int n) const {
-    for (int i = 0; i < n; ++i) rpc("evm_mine");
-  }
+  std::uint64_t head() const { return chain_.head(); }
+  std::int64_t head_time() const { return chain_.head_time(); }
+  void mine(int n) const { chain_.mine(n); }
 
   /// A token call from account `from`, mined at once (instamine eager).
   std::string send(std::size_t from, const std::string& token, const char* selector,
                    const std::string& to, std::uint64_t units) const {
-    json tx = {
-        {"from", accounts_[from]},
-        {"to", token},
-        {"gas", "0x30000"},
-        {"data", "0x" + std::string(selector) + word_of_address(to) + word_of_amount(units)}};
-    json hash = rpc("eth_sendTransaction", json::array({tx}));
-    if (!hash.is_string()) return "";
-    json receipt = rpc("eth_getTransactionReceipt", json::array({hash}));
-    EXPECT_EQ(receipt["status"], "0x1") << receipt.dump();
-    return hash.get<std::string>();
+    return chain_.token_call(accounts_[from], token, selector, to, units).tx_hash;
   }
 
   /// The customer (account 1) pays `units` (6 decimals) of a token.
   std::string pay(const std::string& token, const std::string& to, std::uint64_t units) const {
-    return send(1, token, kTransferSelector, to, units);
+    return send(1, token, testing::kErc20TransferSelector, to, units);
   }
 
   std::uint64_t block_of(const std::string& tx_hash) const {
     json receipt = rpc("eth_getTransactionReceipt", json::array({tx_hash}));
-    return receipt.is_object() ? hex_quantity(receipt["blockNumber"]) : 0;
+    return receipt.is_object() ? testing::hex_quantity(receipt["blockNumber"]) : 0;
   }
 
   PaymentIntent create(const std::string& label, const std::string& amount, std::int64_t expires_in,
@@ -273,6 +219,7 @@ class ReconScenarioTest : public ::testing::Test {
 
   TempDir dir_;
   GanacheNode node_;
+  testing::GanacheRpc chain_{node_};
   std::string token_a_;
   std::string token_b_;
   std::vector<std::string> accounts_;

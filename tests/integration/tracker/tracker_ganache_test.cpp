@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "support/ganache.h"
+#include "support/ganache_rpc.h"
 #include "support/pipeline.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
@@ -59,50 +60,9 @@ using testing::TempDir;
 constexpr const char* kXpub =
     "xpub6Ce9NcJvTk36xtLSrJLZqE7wtgA5deCeYs7rSQtreh4cj6ByPtrg9sD7V2FNFLPnf8heNP3FGkeV9qwfzvZNSd54"
     "JoNXVsXFYSYwHsnJxqP";
-// ERC-20 selectors: keccak256("transfer(address,uint256)")[0..4] and
-// keccak256("mint(address,uint256)")[0..4].
-constexpr const char* kTransferSelector = "a9059cbb";
-constexpr const char* kMintSelector = "40c10f19";
-
-std::uint64_t hex_quantity(const json& v) {
-  return std::stoull(v.get<std::string>().substr(2), nullptr, 16);
-}
-
-std::string word_of_amount(Uint128 v) {
-  char buf[65];
-  std::snprintf(buf, sizeof buf, "%032x%016" PRIx64 "%016" PRIx64, 0U, v.hi(), v.lo());
-  return buf;
-}
-
-std::string word_of_address(const std::string& address) {
-  std::string hex = address.substr(2);
-  std::transform(hex.begin(), hex.end(), hex.begin(), [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
-  return std::string(24, '0') + hex;
-}
-
-// Runs erc20.js (ethers + solc) with the commands; one answer per command.
-std::vector<json> erc20(const GanacheNode& node, const std::vector<json>& commands) {
-  std::string input;
-  for (const auto& c : commands) input += c.dump() + "\n";
-  auto r = testing::run_node_peer("erc20.js", {node.url()}, input);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::vector<json> out;
-  std::istringstream lines(r.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    out.push_back(json::parse(line));
-    EXPECT_FALSE(out.back().contains("error")) << out.back().dump();
-  }
-  EXPECT_EQ(out.size(), commands.size()) << r.out << r.err;
-  return out;
-}
-
-struct Sent {
-  std::string tx_hash;
-  std::uint64_t block_number = 0;
-};
+using testing::kErc20MintSelector;
+using testing::kErc20TransferSelector;
+using Sent = testing::SentTx;
 
 template <typename Pred>
 bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
@@ -122,18 +82,19 @@ class TrackerGanacheTest : public ::testing::Test {
     ASSERT_FALSE(GanacheNode::cli_path().empty())
         << "ganache is not installed in tests/peers: run scripts/install-deps.sh --npm";
     ASSERT_EQ(node_.start(), "");
-    auto tokens = erc20(node_, {{{"op", "deploy"}, {"decimals", 6}, {"symbol", "USD6"}},
-                                {{"op", "deploy"}, {"decimals", 18}, {"symbol", "USD18"}}});
+    auto tokens =
+        testing::erc20_commands(node_, {{{"op", "deploy"}, {"decimals", 6}, {"symbol", "USD6"}},
+                                        {{"op", "deploy"}, {"decimals", 18}, {"symbol", "USD18"}}});
     ASSERT_EQ(tokens.size(), 2U);
     token6_ = tokens[0]["address"];
     token18_ = tokens[1]["address"];
-    accounts_ = rpc("eth_accounts").get<std::vector<std::string>>();
+    accounts_ = chain_.accounts();
     ASSERT_GE(accounts_.size(), 3U);
     Uint128 e24;
     ASSERT_TRUE(Uint128::pow10(24, &e24));
     for (std::size_t a = 1; a <= 2; ++a) {
-      send(0, token6_, kMintSelector, accounts_[a], Uint128(1000000000000ULL));
-      send(0, token18_, kMintSelector, accounts_[a], e24);
+      send(0, token6_, kErc20MintSelector, accounts_[a], Uint128(1000000000000ULL));
+      send(0, token18_, kErc20MintSelector, accounts_[a], e24);
     }
     clock_ = std::make_shared<ManualClock>(from_unix_seconds(head_time()));
     config_ = make_config();
@@ -196,49 +157,21 @@ class TrackerGanacheTest : public ::testing::Test {
   // ---- the node, over raw JSON-RPC ----
 
   json rpc(const std::string& method, const json& params = json::array()) const {
-    const std::string body = node_.rpc(method, params.dump());
-    if (body.empty()) {
-      ADD_FAILURE() << method << ": no answer";
-      return nullptr;
-    }
-    json r = json::parse(body);
-    if (r.contains("error")) {
-      ADD_FAILURE() << method << ": " << r["error"].dump();
-      return nullptr;
-    }
-    return r["result"];
+    return chain_.call(method, params);
   }
+  std::uint64_t head() const { return chain_.head(); }
+  std::int64_t head_time() const { return chain_.head_time(); }
+  void mine(int n = 1) const { chain_.mine(n); }
 
-  std::uint64_t head() const { return hex_quantity(rpc("eth_blockNumber")); }
-
-  std::int64_t head_time() const {
-    json b = rpc("eth_getBlockByNumber", {"latest", false});
-    return static_cast<std::int64_t>(hex_quantity(b["timestamp"]));
-  }
-
-  void mine(int n = 1) const {
-    for (int i = 0; i < n; ++i) rpc("evm_mine");
-  }
-
-  // A token call from account `from`; with --miner.instamine eager, the
-  // answer comes after the transaction's own block is mined.
+  // A token call from account `from`, mined before the answer comes.
   Sent send(std::size_t from, const std::string& token, const char* selector, const std::string& to,
             Uint128 amount) const {
-    json tx = {
-        {"from", accounts_[from]},
-        {"to", token},
-        {"gas", "0x30000"},
-        {"data", "0x" + std::string(selector) + word_of_address(to) + word_of_amount(amount)}};
-    json hash = rpc("eth_sendTransaction", json::array({tx}));
-    if (!hash.is_string()) return {};
-    json receipt = rpc("eth_getTransactionReceipt", json::array({hash}));
-    EXPECT_EQ(receipt["status"], "0x1") << receipt.dump();
-    return {hash.get<std::string>(), hex_quantity(receipt["blockNumber"])};
+    return chain_.token_call(accounts_[from], token, selector, to, amount);
   }
 
   // A customer (account 1 unless told) pays `units` to the intent's address.
   Sent pay(const PaymentIntent& intent, Uint128 units, std::size_t from = 1) const {
-    return send(from, intent.token_contract, kTransferSelector, intent.deposit_address, units);
+    return send(from, intent.token_contract, kErc20TransferSelector, intent.deposit_address, units);
   }
   Sent pay_due(const PaymentIntent& intent) const {
     return pay(intent, intent.amount_due.base_units());
@@ -302,6 +235,7 @@ class TrackerGanacheTest : public ::testing::Test {
 
   TempDir dir_;
   GanacheNode node_;
+  testing::GanacheRpc chain_{node_};
   std::string token6_;
   std::string token18_;
   std::vector<std::string> accounts_;
