@@ -14,7 +14,11 @@ namespace usd1pay::capi {
 using nlohmann::ordered_json;
 
 int reply(char** out, const ordered_json& j) {
-  *out = copy_out(dump_json(j));
+  return reply_text(out, dump_json(j));
+}
+
+int reply_text(char** out, std::string_view json_text) {
+  *out = copy_out(json_text);
   return USD1PAY_OK;
 }
 
@@ -31,6 +35,11 @@ ordered_json payment_json(const PaymentRow& p) {
 
 ordered_json delivery_json(const WebhookDeliveryRow& d) {
   return parse_stored_json(webhook_delivery_to_json(d, JsonTimes::kMilliseconds));
+}
+
+// The intent as intent_to_json writes it, as a value to embed in a reply.
+ordered_json intent_json(const PaymentIntent& intent) {
+  return parse_stored_json(intent_to_json(intent));
 }
 
 // An intent row as the full intent object; a row the intent module cannot
@@ -52,10 +61,6 @@ ordered_json intent_row_json(const IntentRow& row) {
 }
 
 }  // namespace
-
-ordered_json intent_json(const PaymentIntent& intent) {
-  return parse_stored_json(intent_to_json(intent));
-}
 
 ordered_json event_json(const EventRow& e) {
   return {{"seq", e.seq},

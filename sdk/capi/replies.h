@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "usd1pay/intent.h"
 #include "usd1pay/recon.h"
@@ -13,9 +14,6 @@
 #include "usd1pay/webhook_dispatcher.h"
 
 namespace usd1pay::capi {
-
-/// The intent as intent_to_json writes it, as a JSON value.
-nlohmann::ordered_json intent_json(const PaymentIntent& intent);
 
 /// {"seq", "id", "intent_id", "intent_seq", "type", "actor", "created_at",
 /// "created_at_ms", "data", "prev_hash", "hash"}, as `usd1pay events`.
@@ -41,6 +39,10 @@ nlohmann::ordered_json lookup_json(const LookupResult& r);
 /// Hands `j` to the caller as compact JSON text in *out (see dump_json);
 /// returns USD1PAY_OK. Throws std::bad_alloc (inside guard()).
 int reply(char** out, const nlohmann::ordered_json& j);
+
+/// Hands JSON text that is already compact (intent_to_json's, say) to the
+/// caller as it is: parsing and dumping it again costs as much as the call.
+int reply_text(char** out, std::string_view json_text);
 
 /// "YYYY-MM-DDTHH:MM:SS.mmmZ" of Unix milliseconds, or null for 0 (never).
 nlohmann::ordered_json time_or_null(std::int64_t ms);
