@@ -1394,6 +1394,10 @@ Status not_sqlite(const std::string& path) {
 }
 
 /// Reads what the file is, before anything is written to it.
+/// Reads the application id and then counts the schema: both must come from
+/// one snapshot (a caller outside a transaction goes through
+/// classify_snapshot), or a store another process initialises in between
+/// looks like a foreign database with application id 0.
 Status classify(Db& db, FileKind* kind, std::int64_t* app_id) {
   const std::string& path = db.path();
   int rc = SQLITE_OK;
@@ -1425,6 +1429,15 @@ Status classify(Db& db, FileKind* kind, std::int64_t* app_id) {
   if (rc != SQLITE_ROW) return db.error("open", rc);
   *kind = q.int64(0) == 0 ? FileKind::kFresh : FileKind::kForeign;
   return Status();
+}
+
+/// classify inside a read transaction of its own.
+Status classify_snapshot(Db& db, FileKind* kind, std::int64_t* app_id) {
+  const int rc = db.exec_rc("BEGIN");
+  if (rc != SQLITE_OK) return db.error("open", rc);
+  Status status = classify(db, kind, app_id);
+  db.rollback_quietly();  // read-only: ending the snapshot is all there is to do
+  return status;
 }
 
 std::string hex32(std::int64_t v) {
@@ -1549,7 +1562,7 @@ Result<std::unique_ptr<Store>> open_impl(const SqliteStoreOptions& options) {
   // switched to WAL.
   FileKind kind = FileKind::kFresh;
   std::int64_t app_id = 0;
-  USD1PAY_RETURN_IF_ERROR(classify(*db, &kind, &app_id));
+  USD1PAY_RETURN_IF_ERROR(classify_snapshot(*db, &kind, &app_id));
   if (kind == FileKind::kForeign) return foreign(path, app_id);
   if (kind == FileKind::kFresh && !options.create) {
     return Status(ErrorCode::kFailedPrecondition,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <string>
@@ -267,6 +268,36 @@ TEST(SqliteStoreOpenTest, AnExistingFileKeepsTheModeItsOwnerGaveIt) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
+}
+
+// Openers racing on one new file: whichever initialises it, the others must
+// see either the empty file or the finished store, never a store in between
+// (an application_id read before the other's migration and a table count
+// read after it made a racing opener call the file foreign).
+TEST(SqliteStoreOpenTest, OpenersRacingOnANewFileAllGetTheStore) {
+  TempDir dir;
+  constexpr int kRounds = 40;
+  constexpr int kOpeners = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string path = dir.file("race" + std::to_string(round) + ".db");
+    std::atomic<int> waiting{kOpeners};
+    std::vector<Status> statuses(kOpeners);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kOpeners; ++t) {
+      threads.emplace_back([&, t] {
+        --waiting;
+        while (waiting.load() > 0) std::this_thread::yield();
+        // Staggered so that some openers look while the first one migrates.
+        std::this_thread::sleep_for(std::chrono::microseconds(((t * 7 + round) % 16) * 1000));
+        statuses[static_cast<std::size_t>(t)] = open_status(path);
+      });
+    }
+    for (auto& th : threads) th.join();
+    for (const Status& s : statuses)
+      ASSERT_TRUE(s.ok()) << "round " << round << ": " << to_string(s);
+    Raw raw(path);
+    ASSERT_EQ(raw.one("SELECT count(*) FROM schema_version"), "5") << "migrated once";
+  }
 }
 
 TEST(SqliteStoreOpenTest, ForeignSqliteDatabaseIsRefusedAndLeftAsItWas) {
