@@ -109,7 +109,10 @@ std::string chain_poll_report_to_json(const ChainPollReport& r);
 /// "block_number", "block_hash", "block_time" (whole seconds), "token", "from",
 /// "to", "amount_base_units", "intent_id" (null when unmatched), "status",
 /// "flags" (as stored), "detected_at", "final_at" (milliseconds, null for
-/// never)}.
+/// never), "final_head_block" (the chain's latest block when the payment
+/// became final, so its confirmations then were final_head_block -
+/// block_number + 1; null while not final, and for payments finalised
+/// before store schema 5)}.
 std::string payment_to_json(const PaymentRow& p);
 
 /// Counters since open().

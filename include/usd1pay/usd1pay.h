@@ -525,7 +525,15 @@ USD1PAY_EXTERN int usd1pay_events_list(char** out_events_json, usd1pay_processor
  * Looks up what support staff ask about: a transaction hash, an address, an
  * order id or an intent id.
  * @param out_json receives {"intents": [...], "payments": [...], "events":
- * [...], "deliveries": [...]}; free with usd1pay_free().
+ * [...], "deliveries": [...]}; free with usd1pay_free(). Each payment is
+ * {"id", "chain", "tx_hash", "log_index", "block_number", "block_hash",
+ * "block_time", "token", "from", "to", "amount_base_units" (a decimal
+ * string), "intent_id" (null when unmatched), "status" ("pending", "final"
+ * or "orphaned"), "flags", "detected_at", "final_at" (null until final),
+ * "final_head_block"}: final_head_block is the chain's latest block number
+ * when the payment became final, so that its confirmations then were
+ * final_head_block - block_number + 1; null until final, and for payments
+ * finalised before store schema 5 (unknown, never guessed).
  * @param p the processor.
  * @param query the hash, address or id.
  * @return #USD1PAY_OK (also when nothing matched: the lists are empty);

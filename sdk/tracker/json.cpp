@@ -65,7 +65,9 @@ std::string payment_to_json(const PaymentRow& p) {
        {"status", p.status},
        {"flags", flags},
        {"detected_at", ms_or_null(p.detected_at_ms)},
-       {"final_at", ms_or_null(p.final_at_ms)}});
+       {"final_at", ms_or_null(p.final_at_ms)},
+       {"final_head_block",
+        p.final_head_block ? ordered_json(*p.final_head_block) : ordered_json(nullptr)}});
 }
 
 }  // namespace usd1pay

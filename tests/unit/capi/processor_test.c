@@ -502,6 +502,11 @@ static void test_payment_on_simchain(void) {
   CHECK_CONTAINS(report, "\"payments_detected\":1");
   usd1pay_free(report);
   CHECK(intent_status(f.p, id, status) && strcmp(status, "processing") == 0);
+  /* Pending: no head at finality yet. */
+  CHECK_RC(usd1pay_lookup(&out, f.p, tx), USD1PAY_OK);
+  CHECK_CONTAINS(out, "\"status\":\"pending\"");
+  CHECK_CONTAINS(out, "\"final_at\":null,\"final_head_block\":null}");
+  usd1pay_free(out);
   /* Final after 3 confirmations: two more blocks. */
   CHECK(mine_until(f.p, id, "succeeded", 5));
   CHECK_RC(usd1pay_sim_mine(&head2, f.p, "eip155:1337", 10), USD1PAY_OK);
@@ -511,6 +516,10 @@ static void test_payment_on_simchain(void) {
   CHECK(count_between(out, "\"tx_hash\":\"", "\"payments\":[", "\"events\":[") == 1);
   CHECK_CONTAINS(out, "\"status\":\"final\"");
   CHECK_CONTAINS(out, "\"from\":\"0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359\"");
+  /* One block mined per poll: final at the poll that saw 3 confirmations,
+   * the payment's block and two more (the later 10 blocks change nothing). */
+  CHECK(json_uint(out, "block_number") == (long long)head);
+  CHECK(json_uint(out, "final_head_block") == (long long)head + 2);
   usd1pay_free(out);
   CHECK_RC(usd1pay_events_list(&out, f.p, id, 0, 100), USD1PAY_OK);
   CHECK_CONTAINS(out, "\"type\":\"intent.processing\"");

@@ -1,6 +1,7 @@
 // The JSON of a chain's poll step and of a recorded payment that the usd1pay
 // command and the C ABI both print: exact text, field order, the error only
-// when the step failed, nulls for "never" and "unmatched", flags as stored.
+// when the step failed, nulls for "never", "unmatched" and an unknown head at
+// finality, flags as stored.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -70,6 +71,7 @@ PaymentRow payment() {
   p.flags_json = R"(["late"])";
   p.detected_at_ms = kNoon + 123;
   p.final_at_ms = kNoon + 60000;
+  p.final_head_block = 110;  // final with 12 confirmations
   return p;
 }
 
@@ -79,7 +81,26 @@ TEST(TrackerJson, Payment) {
             R"("block_number":99,"block_hash":"0xcd","block_time":"2026-11-20T12:00:05Z",)"
             R"("token":"0xt","from":"0xf","to":"0x0","amount_base_units":"25000000",)"
             R"("intent_id":"pi_1","status":"final","flags":["late"],)"
-            R"("detected_at":"2026-11-20T12:00:00.123Z","final_at":"2026-11-20T12:01:00.000Z"})");
+            R"("detected_at":"2026-11-20T12:00:00.123Z","final_at":"2026-11-20T12:01:00.000Z",)"
+            R"("final_head_block":110})");
+}
+
+// The head at finality is a block number like block_number: a JSON integer,
+// exact to 2^64-1 in the text; null when it is not known.
+TEST(TrackerJson, FinalHeadBlockIsAnIntegerOrNull) {
+  PaymentRow p = payment();
+  p.block_number = 18446744073709551610u;
+  p.final_head_block = 18446744073709551615u;
+  std::string j = payment_to_json(p);
+  EXPECT_NE(j.find(R"("block_number":18446744073709551610,)"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"(,"final_head_block":18446744073709551615})"), std::string::npos) << j;
+  // Finalised before store schema 5: unknown, never guessed.
+  p = payment();
+  p.final_head_block.reset();
+  j = payment_to_json(p);
+  EXPECT_NE(j.find(R"("final_at":"2026-11-20T12:01:00.000Z","final_head_block":null})"),
+            std::string::npos)
+      << j;
 }
 
 TEST(TrackerJson, UnmatchedPendingPaymentWithUnreadableFlags) {
@@ -87,11 +108,12 @@ TEST(TrackerJson, UnmatchedPendingPaymentWithUnreadableFlags) {
   p.intent_id = "";
   p.status = "pending";
   p.final_at_ms = 0;
+  p.final_head_block.reset();
   p.flags_json = "[late";  // shown as stored, never dropped
   const std::string j = payment_to_json(p);
   EXPECT_NE(j.find(R"("intent_id":null,"status":"pending","flags":"[late",)"), std::string::npos)
       << j;
-  EXPECT_NE(j.find(R"("final_at":null})"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("final_at":null,"final_head_block":null})"), std::string::npos) << j;
 }
 
 }  // namespace
