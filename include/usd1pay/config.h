@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,10 @@ const char* finality_kind_name(FinalityConfig::Kind kind) noexcept;
 /// kind "confirmations", 12 confirmations).
 FinalityConfig default_finality_for(const ChainId& chain);
 
+/// The largest `start_block`: 2^53-1, the largest integer every JSON reader
+/// (JavaScript's included) holds exactly; far above any chain's height.
+constexpr std::uint64_t kMaxStartBlock = (std::uint64_t{1} << 53) - 1;
+
 struct ChainConfig {
   ChainId id;
   ChainFamily family = ChainFamily::kEvm;
@@ -119,6 +124,12 @@ struct ChainConfig {
   /// kReference / kStatic: the merchant's receiving address in canonical
   /// spelling for the chain's family. Empty for kXpub.
   std::string merchant_address;
+  /// Where the tracker starts on this chain when the store has no cursor for
+  /// it yet (its very first scan), so that payments mined before the first
+  /// run are found: 0..2^53-1 (kMaxStartBlock). Absent: the tracker's own
+  /// default (TrackerOptions::start_block, else a few blocks below the head).
+  /// An existing cursor always wins: changing it later moves nothing.
+  std::optional<std::uint64_t> start_block;
 
   /// The token with exactly this symbol, or nullptr.
   const TokenConfig* find_token(std::string_view symbol) const noexcept;

@@ -152,9 +152,13 @@ struct TrackerOptions {
   /// The background loop's longest wait after consecutive failures
   /// (exponential backoff from poll_interval, doubling, capped here).
   std::chrono::milliseconds max_backoff{60000};
-  /// Where a chain that was never scanned starts. Absent: latest - depth + 1
-  /// where depth is the confirmation count (or 64 for tag policies), so that
-  /// any payment that is not yet final is still seen.
+  /// Where a chain that was never scanned (no cursor in the store) starts,
+  /// for every chain whose config has no `start_block` of its own
+  /// (ChainConfig::start_block, the config key, wins for its chain). Absent
+  /// in both: latest - depth + 1 where depth is the confirmation count (or
+  /// 64 for tag policies), so that any payment that is not yet final is
+  /// still seen. A chain with a cursor continues from it: neither setting
+  /// ever moves an existing cursor.
   std::optional<std::uint64_t> start_block;
   /// The actor written in events: 1..64 of [A-Za-z0-9._:@-].
   std::string actor = "tracker";

@@ -389,7 +389,9 @@ USD1PAY_EXTERN int usd1pay_open_options_init(usd1pay_open_options* opts, unsigne
 /**
  * Opens a processor from a configuration file (docs/config.md): checks the
  * configuration, opens (or creates) the store, syncs the configured webhook
- * endpoints into it.
+ * endpoints into it. The tracker's first scan of a chain the store has no
+ * cursor for starts at the chain's configured "start_block", or a few
+ * blocks below the head without one; a chain with a cursor goes on from it.
  * @param out receives the processor; free with usd1pay_processor_free().
  * @param config_path the configuration file.
  * @param opts options, or NULL for the defaults.

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -92,6 +93,7 @@ class Parser {
   Status parse_store(const json& value, StoreConfig* store);
   Status parse_chain(const json& value, const std::string& path, ChainConfig* chain);
   Status parse_finality(const json& value, const std::string& path, ChainConfig* chain);
+  Status parse_start_block(const ObjectReader& r, ChainConfig* chain);
   Status parse_token(const json& value, const std::string& path, const ChainConfig& chain,
                      TokenConfig* token);
   Status parse_strategy(const ObjectReader& r, ChainConfig* chain);
@@ -341,8 +343,9 @@ Status Parser::validate_address_at(ChainFamily family, const std::string& text,
 
 Status Parser::parse_chain(const json& value, const std::string& path, ChainConfig* chain) {
   const ObjectReader r(value, path, sink_);
-  USD1PAY_RETURN_IF_ERROR(r.check({"id", "backend", "backend_settings", "finality", "tokens",
-                                   "strategy", "xpub", "derivation_path", "merchant_address"}));
+  USD1PAY_RETURN_IF_ERROR(
+      r.check({"id", "backend", "backend_settings", "finality", "start_block", "tokens", "strategy",
+               "xpub", "derivation_path", "merchant_address"}));
 
   std::string id;
   USD1PAY_RETURN_IF_ERROR(r.get_string("id", true, &id));
@@ -368,6 +371,7 @@ Status Parser::parse_chain(const json& value, const std::string& path, ChainConf
   chain->backend_json = settings == nullptr ? "{}" : settings->dump();
 
   USD1PAY_RETURN_IF_ERROR(parse_finality(value, path, chain));
+  USD1PAY_RETURN_IF_ERROR(parse_start_block(r, chain));
 
   const json* tokens = nullptr;
   USD1PAY_RETURN_IF_ERROR(r.get_array("tokens", true, &tokens));
@@ -441,6 +445,33 @@ Status Parser::parse_finality(const json& chain_value, const std::string& chain_
     return sink_.error(ErrorCode::kInvalidArgument, r.path_of("confirmations"),
                        "only with kind 'confirmations', not '" + kind + "'");
   }
+  return Status();
+}
+
+Status Parser::parse_start_block(const ObjectReader& r, ChainConfig* chain) {
+  const json* v = r.find("start_block");
+  if (v == nullptr) return Status();
+  const std::string path = r.path_of("start_block");
+  const std::string what = "a block number of " + chain->id.to_string();
+  const std::string range = " (0.." + std::to_string(kMaxStartBlock) +
+                            "; 2^53-1 is the largest integer every JSON reader holds exactly)";
+  // nlohmann reads an integer beyond 64 bits as a float: a magnitude that
+  // large is out of range whatever its spelling.
+  const bool huge_float =
+      v->is_number_float() && !(std::abs(v->get<double>()) <= static_cast<double>(kMaxStartBlock));
+  if (huge_float) {
+    return sink_.error(ErrorCode::kOutOfRange, path, v->dump() + " is not " + what + range);
+  }
+  if (!v->is_number_integer()) {
+    return sink_.error(
+        ErrorCode::kInvalidArgument, path,
+        "expected an integer (" + what + "), found " + config_internal::json_type_phrase(*v));
+  }
+  const bool negative = !v->is_number_unsigned() && v->get<std::int64_t>() < 0;
+  if (negative || v->get<std::uint64_t>() > kMaxStartBlock) {
+    return sink_.error(ErrorCode::kOutOfRange, path, v->dump() + " is not " + what + range);
+  }
+  chain->start_block = v->get<std::uint64_t>();
   return Status();
 }
 

@@ -388,6 +388,8 @@ struct Tracker::Impl {
     if (*cursor_row) {
       expected = (*cursor_row)->next_block;
       cursor = *expected;
+    } else if (rt.config->start_block) {
+      cursor = *rt.config->start_block;  // the chain's own (config "start_block")
     } else if (options.start_block) {
       cursor = *options.start_block;
     } else {

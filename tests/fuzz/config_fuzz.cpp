@@ -5,9 +5,9 @@
 // - an accepted config satisfies everything docs/config.md promises: at least
 //   one chain, unique chain ids, default chain and token that resolve, tokens
 //   with canonical contracts and unique symbols, strategy fields consistent
-//   with the strategy and the chain family, numbers in their ranges, a
-//   tolerance that is an exact decimal within its limit, backend settings
-//   that are a JSON object;
+//   with the strategy and the chain family, numbers (start_block included)
+//   in their ranges, a tolerance that is an exact decimal within its limit,
+//   backend settings that are a JSON object;
 // - parsing is deterministic (the same text gives the same message or the
 //   same values).
 #include <cstddef>
@@ -58,6 +58,7 @@ void check_invariants(const Config& c) {
     if (chain.finality.kind == usd1pay::FinalityConfig::Kind::kSafe) {
       check(chain.family == ChainFamily::kEvm);
     }
+    if (chain.start_block) check(*chain.start_block <= usd1pay::kMaxStartBlock);
     check(!chain.tokens.empty() && chain.tokens.size() <= 32);
     for (const auto& token : chain.tokens) {
       check(chain.find_token(token.symbol) == &token);  // symbols are unique

@@ -582,6 +582,90 @@ static void test_sim_errors(void) {
   fixture_done(&f);
 }
 
+/* kShopConfig with `chain_extra` (e.g. "\"start_block\": 0, ") at the start
+ * of its chain object, into out. */
+static void shop_config_with(char* out, size_t size, const char* chain_extra) {
+  snprintf(out, size,
+           "{\"version\": 1, \"store\": {\"path\": \"not-used.db\"}, \"chains\": [{%s%s]}",
+           chain_extra, SIM_CHAIN_JSON + 1);
+}
+
+/* Pays an intent, then mines 20 blocks before the tracker's first poll: the
+ * payment is in block 1, far below where a chain never scanned starts. */
+static int pay_before_first_poll(usd1pay_processor* p, char* id, char* tx) {
+  char* hash = NULL;
+  uint64_t head = 0;
+  if (!create_intent(p, "paid-before-the-tracker-ran", "7.00", id)) return 0;
+  if (CHECK_RC(usd1pay_sim_pay(&hash, p, id, NULL), USD1PAY_OK) != USD1PAY_OK) return 0;
+  snprintf(tx, 80, "%s", hash);
+  usd1pay_free(hash);
+  CHECK_RC(usd1pay_sim_mine(&head, p, NULL, 20), USD1PAY_OK);
+  return head == 20;
+}
+
+/* The configuration's per-chain start_block reaches the tracker the C ABI
+ * opens: with it the first poll scans from block 0 and finds a payment mined
+ * before it; without it the first poll starts near the head and does not. */
+static void test_start_block_from_config(void) {
+  Fixture f;
+  char config[1536], id[64], tx[80], status[32];
+  char* report = NULL;
+  char* out = NULL;
+
+  shop_config_with(config, sizeof config, "\"start_block\": 0, ");
+  if (!fixture_open_config(&f, config, 0)) return;
+  CHECK(pay_before_first_poll(f.p, id, tx));
+  CHECK_RC(usd1pay_tracker_poll_once(&report, f.p), USD1PAY_OK);
+  CHECK_CONTAINS(report, "\"latest\":20,\"next_block\":21,\"blocks_scanned\":21,");
+  CHECK_CONTAINS(report, "\"payments_detected\":1,\"payments_confirmed\":1,");
+  usd1pay_free(report);
+  CHECK(intent_status(f.p, id, status) && strcmp(status, "succeeded") == 0);
+  /* Found at head 20: final with 20 confirmations (20 - 1 + 1). */
+  CHECK_RC(usd1pay_lookup(&out, f.p, tx), USD1PAY_OK);
+  CHECK(count_between(out, "\"tx_hash\":\"", "\"payments\":[", "\"events\":[") == 1);
+  CHECK_CONTAINS(out, "\"block_number\":1,");
+  CHECK_CONTAINS(out, "\"final_head_block\":20}");
+  usd1pay_free(out);
+  fixture_done(&f);
+
+  /* The same without start_block: 3 confirmations, so the first scan is
+   * blocks 18..20 and the payment in block 1 is never looked for. */
+  if (!fixture_open_config(&f, kShopConfig, 0)) return;
+  CHECK(pay_before_first_poll(f.p, id, tx));
+  CHECK_RC(usd1pay_tracker_poll_once(&report, f.p), USD1PAY_OK);
+  CHECK_CONTAINS(report, "\"latest\":20,\"next_block\":21,\"blocks_scanned\":3,");
+  CHECK_CONTAINS(report, "\"payments_detected\":0,");
+  usd1pay_free(report);
+  CHECK(intent_status(f.p, id, status) && strcmp(status, "requires_payment") == 0);
+  CHECK_RC(usd1pay_lookup(&out, f.p, tx), USD1PAY_OK);
+  CHECK_CONTAINS(out, "\"payments\":[]");
+  usd1pay_free(out);
+  fixture_done(&f);
+
+  /* A bad start_block is refused at open, naming the chain and the key. */
+  if (!fixture_dir(&f)) return;
+  {
+    usd1pay_open_options options = USD1PAY_OPEN_OPTIONS_INIT;
+    options.store_path = f.store;
+    shop_config_with(config, sizeof config, "\"start_block\": -1, ");
+    CHECK_RC(open_json(&f, config, &options), USD1PAY_ERANGE);
+    CHECK_ERROR(
+        "config: <config_json>: chains[0].start_block: -1 is not a block number of eip155:1337");
+    shop_config_with(config, sizeof config, "\"start_block\": 9007199254740992, ");
+    CHECK_RC(open_json(&f, config, &options), USD1PAY_ERANGE);
+    CHECK_ERROR("chains[0].start_block: 9007199254740992 is not a block number");
+    shop_config_with(config, sizeof config, "\"start_block\": \"0\", ");
+    CHECK_RC(open_json(&f, config, &options), USD1PAY_EINVALID);
+    CHECK_ERROR(
+        "chains[0].start_block: expected an integer (a block number of eip155:1337), "
+        "found a string");
+    shop_config_with(config, sizeof config, "\"start_block\": 1.5, ");
+    CHECK_RC(open_json(&f, config, &options), USD1PAY_EINVALID);
+    CHECK_ERROR("found a number with a fraction or exponent");
+  }
+  fixture_done(&f);
+}
+
 /* A real (JSON-RPC) chain whose node does not answer, as the default chain,
  * beside the SimChain. */
 static const char* const kTwoChainConfig =
@@ -950,6 +1034,7 @@ int main(int argc, char** argv) {
   RUN(test_payment_on_simchain);
   RUN(test_sim_partial_payment);
   RUN(test_sim_errors);
+  RUN(test_start_block_from_config);
   RUN(test_exports);
   RUN(test_export_errors);
   RUN(test_use_after_close);

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -100,6 +102,7 @@ TEST(ConfigTest, MinimalConfigGetsTheDocumentedDefaults) {
   EXPECT_EQ(chain.xpub, kXpub);
   EXPECT_EQ(chain.derivation_path, "0");
   EXPECT_EQ(chain.merchant_address, "");
+  EXPECT_FALSE(chain.start_block.has_value());  // the tracker's own default
   ASSERT_EQ(chain.tokens.size(), 1u);
   EXPECT_EQ(chain.tokens[0].symbol, "USD1");
   EXPECT_EQ(chain.tokens[0].contract, kEvmToken);
@@ -205,6 +208,7 @@ TEST(ConfigTest, EveryKeyIsRead) {
   doc["chains"][0]["backend_settings"] = {{"url", "http://127.0.0.1:8545"}, {"poll_ms", 500}};
   doc["chains"][0]["finality"] = {{"kind", "confirmations"}, {"confirmations", 3}};
   doc["chains"][0]["derivation_path"] = "1/7";
+  doc["chains"][0]["start_block"] = 19000000;
   doc["chains"][0]["tokens"].push_back(
       {{"symbol", "USDX"}, {"contract", kEvmToken2}, {"decimals", 6}});
   doc["chains"].push_back(solana_chain());
@@ -243,6 +247,8 @@ TEST(ConfigTest, EveryKeyIsRead) {
   EXPECT_EQ(json::parse(c.chains[0].backend_json), doc["chains"][0]["backend_settings"]);
   EXPECT_EQ(c.chains[0].finality.confirmations, 3u);
   EXPECT_EQ(c.chains[0].derivation_path, "1/7");
+  EXPECT_EQ(c.chains[0].start_block, std::optional<std::uint64_t>(19000000));
+  EXPECT_FALSE(c.chains[1].start_block.has_value());  // per chain
   ASSERT_EQ(c.chains[0].tokens.size(), 2u);
   EXPECT_EQ(c.chains[0].tokens[1].decimals, 6u);
   EXPECT_EQ(c.chains[1].family, ChainFamily::kSolana);
@@ -925,6 +931,134 @@ TEST(ConfigTest, EveryErrorNamesItsKeyPath) {
   }
 }
 
+// A chain's `start_block`, written as literal JSON text (so that spellings
+// such as 1e6, 100.0 and integers beyond 64 bits reach the reader as written)
+// on the chain at `index` of a two-chain config.
+Result<Config> parse_with_start_block(const std::string& literal, std::size_t index = 0) {
+  json doc = base();
+  doc["chains"].push_back(solana_chain());
+  doc["chains"][index]["start_block"] = "@START@";
+  std::string text = doc.dump();
+  const std::string marker = "\"@START@\"";
+  text.replace(text.find(marker), marker.size(), literal);
+  return Config::parse(text);
+}
+
+TEST(ConfigTest, StartBlockIsABlockNumberOfItsChain) {
+  struct Good {
+    std::string literal;
+    std::uint64_t value;
+  };
+  const Good good[] = {{"0", 0},
+                       {"1", 1},
+                       {"19000000", 19000000},
+                       {"9007199254740991", 9007199254740991u}};  // 2^53-1
+  for (const auto& tc : good) {
+    SCOPED_TRACE(tc.literal);
+    for (const std::size_t index : {0u, 1u}) {
+      const auto r = parse_with_start_block(tc.literal, index);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      // Only the chain that has the key gets it.
+      EXPECT_EQ(r->chains[index].start_block, std::optional<std::uint64_t>(tc.value));
+      EXPECT_FALSE(r->chains[1 - index].start_block.has_value());
+    }
+  }
+
+  const std::string range =
+      " (0..9007199254740991; 2^53-1 is the largest integer every JSON reader holds exactly)";
+  struct Bad {
+    std::string literal;
+    std::size_t index;
+    ErrorCode code;
+    std::string message;
+  };
+  const Bad bad[] = {
+      {"-1", 0, ErrorCode::kOutOfRange,
+       "config: chains[0].start_block: -1 is not a block number of eip155:1337" + range},
+      {"-9223372036854775808", 0, ErrorCode::kOutOfRange,
+       "config: chains[0].start_block: -9223372036854775808 is not a block number of "
+       "eip155:1337" +
+           range},
+      {"9007199254740992", 0, ErrorCode::kOutOfRange,
+       "config: chains[0].start_block: 9007199254740992 is not a block number of eip155:1337" +
+           range},
+      {"18446744073709551615", 1, ErrorCode::kOutOfRange,
+       "config: chains[1].start_block: 18446744073709551615 is not a block number of " +
+           std::string(kSolChain) + range},
+      // Beyond 64 bits the JSON reader holds a float: still out of range,
+      // not "a fraction".
+      {"18446744073709551616", 0, ErrorCode::kOutOfRange,
+       "config: chains[0].start_block: 1.8446744073709552e+19 is not a block number of "
+       "eip155:1337" +
+           range},
+      {"-1e30", 0, ErrorCode::kOutOfRange,
+       "config: chains[0].start_block: -1e+30 is not a block number of eip155:1337" + range},
+      {"\"100\"", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found a string"},
+      {"100.0", 1, ErrorCode::kInvalidArgument,
+       "config: chains[1].start_block: expected an integer (a block number of " +
+           std::string(kSolChain) + "), found a number with a fraction or exponent"},
+      {"1e6", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found a number with a fraction or exponent"},
+      {"0.5", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found a number with a fraction or exponent"},
+      {"-0.5", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found a number with a fraction or exponent"},
+      {"null", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found null"},
+      {"true", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found a boolean"},
+      {"[100]", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found an array"},
+      {"{\"eip155:1337\": 100}", 0, ErrorCode::kInvalidArgument,
+       "config: chains[0].start_block: expected an integer (a block number of eip155:1337), "
+       "found an object"},
+  };
+  for (const auto& tc : bad) {
+    SCOPED_TRACE(tc.literal);
+    const auto r = parse_with_start_block(tc.literal, tc.index);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), tc.code) << r.status().message();
+    EXPECT_EQ(r.status().message(), tc.message);
+  }
+
+  // A misspelt key is named as such, on chains of every family.
+  json doc = base();
+  doc["chains"][0]["start_blok"] = 5;
+  auto r = parse(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "config: chains[0]: unknown key 'start_blok' (did you mean 'start_block'?)");
+  doc = base();
+  doc["chains"][0]["startblock"] = 5;
+  r = parse(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "config: chains[0]: unknown key 'startblock' (did you mean 'start_block'?)");
+  // It belongs to a chain, not to the document or to finality.
+  doc = base();
+  doc["start_block"] = 5;
+  r = parse(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message().rfind("config: unknown key 'start_block'", 0), 0u)
+      << r.status().message();
+  doc = base();
+  doc["chains"][0]["finality"] = {{"kind", "confirmations"}, {"start_block", 5}};
+  r = parse(doc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("config: chains[0].finality: unknown key 'start_block'", 0),
+            0u)
+      << r.status().message();
+}
+
 // Errors found by the parser itself, before any key is looked at.
 TEST(ConfigTest, DocumentErrors) {
   struct Case {
@@ -1008,7 +1142,7 @@ TEST(ConfigTest, UnknownKeyHintsAreShownOnlyForNearMisses) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
             "config: chains[0]: unknown key 'zzz' (known keys: id, backend, backend_settings, "
-            "finality, tokens, strategy, xpub, derivation_path, merchant_address)");
+            "finality, start_block, tokens, strategy, xpub, derivation_path, merchant_address)");
   // An unknown key is reported before a missing one, so the typo is named.
   doc = base();
   doc["store"] = {{"paht", "x.db"}};
@@ -1055,7 +1189,8 @@ std::string describe(const Config& c) {
            std::to_string(static_cast<int>(ch.finality.kind)) + "|" +
            std::to_string(ch.finality.confirmations) + "|" +
            std::to_string(static_cast<int>(ch.strategy)) + "|" + ch.xpub + "|" +
-           ch.derivation_path + "|" + ch.merchant_address + "\n";
+           ch.derivation_path + "|" + ch.merchant_address + "|" +
+           (ch.start_block ? std::to_string(*ch.start_block) : "-") + "\n";
     for (const auto& t : ch.tokens) {
       out += "  " + t.symbol + "|" + t.contract + "|" + std::to_string(t.decimals) + "\n";
     }
