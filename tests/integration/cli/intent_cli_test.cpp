@@ -199,5 +199,56 @@ TEST_F(IntentCliTest, ForeignDatabaseIsAClearErrorNotACrash) {
   EXPECT_NE(r.err.find("not a SQLite database"), std::string::npos) << r.err;
 }
 
+// The config's start_block reaches the tracker `usd1pay watch` runs: a chain
+// the store has no cursor for starts there (the sim chain of a fresh process
+// is at block 0, so a start of 5 waits there), and a later run with another
+// start_block, or none, goes on from the cursor.
+TEST_F(IntentCliTest, WatchStartsANewChainAtItsConfiguredStartBlockOnce) {
+  const std::string sample = read_file(config_);
+  auto with_start = [&](const nlohmann::json& start) {
+    nlohmann::json doc = nlohmann::json::parse(sample);
+    if (!start.is_null()) doc["chains"][0]["start_block"] = start;
+    write_file(config_, doc.dump());
+  };
+  // The report line of the devnet chain.
+  auto devnet_report = [&]() {
+    const auto r = cli({"watch", "--once"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (const auto& line : json_lines(r.out)) {
+      if (line.contains("chain") && line["chain"] == "eip155:1337") return line;
+    }
+    ADD_FAILURE() << "no eip155:1337 line in " << r.out;
+    return nlohmann::json();
+  };
+
+  with_start(5);
+  auto line = devnet_report();
+  EXPECT_EQ(line["ok"], true);
+  EXPECT_EQ(line["latest"], 0);
+  EXPECT_EQ(line["next_block"], 5);
+  EXPECT_EQ(line["blocks_scanned"], 0);
+  for (const nlohmann::json& later : {nlohmann::json(2), nlohmann::json()}) {
+    with_start(later);
+    line = devnet_report();
+    EXPECT_EQ(line["next_block"], 5) << "start_block " << later.dump();
+    EXPECT_EQ(line["blocks_scanned"], 0);
+  }
+  // A fresh store without start_block starts near the head (block 0 here).
+  nlohmann::json fresh = nlohmann::json::parse(sample);
+  fresh["store"]["path"] = "fresh.db";
+  write_file(config_, fresh.dump());
+  line = devnet_report();
+  EXPECT_EQ(line["next_block"], 1);
+  EXPECT_EQ(line["blocks_scanned"], 1);
+
+  // A bad one is refused before anything runs, naming the chain and key.
+  with_start(-3);
+  const auto r = cli({"watch", "--once"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("chains[0].start_block: -3 is not a block number of eip155:1337"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace usd1pay
