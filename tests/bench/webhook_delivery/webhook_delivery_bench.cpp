@@ -8,7 +8,8 @@
 //       wrk and usd1pay hit this same process in one run.
 //   bench_webhook_delivery deliver PORT DIR N WORKERS full|normal [PREFETCH]
 //       A real SQLite store in DIR, one endpoint (http://127.0.0.1:PORT/hook),
-//       N intents created (N intent.created events), then the dispatcher with
+//       N intents created (N intent.created events; set up under synchronous
+//       NORMAL, not timed; the store is then opened again as asked), then the dispatcher with
 //       the real HTTP transport drains them: fan-out, claim, sign, POST,
 //       record every attempt. Prints "OPS <deliveries per second>" over the
 //       drain only, after checking that exactly N deliveries succeeded with
@@ -101,32 +102,40 @@ int deliver(int port, const std::string& dir, long n, std::size_t workers, bool 
   const Config config = bench_config(dir, full);
   SqliteStoreOptions so;
   so.path = config.store.path;
+  DestinationPolicy policy;
+  policy.allow_private_destinations = true;  // the receiver is on loopback
+  {
+    // The events are made beforehand (not timed) with synchronous NORMAL:
+    // one fsync per intent under FULL made setting up 20,000 take minutes.
+    // The drain below runs on a store opened again with the setting asked.
+    so.synchronous = SqliteSynchronous::kNormal;
+    auto opened = open_sqlite_store(so);
+    if (!opened.ok()) return fail(opened.status().message());
+    std::shared_ptr<Store> setup = std::move(opened).value();
+    WebhookEndpoints endpoints(*setup, SystemClock::instance(), policy);
+    AddWebhookEndpointParams ep;
+    ep.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+    auto endpoint = endpoints.add(ep);
+    if (!endpoint.ok()) return fail(endpoint.status().message());
+
+    ProcessorOptions po;
+    po.config = config;
+    po.store = setup;
+    auto processor = Processor::open(std::move(po));
+    if (!processor.ok()) return fail(processor.status().message());
+    CreateIntentRequest req;
+    req.amount = "25.00";
+    req.metadata_json = R"({"cart":"c-1","terminal":"pos-7"})";
+    for (long i = 0; i < n; ++i) {
+      req.order_id = "order-" + std::to_string(i);
+      auto r = (*processor)->create_intent(req);
+      if (!r.ok()) return fail(r.status().message());
+    }
+  }
   so.synchronous = full ? SqliteSynchronous::kFull : SqliteSynchronous::kNormal;
   auto opened = open_sqlite_store(so);
   if (!opened.ok()) return fail(opened.status().message());
   std::shared_ptr<Store> store = std::move(opened).value();
-
-  DestinationPolicy policy;
-  policy.allow_private_destinations = true;  // the receiver is on loopback
-  WebhookEndpoints endpoints(*store, SystemClock::instance(), policy);
-  AddWebhookEndpointParams ep;
-  ep.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
-  auto endpoint = endpoints.add(ep);
-  if (!endpoint.ok()) return fail(endpoint.status().message());
-
-  ProcessorOptions po;
-  po.config = config;
-  po.store = store;
-  auto processor = Processor::open(std::move(po));
-  if (!processor.ok()) return fail(processor.status().message());
-  CreateIntentRequest req;
-  req.amount = "25.00";
-  req.metadata_json = R"({"cart":"c-1","terminal":"pos-7"})";
-  for (long i = 0; i < n; ++i) {
-    req.order_id = "order-" + std::to_string(i);
-    auto r = (*processor)->create_intent(req);
-    if (!r.ok()) return fail(r.status().message());
-  }
 
   auto transport = make_http_transport(HttpTransportOptions{true, "", workers});
   WebhookDispatcherOptions o;
