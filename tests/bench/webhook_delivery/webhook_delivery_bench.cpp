@@ -20,6 +20,7 @@
 //   bench_webhook_delivery body
 //       Prints a body like the ones usd1pay sends (for wrk's script).
 #include <httplib.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -40,6 +41,15 @@ constexpr const char* kXpub =
     "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5"
     "ski8PX9rL2dZXvgGDnw";
 constexpr const char* kToken = "0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA";
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
 
 int fail(const std::string& what) {
   std::cerr << "bench_webhook_delivery: " << what << "\n";
@@ -150,10 +160,12 @@ int deliver(int port, const std::string& dir, long n, std::size_t workers, bool 
   auto dispatcher = WebhookDispatcher::create(std::move(o));
   if (!dispatcher.ok()) return fail(dispatcher.status().message());
 
+  const double cpu_before = cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   auto report = (*dispatcher)->drain(std::chrono::minutes(10));
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = cpu_seconds() - cpu_before;
   if (!report.ok()) return fail(report.status().message());
 
   ListWebhookDeliveriesParams lp;
@@ -170,6 +182,10 @@ int deliver(int port, const std::string& dir, long n, std::size_t workers, bool 
   }
   std::cout << "DELIVERED " << n << " in " << secs << " s\n";
   std::cout << "OPS " << static_cast<long>(static_cast<double>(n) / secs) << "\n";
+  // CPU time (user + system, all threads) per delivery: steadier than the
+  // rate on a loaded machine, for comparing changes.
+  std::cout << "CPU_US_PER_DELIVERY " << static_cast<long>(cpu * 1e6 / static_cast<double>(n))
+            << "\n";
   return 0;
 }
 
