@@ -687,6 +687,55 @@ TEST_F(DispatcherTest, AnEndpointReceivesOnlyEventsAfterItExists) {
 
 // ---------------------------------------------------------------- what is sent
 
+// drain() reads the events of a claimed batch in one range of seqs; each
+// body must still be exactly its own event's, for a dense batch (one read)
+// and for one spread too far for a range (each worker reads its own event).
+TEST_F(DispatcherTest, DrainSendsEachEventsOwnBodyFromADenseBatch) {
+  add_endpoint("/all");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    const std::string pi = create_intent();
+    ids.push_back(event_ids_of(pi).front());
+    ids.push_back(add_event(pi, "payment.detected"));
+    ids.push_back(add_event("", "payment.unmatched"));
+  }
+  auto d = dispatcher([](WebhookDispatcherOptions& o) { o.prefetch = 16; });
+  auto r = d->drain(seconds(10));
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->succeeded, ids.size());
+  const auto s = sent();
+  ASSERT_EQ(s.size(), ids.size());
+  std::vector<std::string> seen = sent_event_ids();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    EXPECT_EQ(s[i].params.body, make_webhook_body(event(seen[i]))) << seen[i];
+  }
+  std::sort(seen.begin(), seen.end());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(seen, ids);
+}
+
+TEST_F(DispatcherTest, DrainSendsEachEventsOwnBodyFromASpreadBatch) {
+  add_endpoint("/unmatched", {"payment.unmatched"});
+  const std::string first = add_event("", "payment.unmatched");
+  for (int i = 0; i < 70; ++i) create_intent();  // 70 seqs this endpoint skips
+  const std::string last = add_event("", "payment.unmatched");
+  auto d = dispatcher();
+  auto r = d->drain(seconds(10));
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(r->enqueued, 2U);
+  EXPECT_EQ(r->succeeded, 2U);
+  const auto s = sent();
+  ASSERT_EQ(s.size(), 2U);
+  std::vector<std::string> seen = sent_event_ids();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    EXPECT_EQ(s[i].params.body, make_webhook_body(event(seen[i]))) << seen[i];
+  }
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::string> want{first, last};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(seen, want);
+}
+
 TEST_F(DispatcherTest, HeadersBodyAndDestinationAreExact) {
   const WebhookEndpointRow ep = add_endpoint("/hook?shop=1");
   const std::string ev = add_event("", "payment.unmatched");
