@@ -6,6 +6,7 @@
 
 #include "intent/intent_internal.h"
 #include "usd1pay/intent.h"
+#include "usd1pay/json_strict.h"
 
 namespace usd1pay {
 namespace {
@@ -34,10 +35,18 @@ Result<DepositStrategy> parse_strategy(const std::string& name) {
 // it. Printable ASCII other than '"' and '\\' stands for itself; a string with
 // anything else (escapes, UTF-8, invalid bytes, which are replaced) is left to
 // nlohmann, so the rare case keeps its exact rules.
+// The bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
+struct PlainBytes {
+  bool plain[256] = {};
+  constexpr PlainBytes() {
+    for (int c = 0x20; c <= 0x7e; ++c) plain[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainBytes kPlainBytes;
+
 void append_json_string(std::string& out, std::string_view s) {
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+  for (const char c : s) {
+    if (!kPlainBytes.plain[static_cast<unsigned char>(c)]) {
       out += nlohmann::ordered_json(std::string(s))
                  .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
       return;
@@ -52,8 +61,8 @@ void append_json_string(std::string& out, std::string_view s) {
 // is not a JSON object): the Processor stores it compact with sorted keys,
 // but a row written by others is shown in the same normal form.
 void append_metadata(std::string& out, const std::string& text) {
-  if (text == "{}") {
-    out += "{}";
+  if (json_is_plain_sorted_object(text)) {  // what the Processor stores, as a rule
+    out += text;
     return;
   }
   const nlohmann::ordered_json metadata = nlohmann::ordered_json::parse(text, nullptr, false);
