@@ -121,6 +121,9 @@ std::string json_syntax_reason(std::string_view what);
 /// digits, no "-0"; true, false, null; objects and arrays nested at most
 /// 32 deep); false for anything else, well-formed or not.
 bool json_is_plain_sorted_object(std::string_view text) noexcept;
+/// The length of such an object at the start of `text` (what follows it is
+/// not looked at), 0 when `text` does not start with one.
+std::size_t json_plain_sorted_object_size(std::string_view text) noexcept;
 
 /// "null", "a boolean", "a string", "an integer", "a number with a fraction
 /// or exponent", "an object", "an array": what a JSON value is, for messages.

@@ -147,10 +147,14 @@ bool plain_value(std::string_view text, std::size_t pos, int depth, std::size_t*
 
 }  // namespace
 
-bool json_is_plain_sorted_object(std::string_view text) noexcept {
-  if (text.empty() || text[0] != '{') return false;
+std::size_t json_plain_sorted_object_size(std::string_view text) noexcept {
+  if (text.empty() || text[0] != '{') return 0;
   std::size_t end = 0;
-  return plain_container(text, 0, 0, &end) && end == text.size();
+  return plain_container(text, 0, 0, &end) ? end : 0;
+}
+
+bool json_is_plain_sorted_object(std::string_view text) noexcept {
+  return !text.empty() && json_plain_sorted_object_size(text) == text.size();
 }
 
 }  // namespace usd1pay
