@@ -280,6 +280,14 @@ class RequestTextTest(TempDirTest):
                          "1", metadata=collections.OrderedDict([("z", 1), ("a", 2)]))
         self.expect_text({"order_id": "o", "amount": "1", "metadata": {}}, "o", "1",
                          metadata={})
+        # Small dicts of str to str are written pair by pair; others by the encoder.
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": {"k": odd, odd: "v"}},
+                         "o", "1", metadata={"k": odd, odd: "v"})
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": {"k": "v", "t": "w"}},
+                         "o", "1", metadata={"k": "v", Text("t"): Text("w")})
+        many = {f"k{i}": f"v{i}" for i in range(12)}
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": many}, "o", "1",
+                         metadata=many)
         self.expect_text({"order_id": "o", "amount": "1", "expires_in_seconds": -(2**63)},
                          "o", "1", expires_in_seconds=-(2**63))
 
