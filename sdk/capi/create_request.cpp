@@ -15,7 +15,7 @@ namespace usd1pay::capi {
 namespace {
 
 // Longer requests are the strict reader's (it refuses more than 1 MiB).
-constexpr std::size_t kMaxPlainBytes = 64 * 1024;
+constexpr std::size_t kMaxPlainBytes = std::size_t{64} * 1024;
 
 // A string of printable ASCII other than '"' and '\' at text[*pos]: its
 // characters stand for themselves.
