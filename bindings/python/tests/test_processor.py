@@ -166,6 +166,17 @@ class IntentTest(TempDirTest):
         assert_error(self, usd1pay.NotFound, self.p.get_intent, "pi_000000000000000000000000")
         assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "nope")
         assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "")
+        # Checked in Python before the call: a NUL (ctypes would cut the id
+        # there), a lone surrogate; not str at all.
+        assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "pi_\0x",
+                     contains="intent_id: NUL character at position 3")
+        assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "pi_\ud800",
+                     contains="intent_id: not encodable as UTF-8 at position 3")
+        assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "pi_caf\u00e9")
+        with self.assertRaises(TypeError):
+            self.p.get_intent(None)  # type: ignore[arg-type]
+        with self.assertRaises(TypeError):
+            self.p.get_intent(b"pi_000000000000000000000000")  # type: ignore[arg-type]
 
     def test_cancel(self) -> None:
         intent = self.p.create_intent("o-c", "1.00")
@@ -236,15 +247,15 @@ class RequestTextTest(TempDirTest):
         super().setUp()
         self.p = self.open_processor()
         self.sent: List[bytes] = []
-        real = self.p._call_json
+        real = self.p._call_json1
 
-        def capture(fn: Any, *args: Any) -> Any:
+        def capture(fn: Any, arg: Any) -> Any:
             if fn == self.p._lib.intent_create:
-                self.sent.append(args[0])
+                self.sent.append(arg)
                 return {}
-            return real(fn, *args)
+            return real(fn, arg)
 
-        self.p._call_json = capture  # type: ignore[method-assign]
+        self.p._call_json1 = capture  # type: ignore[method-assign]
 
     def expect_text(self, request: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
         self.sent.clear()
@@ -326,7 +337,7 @@ class RequestTextTest(TempDirTest):
             self.assertEqual(self.sent, [], "nothing reaches the library")
 
     def test_the_library_reads_every_key(self) -> None:
-        del self.p._call_json  # the real one again
+        del self.p._call_json1  # the real one again
         odd = "caf\u00e9 \"q\" \\ \u20ac"
         key = 'k-"1"\\/'  # printable ASCII only, escaped in JSON
         intent = self.p.create_intent(odd, Decimal("3.10"), chain=CHAIN, token="USD1",
