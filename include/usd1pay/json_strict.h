@@ -112,6 +112,19 @@ class StrictJsonCallback {
 /// hold anything).
 std::string json_syntax_reason(std::string_view what);
 
+/// True when `text` is one JSON object already written exactly as nlohmann's
+/// compact dump of its parse (nlohmann::json or ordered_json alike) writes
+/// it, so a reader that would parse and dump it again may take it as it is.
+/// Conservative: true only for the plain form usd1pay itself stores (no
+/// whitespace; keys in strictly increasing byte order, hence none twice;
+/// strings of printable ASCII with nothing escaped; integers of at most 18
+/// digits, no "-0"; true, false, null; objects and arrays nested at most
+/// 32 deep); false for anything else, well-formed or not.
+bool json_is_plain_sorted_object(std::string_view text) noexcept;
+/// The length of such an object at the start of `text` (what follows it is
+/// not looked at), 0 when `text` does not start with one.
+std::size_t json_plain_sorted_object_size(std::string_view text) noexcept;
+
 /// "null", "a boolean", "a string", "an integer", "a number with a fraction
 /// or exponent", "an object", "an array": what a JSON value is, for messages.
 template <typename BasicJson>

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "capi/create_request.h"
 #include "capi/errors.h"
 #include "capi/handle.h"
 #include "capi/json_util.h"
@@ -24,40 +25,6 @@ int check_id(const char* fn, const char* name, const char* id) {
   if (id == nullptr) return fail_null(fn, name);
   if (id[0] == '\0') return fail(fn, USD1PAY_EINVALID, std::string(name) + " is empty");
   return USD1PAY_OK;
-}
-
-Result<CreateIntentRequest> read_create_request(const char* fn, const char* text) {
-  nlohmann::json j;
-  USD1PAY_RETURN_IF_ERROR(parse_json_strict(fn, "request_json", text, &j));
-  const RequestReader r(fn, j);
-  USD1PAY_RETURN_IF_ERROR(r.check({"order_id", "amount", "chain", "token", "idempotency_key",
-                                   "expires_in_seconds", "metadata", "actor"}));
-  CreateIntentRequest request;
-  std::optional<std::string> order_id;
-  std::optional<std::string> amount;
-  std::optional<std::string> actor;
-  USD1PAY_RETURN_IF_ERROR(r.get_string("order_id", true, &order_id));
-  if (const auto it = j.find("amount"); it != j.end() && it->is_number()) {
-    // Money is never a JSON number (a double in most parsers): say how to
-    // write it.
-    return Status(ErrorCode::kInvalidArgument,
-                  std::string(fn) + ": 'amount' must be a string, not " + json_type_phrase(*it) +
-                      " (write an exact decimal such as \"25.00\")");
-  }
-  USD1PAY_RETURN_IF_ERROR(r.get_string("amount", true, &amount));
-  USD1PAY_RETURN_IF_ERROR(r.get_string("chain", false, &request.chain));
-  USD1PAY_RETURN_IF_ERROR(r.get_string("token", false, &request.token));
-  USD1PAY_RETURN_IF_ERROR(r.get_string("idempotency_key", false, &request.idempotency_key));
-  USD1PAY_RETURN_IF_ERROR(
-      r.get_int("expires_in_seconds", false, INT64_MIN, INT64_MAX, &request.expires_in_seconds));
-  const nlohmann::json* metadata = nullptr;
-  USD1PAY_RETURN_IF_ERROR(r.get_object("metadata", false, &metadata));
-  USD1PAY_RETURN_IF_ERROR(r.get_string("actor", false, &actor));
-  request.order_id = *order_id;
-  request.amount = *amount;
-  if (metadata != nullptr) request.metadata_json = dump_json(*metadata);
-  if (actor) request.actor = *actor;
-  return request;
 }
 
 Result<IntentListRequest> read_list_query(const char* fn, const char* text) {

@@ -62,4 +62,99 @@ std::string json_syntax_reason(std::string_view what) {
   return reason;
 }
 
+namespace {
+
+// Reads a plain string at text[*pos] ('"' ... '"'); sets *end past it.
+bool plain_string(std::string_view text, std::size_t pos, std::size_t* end) noexcept {
+  if (pos >= text.size() || text[pos] != '"') return false;
+  for (std::size_t i = pos + 1; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"') {
+      *end = i + 1;
+      return true;
+    }
+    if (c < 0x20 || c > 0x7e || c == '\\') return false;
+  }
+  return false;
+}
+
+bool plain_integer(std::string_view text, std::size_t pos, std::size_t* end) noexcept {
+  std::size_t i = pos;
+  if (i < text.size() && text[i] == '-') ++i;
+  const std::size_t first = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  const std::size_t digits = i - first;
+  if (digits == 0 || digits > 18) return false;
+  if (text[first] == '0' && (digits > 1 || first > pos)) return false;  // 01, -0
+  *end = i;
+  return true;
+}
+
+bool literal(std::string_view text, std::size_t pos, std::string_view word,
+             std::size_t* end) noexcept {
+  if (text.substr(pos, word.size()) != word) return false;
+  *end = pos + word.size();
+  return true;
+}
+
+constexpr int kPlainMaxDepth = 32;
+
+bool plain_value(std::string_view text, std::size_t pos, int depth, std::size_t* end) noexcept;
+
+bool plain_container(std::string_view text, std::size_t pos, int depth, std::size_t* end) noexcept {
+  if (depth >= kPlainMaxDepth) return false;
+  const bool object = text[pos] == '{';
+  const char close = object ? '}' : ']';
+  std::size_t i = pos + 1;
+  if (i < text.size() && text[i] == close) {
+    *end = i + 1;
+    return true;
+  }
+  std::string_view previous_key;
+  for (bool first = true;; first = false) {
+    if (object) {
+      std::size_t key_end = 0;
+      if (!plain_string(text, i, &key_end)) return false;
+      const std::string_view key = text.substr(i + 1, key_end - i - 2);
+      if (!first && !(previous_key < key)) return false;
+      previous_key = key;
+      if (key_end >= text.size() || text[key_end] != ':') return false;
+      i = key_end + 1;
+    }
+    if (!plain_value(text, i, depth + 1, &i)) return false;
+    if (i >= text.size()) return false;
+    if (text[i] == close) {
+      *end = i + 1;
+      return true;
+    }
+    if (text[i] != ',') return false;
+    ++i;
+  }
+}
+
+bool plain_value(std::string_view text, std::size_t pos, int depth, std::size_t* end) noexcept {
+  if (pos >= text.size()) return false;
+  switch (text[pos]) {
+    case '{':
+    case '[': return plain_container(text, pos, depth, end);
+    case '"': return plain_string(text, pos, end);
+    case 't': return literal(text, pos, "true", end);
+    case 'f': return literal(text, pos, "false", end);
+    case 'n': return literal(text, pos, "null", end);
+    default: return plain_integer(text, pos, end);
+  }
+}
+
+}  // namespace
+
+std::size_t json_plain_sorted_object_size(std::string_view text) noexcept {
+  if (text.empty() || text[0] != '{') return 0;
+  std::size_t end = 0;
+  return plain_container(text, 0, 0, &end) ? end : 0;
+}
+
+bool json_is_plain_sorted_object(std::string_view text) noexcept {
+  return !text.empty() && json_plain_sorted_object_size(text) == text.size();
+}
+
 }  // namespace usd1pay

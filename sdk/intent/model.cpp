@@ -2,9 +2,11 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "intent/intent_internal.h"
 #include "usd1pay/intent.h"
+#include "usd1pay/json_strict.h"
 
 namespace usd1pay {
 namespace {
@@ -27,6 +29,48 @@ Result<DepositStrategy> parse_strategy(const std::string& name) {
     if (name == deposit_strategy_name(s)) return s;
   }
   return Status(ErrorCode::kInvalidArgument, "unknown strategy '" + name + "'");
+}
+
+// A JSON string as nlohmann's dump(..., ensure_ascii false, replace) writes
+// it. Printable ASCII other than '"' and '\\' stands for itself; a string with
+// anything else (escapes, UTF-8, invalid bytes, which are replaced) is left to
+// nlohmann, so the rare case keeps its exact rules.
+// The bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
+struct PlainBytes {
+  bool plain[256] = {};
+  constexpr PlainBytes() {
+    for (int c = 0x20; c <= 0x7e; ++c) plain[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainBytes kPlainBytes;
+
+void append_json_string(std::string& out, std::string_view s) {
+  for (const char c : s) {
+    if (!kPlainBytes.plain[static_cast<unsigned char>(c)]) {
+      out += nlohmann::ordered_json(std::string(s))
+                 .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      return;
+    }
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+// The stored metadata object as nlohmann writes it again ({} for text that
+// is not a JSON object): the Processor stores it compact with sorted keys,
+// but a row written by others is shown in the same normal form.
+void append_metadata(std::string& out, const std::string& text) {
+  if (json_is_plain_sorted_object(text)) {  // what the Processor stores, as a rule
+    out += text;
+    return;
+  }
+  const nlohmann::ordered_json metadata = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (!metadata.is_object()) {
+    out += "{}";
+    return;
+  }
+  out += metadata.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -114,51 +158,76 @@ IntentRow intent_to_row(const PaymentIntent& intent) {
 }
 
 std::string intent_to_json(const PaymentIntent& intent) {
-  nlohmann::ordered_json j;
-  j["id"] = intent.id;
-  j["object"] = "payment_intent";
-  j["status"] = intent_status_name(intent.status);
-  j["order_id"] = intent.order_id;
-  j["amount"] = intent.amount.to_string_fixed(kFiatDecimals);
-  j["currency"] = intent.currency;
-  j["amount_base_units"] = intent.amount_due.base_units().to_decimal();
-  j["amount_due"] = intent.amount_due.to_string_fixed(kFiatDecimals);
-  j["chain"] = intent.chain.to_string();
-  j["token"] = intent.token_symbol;
-  j["token_contract"] = intent.token_contract;
-  j["decimals"] = intent.token_decimals;
-  j["strategy"] = deposit_strategy_name(intent.strategy);
-  j["deposit_address"] = intent.deposit_address;
-  if (intent.deposit_index) {
-    j["deposit_index"] = *intent.deposit_index;
-  } else {
-    j["deposit_index"] = nullptr;
-  }
+  // Written straight into one string, in the order and with the bytes
+  // nlohmann's dump(-1, ' ', false, replace) of the same fields in an
+  // ordered_json gives (tests/unit/intent/model_test.cpp compares the two):
+  // the intent lands in the hash-chained event log, so its bytes must never
+  // change. Building the document and dumping it cost as much as the store's
+  // work for a get.
+  std::string out;
+  out.reserve(768 + intent.order_id.size() + intent.payment_uri.size() +
+              intent.metadata_json.size());
+  out += "{\"id\":";
+  append_json_string(out, intent.id);
+  out += ",\"object\":\"payment_intent\",\"status\":";
+  append_json_string(out, intent_status_name(intent.status));
+  out += ",\"order_id\":";
+  append_json_string(out, intent.order_id);
+  out += ",\"amount\":";
+  append_json_string(out, intent.amount.to_string_fixed(kFiatDecimals));
+  out += ",\"currency\":";
+  append_json_string(out, intent.currency);
+  out += ",\"amount_base_units\":";
+  append_json_string(out, intent.amount_due.base_units().to_decimal());
+  out += ",\"amount_due\":";
+  append_json_string(out, intent.amount_due.to_string_fixed(kFiatDecimals));
+  out += ",\"chain\":";
+  append_json_string(out, intent.chain.to_string());
+  out += ",\"token\":";
+  append_json_string(out, intent.token_symbol);
+  out += ",\"token_contract\":";
+  append_json_string(out, intent.token_contract);
+  out += ",\"decimals\":";
+  out += std::to_string(intent.token_decimals);
+  out += ",\"strategy\":";
+  append_json_string(out, deposit_strategy_name(intent.strategy));
+  out += ",\"deposit_address\":";
+  append_json_string(out, intent.deposit_address);
+  out += ",\"deposit_index\":";
+  out += intent.deposit_index ? std::to_string(*intent.deposit_index) : "null";
+  out += ",\"reference\":";
   if (intent.reference.empty()) {
-    j["reference"] = nullptr;
+    out += "null";
   } else {
-    j["reference"] = intent.reference;
+    append_json_string(out, intent.reference);
   }
-  j["payment_uri"] = intent.payment_uri;
-  j["created_at"] = format_intent_time(intent.created_at);
-  j["updated_at"] = format_intent_time(intent.updated_at);
-  j["expires_at"] = format_intent_time(intent.expires_at);
-  nlohmann::ordered_json metadata =
-      nlohmann::ordered_json::parse(intent.metadata_json, nullptr, false);
-  if (!metadata.is_object()) metadata = nlohmann::ordered_json::object();
-  j["metadata"] = std::move(metadata);
+  out += ",\"payment_uri\":";
+  append_json_string(out, intent.payment_uri);
+  out += ",\"created_at\":";
+  append_json_string(out, format_intent_time(intent.created_at));
+  out += ",\"updated_at\":";
+  append_json_string(out, format_intent_time(intent.updated_at));
+  out += ",\"expires_at\":";
+  append_json_string(out, format_intent_time(intent.expires_at));
+  out += ",\"metadata\":";
+  append_metadata(out, intent.metadata_json);
+  out += ",\"idempotency_key\":";
   if (intent.idempotency_key) {
-    j["idempotency_key"] = *intent.idempotency_key;
+    append_json_string(out, *intent.idempotency_key);
   } else {
-    j["idempotency_key"] = nullptr;
+    out += "null";
   }
-  nlohmann::ordered_json flags = nlohmann::ordered_json::array();
-  for (const IntentFlag f : intent.flags) flags.push_back(intent_flag_name(f));
-  j["flags"] = std::move(flags);
-  j["version"] = intent.version;
-  // Replace, not throw, should a string ever hold invalid UTF-8 (order ids
-  // are validated; this is a last line of defence for rows written by others).
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  out += ",\"flags\":[";
+  bool first = true;
+  for (const IntentFlag f : intent.flags) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, intent_flag_name(f));
+  }
+  out += "],\"version\":";
+  out += std::to_string(intent.version);
+  out += '}';
+  return out;
 }
 
 Result<QrCode> intent_qr(const PaymentIntent& intent, QrErrorCorrection level) {

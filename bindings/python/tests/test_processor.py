@@ -3,12 +3,17 @@ receiver, exports, and use after close."""
 
 from __future__ import annotations
 
+import collections
+import datetime
+import enum
 import json
 import os
 import sqlite3
 import threading
+import types
 import unittest
 from decimal import Decimal
+from typing import Any, Dict, List
 
 from support import (CHAIN, FIRST_ADDRESS, TOKEN, Receiver, TempDirTest, assert_error, events_of,
                      new_secret, sim_config, usd1pay)
@@ -161,6 +166,17 @@ class IntentTest(TempDirTest):
         assert_error(self, usd1pay.NotFound, self.p.get_intent, "pi_000000000000000000000000")
         assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "nope")
         assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "")
+        # Checked in Python before the call: a NUL (ctypes would cut the id
+        # there), a lone surrogate; not str at all.
+        assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "pi_\0x",
+                     contains="intent_id: NUL character at position 3")
+        assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "pi_\ud800",
+                     contains="intent_id: not encodable as UTF-8 at position 3")
+        assert_error(self, usd1pay.InvalidArgument, self.p.get_intent, "pi_caf\u00e9")
+        with self.assertRaises(TypeError):
+            self.p.get_intent(None)  # type: ignore[arg-type]
+        with self.assertRaises(TypeError):
+            self.p.get_intent(b"pi_000000000000000000000000")  # type: ignore[arg-type]
 
     def test_cancel(self) -> None:
         intent = self.p.create_intent("o-c", "1.00")
@@ -220,6 +236,140 @@ class IntentTest(TempDirTest):
         intents = list(self.p.iter_intents())
         self.assertEqual(len(intents), 40)
         self.assertEqual(len({i["deposit_address"] for i in intents}), 40, "unique addresses")
+
+
+class RequestTextTest(TempDirTest):
+    """create_intent writes its request JSON key by key (bench.abi_overhead):
+    the bytes must be what the json module makes of the request dict, and
+    each wrong argument must fail as before, first one first."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.p = self.open_processor()
+        self.sent: List[bytes] = []
+        real = self.p._call_json1
+
+        def capture(fn: Any, arg: Any) -> Any:
+            if fn == self.p._lib.intent_create:
+                self.sent.append(arg)
+                return {}
+            return real(fn, arg)
+
+        self.p._call_json1 = capture  # type: ignore[method-assign]
+
+    def expect_text(self, request: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        self.sent.clear()
+        self.p.create_intent(*args, **kwargs)
+        self.assertEqual(self.sent, [usd1pay._json_text(request)], (args, kwargs))
+        json.loads(self.sent[0])  # well-formed
+
+    def test_same_bytes_as_the_json_module(self) -> None:
+        class Text(str):
+            pass
+
+        class Seconds(enum.IntEnum):
+            HOUR = 3600
+
+        odd = "q\"uote b\\ack sl/ash \x00 \x1f \x7f caf\u00e9 \u20ac \U0001f600 \u2028"
+        self.expect_text({"order_id": "o-1", "amount": "25.00"}, "o-1", "25.00")
+        self.expect_text({"order_id": odd, "amount": "10"}, odd, 10)
+        self.expect_text({"order_id": "o", "amount": "10"}, "o", Decimal("1E+1"))
+        self.expect_text(
+            {"order_id": "o", "amount": "0.10", "chain": CHAIN, "token": "USD1",
+             "idempotency_key": odd, "actor": "clerk \u00e9", "expires_in_seconds": 3600,
+             "metadata": {"cart": "c-1", "n": [1, 2.5, None, True], "deep": {"k": odd}}},
+            "o", Decimal("0.10"), chain=CHAIN, token="USD1", idempotency_key=odd,
+            actor="clerk \u00e9", expires_in_seconds=3600,
+            metadata={"cart": "c-1", "n": [1, 2.5, None, True], "deep": {"k": odd}})
+        # str and int subclasses, any Mapping, an empty dict.
+        self.expect_text({"order_id": "sub", "amount": "2.00", "token": "USD1",
+                          "expires_in_seconds": 3600, "metadata": {"a": "b"}},
+                         Text("sub"), Text("2.00"), token=Text("USD1"),
+                         expires_in_seconds=Seconds.HOUR,
+                         metadata=types.MappingProxyType({"a": "b"}))
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": {"z": 1, "a": 2}}, "o",
+                         "1", metadata=collections.OrderedDict([("z", 1), ("a", 2)]))
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": {}}, "o", "1",
+                         metadata={})
+        # Small dicts of str to str are written pair by pair; others by the encoder.
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": {"k": odd, odd: "v"}},
+                         "o", "1", metadata={"k": odd, odd: "v"})
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": {"k": "v", "t": "w"}},
+                         "o", "1", metadata={"k": "v", Text("t"): Text("w")})
+        many = {f"k{i}": f"v{i}" for i in range(12)}
+        self.expect_text({"order_id": "o", "amount": "1", "metadata": many}, "o", "1",
+                         metadata=many)
+        self.expect_text({"order_id": "o", "amount": "1", "expires_in_seconds": -(2**63)},
+                         "o", "1", expires_in_seconds=-(2**63))
+
+    def test_wrong_arguments_fail_as_before(self) -> None:
+        circular: Dict[str, Any] = {}
+        circular["self"] = circular
+        cases = [
+            (TypeError, "order_id: expected str", (None, "1"), {}),
+            (TypeError, "amount: float", ("o", 1.5), {"chain": 5}),
+            (TypeError, "chain: expected str, got int", ("o", "1"), {"chain": 5, "token": 5}),
+            (TypeError, "token: expected str, got bytes", ("o", "1"), {"token": b"USD1"}),
+            (TypeError, "idempotency_key: expected str", ("o", "1"),
+             {"idempotency_key": 1, "actor": 1}),
+            (TypeError, "actor: expected str", ("o", "1"), {"actor": 1, "expires_in_seconds": "x"}),
+            (TypeError, "expires_in_seconds: expected int, got bool", ("o", "1"),
+             {"expires_in_seconds": True, "metadata": 5}),
+            (TypeError, "metadata: expected a dict, got list", ("o", "1"), {"metadata": ["x"]}),
+            (TypeError, "is not JSON serializable", ("o", "1"), {"metadata": {"a": object()}}),
+            (usd1pay.OutOfRange, "expires_in_seconds: 9223372036854775808 is not between",
+             ("o", "1"), {"expires_in_seconds": 2**63}),
+            (usd1pay.InvalidArgument, "json: Out of range float values are not JSON compliant",
+             ("o", "1"), {"metadata": {"a": float("nan")}}),
+            (usd1pay.InvalidArgument, "json: Circular reference detected", ("o", "1"),
+             {"metadata": circular}),
+            # The position in the request text: '{"order_id":"o' is 14 characters.
+            (usd1pay.InvalidArgument, "json: not encodable as UTF-8 at position 14",
+             ("o\ud800", "1"), {}),
+            (usd1pay.InvalidArgument, "json: not encodable as UTF-8 at position", ("o", "1"),
+             {"metadata": {"k": "\udfff"}}),
+        ]
+        for error, text, args, kwargs in cases:
+            self.sent.clear()
+            with self.assertRaises(error, msg=(args, kwargs)) as ctx:
+                self.p.create_intent(*args, **kwargs)
+            self.assertIn(text, str(ctx.exception), (args, kwargs))
+            self.assertEqual(self.sent, [], "nothing reaches the library")
+
+    def test_the_library_reads_every_key(self) -> None:
+        del self.p._call_json1  # the real one again
+        odd = "caf\u00e9 \"q\" \\ \u20ac"
+        key = 'k-"1"\\/'  # printable ASCII only, escaped in JSON
+        intent = self.p.create_intent(odd, Decimal("3.10"), chain=CHAIN, token="USD1",
+                                      idempotency_key=key, actor="clerk-1",
+                                      expires_in_seconds=120,
+                                      metadata={"note": odd, "n": [1, 2]})
+        self.assertEqual(intent["order_id"], odd)
+        self.assertEqual(intent["amount"], "3.10")
+        self.assertEqual(intent["idempotency_key"], key)
+        self.assertEqual(intent["metadata"], {"n": [1, 2], "note": odd})
+        created = datetime.datetime.fromisoformat(intent["created_at"].replace("Z", "+00:00"))
+        expires = datetime.datetime.fromisoformat(intent["expires_at"].replace("Z", "+00:00"))
+        self.assertEqual((expires - created).total_seconds(), 120)
+        events = self.p.events(intent_id=intent["id"])["events"]
+        self.assertEqual(events[0]["actor"], "clerk-1")
+        self.assertEqual(self.p.get_intent(intent["id"]), intent)
+
+
+class ReplyTextTest(unittest.TestCase):
+    """_loads, the reader of the library's replies: json.loads's result and
+    its errors."""
+
+    def test_same_values_and_errors_as_json_loads(self) -> None:
+        for text in ['{"a":1,"b":[true,null,"x"],"c":{"d":"\\u00e9"}}', "[]", '"s"', "0",
+                     '{"a":1} ', ' {"a":1}', '{"a":1}\n']:
+            self.assertEqual(usd1pay._loads(text), json.loads(text), text)
+        for text in ["", "{", '{"a":1}x', '{"a":1} {}', "\ufeff{}", "nul"]:
+            with self.assertRaises(json.JSONDecodeError) as ours:
+                usd1pay._loads(text)
+            with self.assertRaises(json.JSONDecodeError) as theirs:
+                json.loads(text)
+            self.assertEqual(str(ours.exception), str(theirs.exception), text)
 
 
 class TrackingTest(TempDirTest):

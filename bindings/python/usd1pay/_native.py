@@ -12,8 +12,12 @@ Where the library is looked for, first match wins:
   3. ``ctypes.util.find_library("usd1pay")``: the system's library path.
 
 Every string and buffer the library returns through a ``char **`` output is
-declared ``c_void_p`` (never ``c_char_p``, which would copy the bytes and lose
-the pointer), copied, then freed with ``usd1pay_free``.
+copied, then freed with ``usd1pay_free``. A NUL-terminated text output is
+declared ``POINTER(c_char_p)``: the ``c_char_p`` the call fills keeps the
+pointer (passed to ``usd1pay_free``) and its ``.value`` copies the bytes in one
+step. A byte buffer with a length (``usd1pay_qr_png``) and the processor handle
+are ``POINTER(c_void_p)``. No function's *return* type is ``c_char_p`` where the
+caller must free the result: ctypes would copy the bytes and lose the pointer.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ class OpenOptions(Structure):
     ]
 
 
-_out_ptr = POINTER(c_void_p)  # char ** / unsigned char ** / usd1pay_processor **
+_out_ptr = POINTER(c_void_p)  # unsigned char ** / usd1pay_processor **
+_out_text = POINTER(c_char_p)  # char ** of NUL-terminated text the caller frees
 _handle = c_void_p  # usd1pay_processor *
 
 # name -> (restype, argtypes), in the header's order.
@@ -78,9 +83,9 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "usd1pay_address_max": (c_size_t, []),
     "usd1pay_address_validate": (c_int, [c_char_p, c_size_t, c_char_p, c_char_p]),
     "usd1pay_qr_options_init": (c_int, [POINTER(QrOptions), c_uint]),
-    "usd1pay_qr_svg": (c_int, [_out_ptr, c_char_p, POINTER(QrOptions)]),
+    "usd1pay_qr_svg": (c_int, [_out_text, c_char_p, POINTER(QrOptions)]),
     "usd1pay_qr_png": (c_int, [_out_ptr, POINTER(c_size_t), c_char_p, POINTER(QrOptions)]),
-    "usd1pay_qr_terminal": (c_int, [_out_ptr, c_char_p, POINTER(QrOptions)]),
+    "usd1pay_qr_terminal": (c_int, [_out_text, c_char_p, POINTER(QrOptions)]),
     "usd1pay_webhook_verify": (
         c_int,
         [POINTER(c_char_p), c_size_t, c_char_p, c_char_p, c_char_p, c_char_p, c_size_t, c_int64,
@@ -91,25 +96,25 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "usd1pay_processor_open_json": (c_int, [_out_ptr, c_char_p, POINTER(OpenOptions)]),
     "usd1pay_processor_close": (c_int, [_handle]),
     "usd1pay_processor_free": (None, [_handle]),
-    "usd1pay_intent_create": (c_int, [_out_ptr, _handle, c_char_p]),
-    "usd1pay_intent_get": (c_int, [_out_ptr, _handle, c_char_p]),
-    "usd1pay_intent_list": (c_int, [_out_ptr, _handle, c_char_p]),
-    "usd1pay_intent_cancel": (c_int, [_out_ptr, _handle, c_char_p, c_char_p]),
+    "usd1pay_intent_create": (c_int, [_out_text, _handle, c_char_p]),
+    "usd1pay_intent_get": (c_int, [_out_text, _handle, c_char_p]),
+    "usd1pay_intent_list": (c_int, [_out_text, _handle, c_char_p]),
+    "usd1pay_intent_cancel": (c_int, [_out_text, _handle, c_char_p, c_char_p]),
     "usd1pay_intent_expire_due": (c_int, [POINTER(c_size_t), _handle]),
-    "usd1pay_events_list": (c_int, [_out_ptr, _handle, c_char_p, c_uint64, c_uint]),
-    "usd1pay_lookup": (c_int, [_out_ptr, _handle, c_char_p]),
-    "usd1pay_tracker_poll_once": (c_int, [_out_ptr, _handle]),
+    "usd1pay_events_list": (c_int, [_out_text, _handle, c_char_p, c_uint64, c_uint]),
+    "usd1pay_lookup": (c_int, [_out_text, _handle, c_char_p]),
+    "usd1pay_tracker_poll_once": (c_int, [_out_text, _handle]),
     "usd1pay_tracker_start": (c_int, [_handle]),
     "usd1pay_tracker_stop": (c_int, [_handle]),
-    "usd1pay_tracker_stats": (c_int, [_out_ptr, _handle]),
-    "usd1pay_sim_pay": (c_int, [_out_ptr, _handle, c_char_p, c_char_p]),
+    "usd1pay_tracker_stats": (c_int, [_out_text, _handle]),
+    "usd1pay_sim_pay": (c_int, [_out_text, _handle, c_char_p, c_char_p]),
     "usd1pay_sim_mine": (c_int, [POINTER(c_uint64), _handle, c_char_p, c_uint]),
-    "usd1pay_webhook_endpoint_add": (c_int, [_out_ptr, _handle, c_char_p]),
-    "usd1pay_webhook_endpoint_list": (c_int, [_out_ptr, _handle]),
+    "usd1pay_webhook_endpoint_add": (c_int, [_out_text, _handle, c_char_p]),
+    "usd1pay_webhook_endpoint_list": (c_int, [_out_text, _handle]),
     "usd1pay_webhooks_start": (c_int, [_handle]),
     "usd1pay_webhooks_stop": (c_int, [_handle]),
-    "usd1pay_webhooks_drain": (c_int, [_out_ptr, _handle, c_uint]),
-    "usd1pay_export": (c_int, [_out_ptr, _handle, c_char_p]),
+    "usd1pay_webhooks_drain": (c_int, [_out_text, _handle, c_uint]),
+    "usd1pay_export": (c_int, [_out_text, _handle, c_char_p]),
 }
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -164,18 +169,20 @@ class Library:
         name = _decode(self.error_name(rc))
         return error_for(rc, name, message or name)
 
-    def take_string(self, ptr: c_void_p) -> str:
-        """Copies a returned string and frees it."""
-        return self.take_bytes(ptr).decode("utf-8")
+    def take_string(self, out: c_char_p) -> str:
+        """Copies the text a ``char **`` output (declared ``_out_text``) was
+        given and frees it."""
+        try:
+            raw = out.value
+        finally:
+            self.free(out)
+        return raw.decode("utf-8") if raw else ""
 
-    def take_bytes(self, ptr: c_void_p, size: Optional[int] = None) -> bytes:
-        """Copies a returned NUL-terminated string (size None) or byte buffer
-        and frees it."""
+    def take_bytes(self, ptr: c_void_p, size: int) -> bytes:
+        """Copies a returned byte buffer of ``size`` bytes and frees it."""
         if not ptr.value:
             return b""
         try:
-            if size is None:
-                return ctypes.string_at(ptr.value)
             return ctypes.string_at(ptr.value, size)
         finally:
             self.free(ptr)

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace usd1pay {
 namespace {
@@ -106,6 +108,109 @@ TEST(JsonStrict, TypePhrase) {
   EXPECT_EQ(json_type_phrase(json::object()), "an object");
   EXPECT_EQ(json_type_phrase(json::array()), "an array");
   EXPECT_EQ(json_type_phrase(nlohmann::ordered_json::array()), "an array");
+}
+
+// What json_is_plain_sorted_object accepts must come out of nlohmann's
+// parse and compact dump unchanged, with either object type.
+void expect_dump_is_identity(const std::string& text) {
+  SCOPED_TRACE(text);
+  EXPECT_EQ(json::parse(text).dump(), text);
+  EXPECT_EQ(nlohmann::ordered_json::parse(text).dump(), text);
+}
+
+TEST(JsonPlainSortedObject, AcceptsThePlainFormAndItIsNlohmannsOwn) {
+  for (const char* text : {
+           R"({})",
+           R"({"a":1})",
+           R"({"cart":"c-1","terminal":"pos-7"})",
+           R"({"a":[],"b":{},"c":[1,-2,0,true,false,null,"x"],"d":{"e":{"f":[[{}]]}}})",
+           R"({"m":-123456789012345678,"n":123456789012345678})",
+           R"({"s":"printable ~!@#$%^&*()_+{}|:<>?/ ascii"})",
+           R"({"A":1,"B":2,"a":3,"b":4})",
+       }) {
+    EXPECT_TRUE(json_is_plain_sorted_object(text)) << text;
+    expect_dump_is_identity(text);
+  }
+}
+
+TEST(JsonPlainSortedObject, RefusesEverythingElse) {
+  for (const std::string& text : {
+           std::string(),
+           std::string("[]"),
+           std::string("1"),
+           std::string("\"s\""),
+           std::string("null"),
+           std::string("{"),
+           std::string("}"),
+           std::string("{}x"),
+           std::string("{} "),
+           std::string(" {}"),
+           std::string("{,}"),
+           std::string(R"({"b":1,"a":2})"),  // unsorted: nlohmann's std::map sorts
+           std::string(R"({"a":1,"a":2})"),  // twice: the last one wins
+           std::string(R"({"a":1, "b":2})"),
+           std::string(R"({"a" :1})"),
+           std::string(R"({"a":1 })"),
+           std::string(R"({"a":"\u00e9"})"),  // escapes: dumped differently
+           std::string(R"({"a":"\/"})"),
+           std::string("{\"a\":\"caf\xc3\xa9\"}"),  // UTF-8: fine, but left to nlohmann
+           std::string("{\"a\":\"\x7f\"}"),
+           std::string("{\"a\":\"\t\"}"),
+           std::string("{\"a\":\"x\0y\"}", 11),
+           std::string(R"({"a":1.0})"),
+           std::string(R"({"a":1e2})"),
+           std::string(R"({"a":-0})"),
+           std::string(R"({"a":01})"),
+           std::string(R"({"a":-})"),
+           std::string(R"({"a":1234567890123456789})"),  // more than 18 digits
+           std::string(R"({"a":tru})"),
+           std::string(R"({"a":nul})"),
+           std::string(R"({"a":True})"),
+           std::string(R"({"a":1,})"),
+           std::string(R"({"a":[1,]})"),
+           std::string(R"({"a":[1 2]})"),
+           std::string(R"({"a"})"),
+           std::string(R"({"a":})"),
+           std::string(R"({1:2})"),
+           std::string(R"({"a":1}})"),
+       }) {
+    EXPECT_FALSE(json_is_plain_sorted_object(text)) << text;
+  }
+  std::string deep = R"({"a":)";
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  deep += "}";
+  EXPECT_FALSE(json_is_plain_sorted_object(deep));
+}
+
+TEST(JsonPlainSortedObject, RandomTextsItAcceptsAreNlohmannsDump) {
+  // Texts spliced from tokens, well-formed or not: whenever the check says
+  // yes, nlohmann must parse the text and dump the same bytes.
+  const std::vector<std::string> tokens = {
+      "{",       "}",     "[",      "]",    ",", ":",       R"("a")",      R"("b")",
+      R"("ab")", R"("")", R"("B")", "0",    "1", "-1",      "12",          "-0",
+      "1.5",     "true",  "false",  "null", " ", R"("\n")", "\"\xc3\xa9\""};
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  auto next = [&state]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int accepted = 0;
+  for (int n = 0; n < 200000; ++n) {
+    std::string text = "{";
+    const std::size_t length = next() % 12;
+    for (std::size_t i = 0; i < length; ++i) text += tokens[next() % tokens.size()];
+    text += "}";
+    if (!json_is_plain_sorted_object(text)) continue;
+    ++accepted;
+    const json parsed = json::parse(text, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << text;
+    ASSERT_EQ(parsed.dump(), text);
+    ASSERT_EQ(nlohmann::ordered_json::parse(text).dump(), text);
+  }
+  EXPECT_GT(accepted, 100);  // the property was tried on many texts
 }
 
 }  // namespace

@@ -133,6 +133,127 @@ TEST(IntentModelTest, JsonHasEveryFieldInItsForm) {
   EXPECT_EQ(k["flags"], nlohmann::json::array());
 }
 
+// intent_to_json as it was first written: the fields in an ordered_json,
+// dumped by nlohmann. The intent's JSON is part of hash-chained event data,
+// so the hand-written one must give exactly these bytes for every intent.
+std::string reference_intent_json(const PaymentIntent& intent) {
+  nlohmann::ordered_json j;
+  j["id"] = intent.id;
+  j["object"] = "payment_intent";
+  j["status"] = intent_status_name(intent.status);
+  j["order_id"] = intent.order_id;
+  j["amount"] = intent.amount.to_string_fixed(kFiatDecimals);
+  j["currency"] = intent.currency;
+  j["amount_base_units"] = intent.amount_due.base_units().to_decimal();
+  j["amount_due"] = intent.amount_due.to_string_fixed(kFiatDecimals);
+  j["chain"] = intent.chain.to_string();
+  j["token"] = intent.token_symbol;
+  j["token_contract"] = intent.token_contract;
+  j["decimals"] = intent.token_decimals;
+  j["strategy"] = deposit_strategy_name(intent.strategy);
+  j["deposit_address"] = intent.deposit_address;
+  if (intent.deposit_index) {
+    j["deposit_index"] = *intent.deposit_index;
+  } else {
+    j["deposit_index"] = nullptr;
+  }
+  if (intent.reference.empty()) {
+    j["reference"] = nullptr;
+  } else {
+    j["reference"] = intent.reference;
+  }
+  j["payment_uri"] = intent.payment_uri;
+  j["created_at"] = format_intent_time(intent.created_at);
+  j["updated_at"] = format_intent_time(intent.updated_at);
+  j["expires_at"] = format_intent_time(intent.expires_at);
+  nlohmann::ordered_json metadata =
+      nlohmann::ordered_json::parse(intent.metadata_json, nullptr, false);
+  if (!metadata.is_object()) metadata = nlohmann::ordered_json::object();
+  j["metadata"] = std::move(metadata);
+  if (intent.idempotency_key) {
+    j["idempotency_key"] = *intent.idempotency_key;
+  } else {
+    j["idempotency_key"] = nullptr;
+  }
+  nlohmann::ordered_json flags = nlohmann::ordered_json::array();
+  for (const IntentFlag f : intent.flags) flags.push_back(intent_flag_name(f));
+  j["flags"] = std::move(flags);
+  j["version"] = intent.version;
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+TEST(IntentModelTest, JsonBytesAreNlohmannsDumpOfTheFields) {
+  const PaymentIntent base = *intent_from_row(sample_row());
+  EXPECT_EQ(intent_to_json(base), reference_intent_json(base));
+  // Strings that need escapes, UTF-8, bytes that are not UTF-8 (replaced by
+  // U+FFFD), DEL, and metadata in every form a row may hold.
+  const std::vector<std::string> strings = {
+      "",
+      "plain-ascii ~!@#$%^&*()_+{}|:<>?/",
+      "quote\"inside",
+      "back\\slash",
+      "ends with a backslash\\",
+      std::string("nul\0byte", 8),
+      "tab\tnew\nline\rcr\bbs\ffeed",
+      "\x01\x1f control",
+      "del\x7f",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+      "bad \xff utf-8",
+      "truncated \xe2\x82",
+      "\xc3",
+      "overlong \xc0\xaf and surrogate \xed\xa0\x80",
+      "</script>",
+  };
+  const std::vector<std::string> metadata = {
+      "{}",
+      "",
+      "[]",
+      "not json",
+      "{\"a\":1",
+      R"({"b":"x","a":[1,2.5,-3e2,true,null],"c":{"d":{}}})",
+      R"({ "spaced" : "out" , "n" : 1.0 })",
+      R"({"esc":"\u00e9\n\"\\\/","big":18446744073709551615,"neg":-9223372036854775808})",
+      "{\"raw\":\"caf\xc3\xa9\"}",
+      "{\"dup\":1,\"dup\":2}",
+      "42",
+  };
+  for (const std::string& s : strings) {
+    PaymentIntent i = base;
+    i.id = s;
+    i.order_id = s;
+    i.token_symbol = s;
+    i.token_contract = s;
+    i.deposit_address = s;
+    i.reference = s;
+    i.payment_uri = s;
+    i.idempotency_key = s;
+    i.currency = s;
+    EXPECT_EQ(intent_to_json(i), reference_intent_json(i)) << "string " << s;
+  }
+  for (const std::string& m : metadata) {
+    PaymentIntent i = base;
+    i.metadata_json = m;
+    EXPECT_EQ(intent_to_json(i), reference_intent_json(i)) << "metadata " << m;
+  }
+  PaymentIntent bare = base;
+  bare.deposit_index.reset();
+  bare.idempotency_key.reset();
+  bare.reference.clear();
+  bare.flags.clear();
+  bare.version = 18446744073709551615ULL;
+  bare.token_decimals = 0;
+  EXPECT_EQ(intent_to_json(bare), reference_intent_json(bare));
+  bare.deposit_index = 0;
+  bare.flags = {IntentFlag::kOverpaid};
+  EXPECT_EQ(intent_to_json(bare), reference_intent_json(bare));
+  // Every byte value in each position of a short string.
+  for (int b = 0; b < 256; ++b) {
+    PaymentIntent i = base;
+    i.order_id = std::string("a") + static_cast<char>(b) + "z";
+    EXPECT_EQ(intent_to_json(i), reference_intent_json(i)) << "byte " << b;
+  }
+}
+
 TEST(IntentModelTest, TimesHaveExactMilliseconds) {
   EXPECT_EQ(format_intent_time(TimePoint{}), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_intent_time(from_unix_seconds(1800000000) + 5ms), "2027-01-15T08:00:00.005Z");
