@@ -38,6 +38,7 @@ std::string lower(std::string s) {
 }
 
 bool has_flag(const std::string& flags_json, const char* flag) {
+  if (flags_json == "[]") return false;  // nearly every payment: no parse
   const nlohmann::json j = nlohmann::json::parse(flags_json, nullptr, false);
   if (!j.is_array()) return false;
   for (const auto& f : j) {
@@ -50,9 +51,13 @@ Status data_error(const std::string& what) {
   return Status(ErrorCode::kInternal, "recon: " + what);
 }
 
-Result<Uint128> units_of(const std::string& digits, const std::string& what) {
+/// `what` and `id` name the row ("intent " + id) in the error only: no
+/// string is built per row.
+Result<Uint128> units_of(const std::string& digits, const char* what, const std::string& id) {
   auto v = Uint128::parse_decimal(digits);
-  if (!v.ok()) return data_error(what + ": amount '" + digits + "' is not base-unit digits");
+  if (!v.ok()) {
+    return data_error(what + id + ": amount '" + digits + "' is not base-unit digits");
+  }
   return *v;
 }
 
@@ -222,7 +227,7 @@ class Reconciler {
             USD1PAY_RETURN_IF_ERROR(next_payments());
             continue;
           }
-          const PaymentRow& p = pays[pay_pos];
+          PaymentRow& p = pays[pay_pos];
           if (p.intent_id < intent.id) {
             // A payment of an intent the intent scan did not see (created
             // between pages): reported with its own intent on the next run.
@@ -230,7 +235,8 @@ class Reconciler {
             continue;
           }
           if (p.intent_id != intent.id) break;
-          mine.push_back(p);
+          // The page's key was taken when it was read: the row can move.
+          mine.push_back(std::move(pays[pay_pos]));
           ++pay_pos;
         }
         USD1PAY_RETURN_IF_ERROR(intent_records(intent, mine));
@@ -241,16 +247,24 @@ class Reconciler {
   }
 
   Status intent_records(const IntentRow& i, const std::vector<PaymentRow>& pays) {
-    const std::string where = "intent " + i.id;
-    tokens_.emplace(std::make_pair(i.chain, lower(i.token_contract)),
-                    TokenInfo{i.token_decimals, i.token_symbol, i.currency});
+    // The first intent of a token names it (emplace keeps the first); the
+    // next intents nearly always have the same one: no map look-up.
+    if (i.chain != last_token_chain_ || i.token_contract != last_token_contract_) {
+      tokens_.emplace(std::make_pair(i.chain, lower(i.token_contract)),
+                      TokenInfo{i.token_decimals, i.token_symbol, i.currency});
+      last_token_chain_ = i.chain;
+      last_token_contract_ = i.token_contract;
+    }
     const Order* order = orders_.empty() ? nullptr : find_order(i.order_id);
-    auto due = units_of(i.amount_base_units, where);
+    auto due = units_of(i.amount_base_units, "intent ", i.id);
     if (!due.ok()) return due.status();
     auto expected = token_text(*due, i.token_decimals);
-    if (!expected.ok()) return expected.status().with_context("recon: " + where);
+    if (!expected.ok()) return expected.status().with_context("recon: intent " + i.id);
 
-    ReconRecord base;
+    // base_ and rec_ live across intents: assigning into them reuses their
+    // strings' buffers instead of allocating new ones for every record. Only
+    // the fields below are ever set in base_; the others keep their defaults.
+    ReconRecord& base = base_;
     base.order_id = i.order_id;
     base.intent_id = i.id;
     base.match_reason = reason_of(i);
@@ -267,14 +281,14 @@ class Reconciler {
     bool settled = false;  // the intent's due was covered by earlier rows
     std::size_t credited_rows = 0;
     for (const PaymentRow& pay : pays) {
-      const std::string pwhere = "payment " + pay.id;
-      auto amount = units_of(pay.amount_base_units, pwhere);
+      auto amount = units_of(pay.amount_base_units, "payment ", pay.id);
       if (!amount.ok()) return amount.status();
       if (amount->is_zero()) continue;  // address-poisoning spam: never credited, not listed
-      ReconRecord r = base;
+      ReconRecord& r = rec_;
+      r = base;
       fill_payment(pay, &r);
       auto received = token_text(*amount, i.token_decimals);
-      if (!received.ok()) return received.status().with_context("recon: " + pwhere);
+      if (!received.ok()) return received.status().with_context("recon: payment " + pay.id);
       r.amount_received = *received;
       r.fiat_amount_at_par = *received;
       const bool wrong = pay.chain != i.chain || has_flag(pay.flags_json, "wrong_network");
@@ -315,7 +329,7 @@ class Reconciler {
       } else if (open) {
         r.status = ReconStatus::kUnpaid;
       } else {
-        return data_error(where + ": unknown status '" + i.status + "'");
+        return data_error("intent " + i.id + ": unknown status '" + i.status + "'");
       }
       if (i.strategy == "static" && r.status != ReconStatus::kDuplicatePayment &&
           static_candidates(i, pay) != 1) {
@@ -325,7 +339,8 @@ class Reconciler {
     }
     if (credited_rows == 0) {
       // The intent itself: nothing credited arrived.
-      ReconRecord r = base;
+      ReconRecord& r = rec_;
+      r = base;
       r.fiat_amount_at_par = *expected;
       auto diff = signed_difference(Uint128(), *due, i.token_decimals);
       if (!diff.ok()) return diff.status();
@@ -341,7 +356,8 @@ class Reconciler {
     }
     if (order != nullptr) USD1PAY_RETURN_IF_ERROR(order_mismatch(i, *order, base));
     if (!orders_.empty() && order == nullptr) {
-      ReconRecord r = base;
+      ReconRecord& r = rec_;
+      r = base;
       r.status = ReconStatus::kIntentWithoutOrder;
       r.match_reason = "order_id";
       r.fiat_amount_at_par = *expected;
@@ -398,7 +414,7 @@ class Reconciler {
       auto page = store_.scan_payments(pp);
       if (!page.ok()) return page.status().with_context("recon: reading payments");
       for (const PaymentRow& pay : *page) {
-        auto amount = units_of(pay.amount_base_units, "payment " + pay.id);
+        auto amount = units_of(pay.amount_base_units, "payment ", pay.id);
         if (!amount.ok()) return amount.status();
         if (amount->is_zero()) continue;
         ReconRecord r;
@@ -458,6 +474,10 @@ class Reconciler {
   std::vector<bool> order_seen_;
   std::map<StaticKey, std::vector<StaticWindow>> statics_;
   std::map<std::pair<std::string, std::string>, TokenInfo> tokens_;
+  std::string last_token_chain_;     ///< the (chain, contract) last put in tokens_
+  std::string last_token_contract_;  ///< as the intent wrote it
+  ReconRecord base_;                 ///< an intent's fields, shared by its records (reused)
+  ReconRecord rec_;                  ///< the record being emitted (reused)
   std::uint64_t emitted_ = 0;
 };
 
