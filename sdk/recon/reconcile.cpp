@@ -158,11 +158,20 @@ class Reconciler {
   }
 
   const Order* find_order(const std::string& id) {
-    auto it = std::lower_bound(orders_.begin(), orders_.end(), id,
-                               [](const Order& o, const std::string& k) { return o.order_id < k; });
-    if (it == orders_.end() || it->order_id != id) return nullptr;
-    order_seen_[static_cast<std::size_t>(it - orders_.begin())] = true;
-    return &*it;
+    // Intents come in id order; when the shop's order ids grow with them,
+    // the order after the last one found is the one: checked before a
+    // binary search (the same answer, order ids are unique).
+    std::size_t k = next_order_;
+    if (k >= orders_.size() || orders_[k].order_id != id) {
+      auto it =
+          std::lower_bound(orders_.begin(), orders_.end(), id,
+                           [](const Order& o, const std::string& key) { return o.order_id < key; });
+      if (it == orders_.end() || it->order_id != id) return nullptr;
+      k = static_cast<std::size_t>(it - orders_.begin());
+    }
+    order_seen_[k] = true;
+    next_order_ = k + 1;
+    return &orders_[k];
   }
 
   static std::string reason_of(const IntentRow& i) {
@@ -472,6 +481,7 @@ class Reconciler {
   ReconSink& sink_;
   std::vector<Order> orders_;
   std::vector<bool> order_seen_;
+  std::size_t next_order_ = 0;  ///< after the order last found
   std::map<StaticKey, std::vector<StaticWindow>> statics_;
   std::map<std::pair<std::string, std::string>, TokenInfo> tokens_;
   std::string last_token_chain_;     ///< the (chain, contract) last put in tokens_

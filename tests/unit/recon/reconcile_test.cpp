@@ -308,6 +308,45 @@ TEST_F(ReconcileTest, ManyIntentsAcrossPagesMergeJoin) {
   }
 }
 
+// Each intent finds its own order whether the order ids grow with the intent
+// ids (the next order is checked first), run against them, or skip some:
+// intents 0..59, orders in a different sequence, every 7th intent without
+// order, and three orders of no intent between the others.
+TEST_F(ReconcileTest, OrdersFoundInAnySequenceOfOrderIds) {
+  std::string orders = "order_id,amount,currency,created_at\r\n";
+  for (int n = 0; n < 60; ++n) {
+    char id[16];
+    std::snprintf(id, sizeof id, "pi_%02d", n);
+    IntentRow r = intent(id, "requires_payment");
+    // Ascending for 0..29, descending for 30..59.
+    char order[16];
+    std::snprintf(order, sizeof order, "o-%02d", n < 30 ? n : 89 - n);
+    r.order_id = order;
+    add(r);
+    if (n % 7 != 3) orders += std::string(order) + "," + r.amount + ",USD,2023-11-14T22:00:00Z\r\n";
+  }
+  orders += "o-29x,1.00,USD,2023-11-14T22:00:00Z\r\n";
+  orders += "o-00x,1.00,USD,2023-11-14T22:00:00Z\r\n";
+  orders += "o-75x,1.00,USD,2023-11-14T22:00:00Z\r\n";
+  write_file(dir_.file("seq.csv"), orders);
+  ReconcileParams p;
+  p.orders_file = dir_.file("seq.csv");
+  const auto records = run(p);
+  std::vector<std::string> without_order;
+  std::vector<std::string> without_intent;
+  std::size_t unpaid = 0;
+  for (const ReconRecord& r : records) {
+    if (r.status == ReconStatus::kIntentWithoutOrder) without_order.push_back(r.intent_id);
+    if (r.status == ReconStatus::kOrderWithoutIntent) without_intent.push_back(r.order_id);
+    if (r.status == ReconStatus::kUnpaid) ++unpaid;
+    EXPECT_NE(r.status, ReconStatus::kOrderMismatch) << r.intent_id;
+  }
+  EXPECT_EQ(unpaid, 60u);
+  EXPECT_EQ(without_order, (std::vector<std::string>{"pi_03", "pi_10", "pi_17", "pi_24", "pi_31",
+                                                     "pi_38", "pi_45", "pi_52", "pi_59"}));
+  EXPECT_EQ(without_intent, (std::vector<std::string>{"o-00x", "o-29x", "o-75x"}));
+}
+
 // Issue 6 item: an overpayment spread over two payments. Reconcile's
 // cumulative difference and the journal agree: receivable takes the 10 due,
 // the 2 over it is customer credit.
