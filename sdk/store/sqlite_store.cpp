@@ -252,6 +252,8 @@ CREATE INDEX intents_deposit_address ON intents (deposit_address COLLATE NOCASE)
 
 constexpr int kLatestSchemaVersion = 5;
 constexpr std::size_t kMaxIdleReaders = 4;
+/// Rows reserved up front by a scan page (no regrowth for the usual pages).
+constexpr std::size_t kScanReserve = 1000;
 constexpr std::size_t kMaxOrderIdBytes = 200;
 constexpr std::size_t kMaxStatuses = 64;
 /// BIP-32 non-hardened indexes are 0 .. 2^31 - 1.
@@ -1305,6 +1307,7 @@ Result<std::vector<IntentRow>> SqliteStore::scan_intents(const ScanIntentsParams
                                          "ORDER BY id LIMIT ?2";
   const std::string& sql = p.strategy ? of_strategy : all;
   std::vector<IntentRow> rows;
+  rows.reserve(std::min<std::size_t>(p.limit, kScanReserve));
   const Status io = read(kOp, [&](Db& db) -> Status {
     rows.clear();
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
@@ -1336,6 +1339,7 @@ Result<std::vector<PaymentRow>> SqliteStore::scan_payments(const ScanPaymentsPar
     sql += " ORDER BY intent_id, block_number, log_index, chain, tx_hash LIMIT ?6";
   }
   std::vector<PaymentRow> rows;
+  rows.reserve(std::min<std::size_t>(p.limit, kScanReserve));
   const Status io = read(kOp, [&](Db& db) -> Status {
     rows.clear();
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
