@@ -82,6 +82,15 @@ Result<std::string> signed_difference(Uint128 a, Uint128 b, unsigned decimals) {
   return "-" + *t;
 }
 
+/// An intent's payments: the first `count` rows of a reused vector.
+struct PaymentsOf {
+  const PaymentRow* first = nullptr;
+  std::size_t count = 0;
+  const PaymentRow* begin() const { return first; }
+  const PaymentRow* end() const { return first + count; }
+  const PaymentRow& back() const { return first[count - 1]; }
+};
+
 struct TokenInfo {
   unsigned decimals = 0;
   std::string symbol;
@@ -130,7 +139,9 @@ class Reconciler {
     ScanIntentsParams sp;
     sp.limit = kPage;
     sp.strategy = "static";
+    std::vector<IntentRow> spare;  // the last page's rows, overwritten by the next
     for (;;) {
+      sp.recycle = &spare;
       auto page = store_.scan_intents(sp);
       if (!page.ok()) return page.status().with_context("recon: reading intents");
       for (const IntentRow& i : *page) {
@@ -140,6 +151,7 @@ class Reconciler {
       }
       if (page->size() < sp.limit) return Status();
       sp.after_id = page->back().id;
+      spare = std::move(page).value();
     }
   }
 
@@ -207,10 +219,16 @@ class Reconciler {
     ip.limit = kPage;
     ScanPaymentsParams pp;
     pp.limit = kPage;
+    // Pages of rows are handed back to the store to be overwritten (their
+    // strings keep their buffers): no allocation per row once warm.
     std::vector<PaymentRow> pays;
+    std::vector<PaymentRow> spare_pays;
+    std::vector<IntentRow> spare_intents;
     std::size_t pay_pos = 0;
     bool pays_done = false;
     auto next_payments = [&]() -> Status {
+      spare_pays = std::move(pays);
+      pp.recycle = &spare_pays;
       auto page = store_.scan_payments(pp);
       if (!page.ok()) return page.status().with_context("recon: reading payments");
       pays = std::move(page).value();
@@ -224,12 +242,13 @@ class Reconciler {
       return Status();
     };
     USD1PAY_RETURN_IF_ERROR(next_payments());
-    std::vector<PaymentRow> mine;
+    std::vector<PaymentRow> mine;  // the intent's payments: its first mine_n rows
     for (;;) {
+      ip.recycle = &spare_intents;
       auto page = store_.scan_intents(ip);
       if (!page.ok()) return page.status().with_context("recon: reading intents");
       for (const IntentRow& intent : *page) {
-        mine.clear();
+        std::size_t mine_n = 0;
         for (;;) {
           if (pay_pos == pays.size()) {
             if (pays_done) break;
@@ -244,18 +263,25 @@ class Reconciler {
             continue;
           }
           if (p.intent_id != intent.id) break;
-          // The page's key was taken when it was read: the row can move.
-          mine.push_back(std::move(pays[pay_pos]));
+          // The page's key was taken when it was read: the row can move
+          // (swapped, so that both vectors keep their buffers).
+          if (mine_n < mine.size()) {
+            std::swap(mine[mine_n], p);
+          } else {
+            mine.push_back(std::move(p));
+          }
+          ++mine_n;
           ++pay_pos;
         }
-        USD1PAY_RETURN_IF_ERROR(intent_records(intent, mine));
+        USD1PAY_RETURN_IF_ERROR(intent_records(intent, PaymentsOf{mine.data(), mine_n}));
       }
       if (page->size() < ip.limit) return Status();
       ip.after_id = page->back().id;
+      spare_intents = std::move(page).value();
     }
   }
 
-  Status intent_records(const IntentRow& i, const std::vector<PaymentRow>& pays) {
+  Status intent_records(const IntentRow& i, const PaymentsOf& pays) {
     // The first intent of a token names it (emplace keeps the first); the
     // next intents nearly always have the same one: no map look-up.
     if (i.chain != last_token_chain_ || i.token_contract != last_token_contract_) {
@@ -400,7 +426,7 @@ class Reconciler {
   }
 
   /// Whether a final credited payment follows `at` in `pays`.
-  static bool more_final_credited(const std::vector<PaymentRow>& pays, const PaymentRow* at,
+  static bool more_final_credited(const PaymentsOf& pays, const PaymentRow* at,
                                   const IntentRow& i) {
     bool after = false;
     for (const PaymentRow& p : pays) {
@@ -419,7 +445,9 @@ class Reconciler {
     ScanPaymentsParams pp;
     pp.unmatched = true;
     pp.limit = kPage;
+    std::vector<PaymentRow> spare;  // the last page's rows, overwritten by the next
     for (;;) {
+      pp.recycle = &spare;
       auto page = store_.scan_payments(pp);
       if (!page.ok()) return page.status().with_context("recon: reading payments");
       for (const PaymentRow& pay : *page) {
@@ -456,6 +484,7 @@ class Reconciler {
       if (page->size() < pp.limit) return Status();
       const PaymentRow& last = page->back();
       pp.after = PaymentScanKey{"", last.block_number, last.log_index, last.chain, last.tx_hash};
+      spare = std::move(page).value();
     }
   }
 
