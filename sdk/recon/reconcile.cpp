@@ -227,7 +227,7 @@ class Reconciler {
     std::size_t pay_pos = 0;
     bool pays_done = false;
     auto next_payments = [&]() -> Status {
-      spare_pays = std::move(pays);
+      spare_pays.swap(pays);  // the last page's rows, for the store to overwrite
       pp.recycle = &spare_pays;
       auto page = store_.scan_payments(pp);
       if (!page.ok()) return page.status().with_context("recon: reading payments");
