@@ -295,6 +295,11 @@ struct ScanIntentsParams {
   std::size_t limit = 1000;  ///< 1..100000
   /// Only intents of this deposit strategy ("static", ...); absent: all.
   std::optional<std::string> strategy;
+  /// Optional: the rows of an earlier page, handed back to be overwritten
+  /// (their strings keep their buffers, so a long scan does not allocate
+  /// per row). The call takes them (leaves the vector empty); the page it
+  /// returns is the same with or without.
+  std::vector<IntentRow>* recycle = nullptr;
 };
 
 /// Where a payment stands in scan_payments' order.
@@ -316,6 +321,8 @@ struct ScanPaymentsParams {
   /// Payments after this key (exclusive); absent from the first.
   std::optional<PaymentScanKey> after;
   std::size_t limit = 1000;  ///< 1..100000
+  /// Optional: an earlier page's rows to overwrite, as ScanIntentsParams::recycle.
+  std::vector<PaymentRow>* recycle = nullptr;
 };
 
 // ---- webhooks (the webhook module decides; the store keeps and leases) ----

@@ -3,6 +3,8 @@
 #include "usd1pay/encoding.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "usd1pay/hash.h"
 
@@ -38,6 +40,14 @@ Status bad_char(const char* subject, std::string_view text, std::size_t pos) {
 std::size_t find_invalid_utf8(std::string_view text) noexcept {
   std::size_t i = 0;
   while (i < text.size()) {
+    // ASCII eight bytes at a time (most text is: ids, hashes, amounts).
+    while (i + 8 <= text.size()) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i == text.size()) break;
     const auto b0 = static_cast<unsigned char>(text[i]);
     if (b0 < 0x80) {
       ++i;

@@ -38,6 +38,7 @@ std::string lower(std::string s) {
 }
 
 bool has_flag(const std::string& flags_json, const char* flag) {
+  if (flags_json == "[]") return false;  // nearly every payment: no parse
   const nlohmann::json j = nlohmann::json::parse(flags_json, nullptr, false);
   if (!j.is_array()) return false;
   for (const auto& f : j) {
@@ -50,9 +51,13 @@ Status data_error(const std::string& what) {
   return Status(ErrorCode::kInternal, "recon: " + what);
 }
 
-Result<Uint128> units_of(const std::string& digits, const std::string& what) {
+/// `what` and `id` name the row ("intent " + id) in the error only: no
+/// string is built per row.
+Result<Uint128> units_of(const std::string& digits, const char* what, const std::string& id) {
   auto v = Uint128::parse_decimal(digits);
-  if (!v.ok()) return data_error(what + ": amount '" + digits + "' is not base-unit digits");
+  if (!v.ok()) {
+    return data_error(what + id + ": amount '" + digits + "' is not base-unit digits");
+  }
   return *v;
 }
 
@@ -76,6 +81,15 @@ Result<std::string> signed_difference(Uint128 a, Uint128 b, unsigned decimals) {
   if (!t.ok()) return t;
   return "-" + *t;
 }
+
+/// An intent's payments: the first `count` rows of a reused vector.
+struct PaymentsOf {
+  const PaymentRow* first = nullptr;
+  std::size_t count = 0;
+  const PaymentRow* begin() const { return first; }
+  const PaymentRow* end() const { return first + count; }
+  const PaymentRow& back() const { return first[count - 1]; }
+};
 
 struct TokenInfo {
   unsigned decimals = 0;
@@ -125,7 +139,9 @@ class Reconciler {
     ScanIntentsParams sp;
     sp.limit = kPage;
     sp.strategy = "static";
+    std::vector<IntentRow> spare;  // the last page's rows, overwritten by the next
     for (;;) {
+      sp.recycle = &spare;
       auto page = store_.scan_intents(sp);
       if (!page.ok()) return page.status().with_context("recon: reading intents");
       for (const IntentRow& i : *page) {
@@ -135,6 +151,7 @@ class Reconciler {
       }
       if (page->size() < sp.limit) return Status();
       sp.after_id = page->back().id;
+      spare = std::move(page).value();
     }
   }
 
@@ -153,11 +170,20 @@ class Reconciler {
   }
 
   const Order* find_order(const std::string& id) {
-    auto it = std::lower_bound(orders_.begin(), orders_.end(), id,
-                               [](const Order& o, const std::string& k) { return o.order_id < k; });
-    if (it == orders_.end() || it->order_id != id) return nullptr;
-    order_seen_[static_cast<std::size_t>(it - orders_.begin())] = true;
-    return &*it;
+    // Intents come in id order; when the shop's order ids grow with them,
+    // the order after the last one found is the one: checked before a
+    // binary search (the same answer, order ids are unique).
+    std::size_t k = next_order_;
+    if (k >= orders_.size() || orders_[k].order_id != id) {
+      auto it =
+          std::lower_bound(orders_.begin(), orders_.end(), id,
+                           [](const Order& o, const std::string& key) { return o.order_id < key; });
+      if (it == orders_.end() || it->order_id != id) return nullptr;
+      k = static_cast<std::size_t>(it - orders_.begin());
+    }
+    order_seen_[k] = true;
+    next_order_ = k + 1;
+    return &orders_[k];
   }
 
   static std::string reason_of(const IntentRow& i) {
@@ -193,10 +219,16 @@ class Reconciler {
     ip.limit = kPage;
     ScanPaymentsParams pp;
     pp.limit = kPage;
+    // Pages of rows are handed back to the store to be overwritten (their
+    // strings keep their buffers): no allocation per row once warm.
     std::vector<PaymentRow> pays;
+    std::vector<PaymentRow> spare_pays;
+    std::vector<IntentRow> spare_intents;
     std::size_t pay_pos = 0;
     bool pays_done = false;
     auto next_payments = [&]() -> Status {
+      spare_pays.swap(pays);  // the last page's rows, for the store to overwrite
+      pp.recycle = &spare_pays;
       auto page = store_.scan_payments(pp);
       if (!page.ok()) return page.status().with_context("recon: reading payments");
       pays = std::move(page).value();
@@ -210,19 +242,20 @@ class Reconciler {
       return Status();
     };
     USD1PAY_RETURN_IF_ERROR(next_payments());
-    std::vector<PaymentRow> mine;
+    std::vector<PaymentRow> mine;  // the intent's payments: its first mine_n rows
     for (;;) {
+      ip.recycle = &spare_intents;
       auto page = store_.scan_intents(ip);
       if (!page.ok()) return page.status().with_context("recon: reading intents");
       for (const IntentRow& intent : *page) {
-        mine.clear();
+        std::size_t mine_n = 0;
         for (;;) {
           if (pay_pos == pays.size()) {
             if (pays_done) break;
             USD1PAY_RETURN_IF_ERROR(next_payments());
             continue;
           }
-          const PaymentRow& p = pays[pay_pos];
+          PaymentRow& p = pays[pay_pos];
           if (p.intent_id < intent.id) {
             // A payment of an intent the intent scan did not see (created
             // between pages): reported with its own intent on the next run.
@@ -230,27 +263,43 @@ class Reconciler {
             continue;
           }
           if (p.intent_id != intent.id) break;
-          mine.push_back(p);
+          // The page's key was taken when it was read: the row can move
+          // (swapped, so that both vectors keep their buffers).
+          if (mine_n < mine.size()) {
+            std::swap(mine[mine_n], p);
+          } else {
+            mine.push_back(std::move(p));
+          }
+          ++mine_n;
           ++pay_pos;
         }
-        USD1PAY_RETURN_IF_ERROR(intent_records(intent, mine));
+        USD1PAY_RETURN_IF_ERROR(intent_records(intent, PaymentsOf{mine.data(), mine_n}));
       }
       if (page->size() < ip.limit) return Status();
       ip.after_id = page->back().id;
+      spare_intents = std::move(page).value();
     }
   }
 
-  Status intent_records(const IntentRow& i, const std::vector<PaymentRow>& pays) {
-    const std::string where = "intent " + i.id;
-    tokens_.emplace(std::make_pair(i.chain, lower(i.token_contract)),
-                    TokenInfo{i.token_decimals, i.token_symbol, i.currency});
+  Status intent_records(const IntentRow& i, const PaymentsOf& pays) {
+    // The first intent of a token names it (emplace keeps the first); the
+    // next intents nearly always have the same one: no map look-up.
+    if (i.chain != last_token_chain_ || i.token_contract != last_token_contract_) {
+      tokens_.emplace(std::make_pair(i.chain, lower(i.token_contract)),
+                      TokenInfo{i.token_decimals, i.token_symbol, i.currency});
+      last_token_chain_ = i.chain;
+      last_token_contract_ = i.token_contract;
+    }
     const Order* order = orders_.empty() ? nullptr : find_order(i.order_id);
-    auto due = units_of(i.amount_base_units, where);
+    auto due = units_of(i.amount_base_units, "intent ", i.id);
     if (!due.ok()) return due.status();
     auto expected = token_text(*due, i.token_decimals);
-    if (!expected.ok()) return expected.status().with_context("recon: " + where);
+    if (!expected.ok()) return expected.status().with_context("recon: intent " + i.id);
 
-    ReconRecord base;
+    // base_ and rec_ live across intents: assigning into them reuses their
+    // strings' buffers instead of allocating new ones for every record. Only
+    // the fields below are ever set in base_; the others keep their defaults.
+    ReconRecord& base = base_;
     base.order_id = i.order_id;
     base.intent_id = i.id;
     base.match_reason = reason_of(i);
@@ -267,14 +316,14 @@ class Reconciler {
     bool settled = false;  // the intent's due was covered by earlier rows
     std::size_t credited_rows = 0;
     for (const PaymentRow& pay : pays) {
-      const std::string pwhere = "payment " + pay.id;
-      auto amount = units_of(pay.amount_base_units, pwhere);
+      auto amount = units_of(pay.amount_base_units, "payment ", pay.id);
       if (!amount.ok()) return amount.status();
       if (amount->is_zero()) continue;  // address-poisoning spam: never credited, not listed
-      ReconRecord r = base;
+      ReconRecord& r = rec_;
+      r = base;
       fill_payment(pay, &r);
       auto received = token_text(*amount, i.token_decimals);
-      if (!received.ok()) return received.status().with_context("recon: " + pwhere);
+      if (!received.ok()) return received.status().with_context("recon: payment " + pay.id);
       r.amount_received = *received;
       r.fiat_amount_at_par = *received;
       const bool wrong = pay.chain != i.chain || has_flag(pay.flags_json, "wrong_network");
@@ -315,7 +364,7 @@ class Reconciler {
       } else if (open) {
         r.status = ReconStatus::kUnpaid;
       } else {
-        return data_error(where + ": unknown status '" + i.status + "'");
+        return data_error("intent " + i.id + ": unknown status '" + i.status + "'");
       }
       if (i.strategy == "static" && r.status != ReconStatus::kDuplicatePayment &&
           static_candidates(i, pay) != 1) {
@@ -325,7 +374,8 @@ class Reconciler {
     }
     if (credited_rows == 0) {
       // The intent itself: nothing credited arrived.
-      ReconRecord r = base;
+      ReconRecord& r = rec_;
+      r = base;
       r.fiat_amount_at_par = *expected;
       auto diff = signed_difference(Uint128(), *due, i.token_decimals);
       if (!diff.ok()) return diff.status();
@@ -341,7 +391,8 @@ class Reconciler {
     }
     if (order != nullptr) USD1PAY_RETURN_IF_ERROR(order_mismatch(i, *order, base));
     if (!orders_.empty() && order == nullptr) {
-      ReconRecord r = base;
+      ReconRecord& r = rec_;
+      r = base;
       r.status = ReconStatus::kIntentWithoutOrder;
       r.match_reason = "order_id";
       r.fiat_amount_at_par = *expected;
@@ -375,7 +426,7 @@ class Reconciler {
   }
 
   /// Whether a final credited payment follows `at` in `pays`.
-  static bool more_final_credited(const std::vector<PaymentRow>& pays, const PaymentRow* at,
+  static bool more_final_credited(const PaymentsOf& pays, const PaymentRow* at,
                                   const IntentRow& i) {
     bool after = false;
     for (const PaymentRow& p : pays) {
@@ -394,11 +445,13 @@ class Reconciler {
     ScanPaymentsParams pp;
     pp.unmatched = true;
     pp.limit = kPage;
+    std::vector<PaymentRow> spare;  // the last page's rows, overwritten by the next
     for (;;) {
+      pp.recycle = &spare;
       auto page = store_.scan_payments(pp);
       if (!page.ok()) return page.status().with_context("recon: reading payments");
       for (const PaymentRow& pay : *page) {
-        auto amount = units_of(pay.amount_base_units, "payment " + pay.id);
+        auto amount = units_of(pay.amount_base_units, "payment ", pay.id);
         if (!amount.ok()) return amount.status();
         if (amount->is_zero()) continue;
         ReconRecord r;
@@ -431,6 +484,7 @@ class Reconciler {
       if (page->size() < pp.limit) return Status();
       const PaymentRow& last = page->back();
       pp.after = PaymentScanKey{"", last.block_number, last.log_index, last.chain, last.tx_hash};
+      spare = std::move(page).value();
     }
   }
 
@@ -456,8 +510,13 @@ class Reconciler {
   ReconSink& sink_;
   std::vector<Order> orders_;
   std::vector<bool> order_seen_;
+  std::size_t next_order_ = 0;  ///< after the order last found
   std::map<StaticKey, std::vector<StaticWindow>> statics_;
   std::map<std::pair<std::string, std::string>, TokenInfo> tokens_;
+  std::string last_token_chain_;     ///< the (chain, contract) last put in tokens_
+  std::string last_token_contract_;  ///< as the intent wrote it
+  ReconRecord base_;                 ///< an intent's fields, shared by its records (reused)
+  ReconRecord rec_;                  ///< the record being emitted (reused)
   std::uint64_t emitted_ = 0;
 };
 

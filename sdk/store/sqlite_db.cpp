@@ -55,6 +55,16 @@ std::string Query::text(int column) const {
   return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
+void Query::text_into(int column, std::string* out) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  if (p == nullptr || n <= 0) {
+    out->clear();
+    return;
+  }
+  out->assign(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+
 std::int64_t Query::int64(int column) const noexcept {
   return sqlite3_column_int64(stmt_, column);
 }

@@ -49,6 +49,8 @@ class Query {
 
   [[nodiscard]] bool is_null(int column) const noexcept;
   [[nodiscard]] std::string text(int column) const;
+  /// The same into `out`, reusing its buffer.
+  void text_into(int column, std::string* out) const;
   [[nodiscard]] std::int64_t int64(int column) const noexcept;
 
  private:

@@ -252,6 +252,8 @@ CREATE INDEX intents_deposit_address ON intents (deposit_address COLLATE NOCASE)
 
 constexpr int kLatestSchemaVersion = 5;
 constexpr std::size_t kMaxIdleReaders = 4;
+/// Rows reserved up front by a scan page (no regrowth for the usual pages).
+constexpr std::size_t kScanReserve = 1000;
 constexpr std::size_t kMaxOrderIdBytes = 200;
 constexpr std::size_t kMaxStatuses = 64;
 /// BIP-32 non-hardened indexes are 0 .. 2^31 - 1.
@@ -281,55 +283,91 @@ std::int64_t now_ms() {
       .count();
 }
 
+/// Every field of `r` from the row (an earlier row's buffers are reused).
+void read_intent_into(const Query& q, IntentRow* r) {
+  q.text_into(0, &r->id);
+  q.text_into(1, &r->order_id);
+  q.text_into(2, &r->status);
+  q.text_into(3, &r->chain);
+  q.text_into(4, &r->token_symbol);
+  q.text_into(5, &r->token_contract);
+  r->token_decimals = static_cast<unsigned>(q.int64(6));
+  q.text_into(7, &r->amount);
+  q.text_into(8, &r->currency);
+  q.text_into(9, &r->amount_base_units);
+  q.text_into(10, &r->strategy);
+  q.text_into(11, &r->deposit_address);
+  if (q.is_null(12)) {
+    r->deposit_index.reset();
+  } else {
+    r->deposit_index = static_cast<std::uint32_t>(q.int64(12));
+  }
+  q.text_into(13, &r->reference);
+  q.text_into(14, &r->payment_uri);
+  q.text_into(15, &r->metadata_json);
+  if (q.is_null(16)) {
+    r->idempotency_key.reset();
+  } else {
+    if (!r->idempotency_key) r->idempotency_key.emplace();
+    q.text_into(16, &*r->idempotency_key);
+  }
+  q.text_into(17, &r->request_hash);
+  q.text_into(18, &r->flags_json);
+  r->created_at_ms = q.int64(19);
+  r->updated_at_ms = q.int64(20);
+  r->expires_at_ms = q.int64(21);
+  r->version = static_cast<std::uint64_t>(q.int64(22));
+}
+
 IntentRow read_intent(const Query& q) {
   IntentRow r;
-  r.id = q.text(0);
-  r.order_id = q.text(1);
-  r.status = q.text(2);
-  r.chain = q.text(3);
-  r.token_symbol = q.text(4);
-  r.token_contract = q.text(5);
-  r.token_decimals = static_cast<unsigned>(q.int64(6));
-  r.amount = q.text(7);
-  r.currency = q.text(8);
-  r.amount_base_units = q.text(9);
-  r.strategy = q.text(10);
-  r.deposit_address = q.text(11);
-  if (!q.is_null(12)) r.deposit_index = static_cast<std::uint32_t>(q.int64(12));
-  r.reference = q.text(13);
-  r.payment_uri = q.text(14);
-  r.metadata_json = q.text(15);
-  if (!q.is_null(16)) r.idempotency_key = q.text(16);
-  r.request_hash = q.text(17);
-  r.flags_json = q.text(18);
-  r.created_at_ms = q.int64(19);
-  r.updated_at_ms = q.int64(20);
-  r.expires_at_ms = q.int64(21);
-  r.version = static_cast<std::uint64_t>(q.int64(22));
+  read_intent_into(q, &r);
   return r;
+}
+
+/// Every field of `r` from the row (an earlier row's buffers are reused).
+void read_payment_into(const Query& q, PaymentRow* r) {
+  q.text_into(0, &r->id);
+  q.text_into(1, &r->chain);
+  q.text_into(2, &r->tx_hash);
+  r->log_index = static_cast<std::uint32_t>(q.int64(3));
+  r->block_number = static_cast<std::uint64_t>(q.int64(4));
+  q.text_into(5, &r->block_hash);
+  r->block_time = q.int64(6);
+  q.text_into(7, &r->token_contract);
+  q.text_into(8, &r->from_address);
+  q.text_into(9, &r->to_address);
+  q.text_into(10, &r->amount_base_units);
+  if (q.is_null(11)) {
+    r->intent_id.clear();
+  } else {
+    q.text_into(11, &r->intent_id);
+  }
+  q.text_into(12, &r->status);
+  q.text_into(13, &r->flags_json);
+  r->detected_at_ms = q.int64(14);
+  r->final_at_ms = q.int64(15);
+  r->updated_at_ms = q.int64(16);
+  if (q.is_null(17)) {
+    r->final_head_block.reset();
+  } else {
+    r->final_head_block = static_cast<std::uint64_t>(q.int64(17));
+  }
 }
 
 PaymentRow read_payment(const Query& q) {
   PaymentRow r;
-  r.id = q.text(0);
-  r.chain = q.text(1);
-  r.tx_hash = q.text(2);
-  r.log_index = static_cast<std::uint32_t>(q.int64(3));
-  r.block_number = static_cast<std::uint64_t>(q.int64(4));
-  r.block_hash = q.text(5);
-  r.block_time = q.int64(6);
-  r.token_contract = q.text(7);
-  r.from_address = q.text(8);
-  r.to_address = q.text(9);
-  r.amount_base_units = q.text(10);
-  if (!q.is_null(11)) r.intent_id = q.text(11);
-  r.status = q.text(12);
-  r.flags_json = q.text(13);
-  r.detected_at_ms = q.int64(14);
-  r.final_at_ms = q.int64(15);
-  r.updated_at_ms = q.int64(16);
-  if (!q.is_null(17)) r.final_head_block = static_cast<std::uint64_t>(q.int64(17));
+  read_payment_into(q, &r);
   return r;
+}
+
+/// The rows a scan's caller handed back (ScanIntentsParams::recycle), taken.
+template <typename Row>
+std::vector<Row> take_recycled(std::vector<Row>* recycle) {
+  if (recycle == nullptr) return {};
+  std::vector<Row> rows = std::move(*recycle);
+  recycle->clear();
+  return rows;
 }
 
 }  // namespace
@@ -1304,15 +1342,25 @@ Result<std::vector<IntentRow>> SqliteStore::scan_intents(const ScanIntentsParams
                                          " FROM intents WHERE id > ?1 AND strategy = ?3 "
                                          "ORDER BY id LIMIT ?2";
   const std::string& sql = p.strategy ? of_strategy : all;
-  std::vector<IntentRow> rows;
+  std::vector<IntentRow> rows = take_recycled(p.recycle);
+  rows.reserve(std::min<std::size_t>(p.limit, kScanReserve));
+  std::size_t n = 0;
   const Status io = read(kOp, [&](Db& db) -> Status {
-    rows.clear();
+    n = 0;
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
     q.bind(1, p.after_id).bind(2, static_cast<std::int64_t>(p.limit));
     if (p.strategy) q.bind(3, *p.strategy);
-    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_intent(r)); });
+    return db.for_each_row(q, kOp, [&](const Query& r) {
+      if (n < rows.size()) {
+        read_intent_into(r, &rows[n]);
+      } else {
+        rows.push_back(read_intent(r));
+      }
+      ++n;
+    });
   });
   if (!io.ok()) return io;
+  rows.resize(n);
   return rows;
 }
 
@@ -1335,9 +1383,11 @@ Result<std::vector<PaymentRow>> SqliteStore::scan_payments(const ScanPaymentsPar
     }
     sql += " ORDER BY intent_id, block_number, log_index, chain, tx_hash LIMIT ?6";
   }
-  std::vector<PaymentRow> rows;
+  std::vector<PaymentRow> rows = take_recycled(p.recycle);
+  rows.reserve(std::min<std::size_t>(p.limit, kScanReserve));
+  std::size_t n = 0;
   const Status io = read(kOp, [&](Db& db) -> Status {
-    rows.clear();
+    n = 0;
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
     if (p.after) {
       if (!p.unmatched) q.bind(1, p.after->intent_id);
@@ -1347,9 +1397,17 @@ Result<std::vector<PaymentRow>> SqliteStore::scan_payments(const ScanPaymentsPar
           .bind(5, p.after->tx_hash);
     }
     q.bind(6, static_cast<std::int64_t>(p.limit));
-    return db.for_each_row(q, kOp, [&](const Query& r) { rows.push_back(read_payment(r)); });
+    return db.for_each_row(q, kOp, [&](const Query& r) {
+      if (n < rows.size()) {
+        read_payment_into(r, &rows[n]);
+      } else {
+        rows.push_back(read_payment(r));
+      }
+      ++n;
+    });
   });
   if (!io.ok()) return io;
+  rows.resize(n);
   return rows;
 }
 

@@ -249,5 +249,28 @@ TEST(Utf8Test, FindInvalidUtf8) {
   EXPECT_EQ(find_invalid_utf8("\xe2\x28\xa1"), 0u);        // bad continuation
 }
 
+// ASCII is skipped eight bytes at a time: a bad byte (or a valid multi-byte
+// sequence) at, before and after every word boundary is still found.
+TEST(Utf8Test, FindInvalidUtf8AfterLongAsciiRuns) {
+  constexpr auto npos = std::string_view::npos;
+  for (std::size_t prefix = 0; prefix <= 25; ++prefix) {
+    for (std::size_t suffix = 0; suffix <= 9; ++suffix) {
+      const std::string head(prefix, 'a');
+      const std::string tail(suffix, 'z');
+      EXPECT_EQ(find_invalid_utf8(head + tail), npos) << prefix << "+" << suffix;
+      EXPECT_EQ(find_invalid_utf8(head + "\x80" + tail), prefix) << prefix << "+" << suffix;
+      EXPECT_EQ(find_invalid_utf8(head + "\xff" + tail), prefix) << prefix << "+" << suffix;
+      EXPECT_EQ(find_invalid_utf8(head + "\xc3\xa9" + tail), npos) << prefix << "+" << suffix;
+      EXPECT_EQ(find_invalid_utf8(head + "\xc3\xa9" + tail + "\xc3"), prefix + 2 + suffix)
+          << prefix << "+" << suffix;  // truncated at the very end
+      EXPECT_EQ(find_invalid_utf8(head + "\xf0\x9f\x98\x80" + tail + "\xed\xa0\x80"),
+                prefix + 4 + suffix)
+          << prefix << "+" << suffix;
+    }
+  }
+  // A NUL is ASCII.
+  EXPECT_EQ(find_invalid_utf8(std::string_view("abcdefgh\0ijklmnop", 17)), npos);
+}
+
 }  // namespace
 }  // namespace usd1pay

@@ -308,6 +308,45 @@ TEST_F(ReconcileTest, ManyIntentsAcrossPagesMergeJoin) {
   }
 }
 
+// Each intent finds its own order whether the order ids grow with the intent
+// ids (the next order is checked first), run against them, or skip some:
+// intents 0..59, orders in a different sequence, every 7th intent without
+// order, and three orders of no intent between the others.
+TEST_F(ReconcileTest, OrdersFoundInAnySequenceOfOrderIds) {
+  std::string orders = "order_id,amount,currency,created_at\r\n";
+  for (int n = 0; n < 60; ++n) {
+    char id[16];
+    std::snprintf(id, sizeof id, "pi_%02d", n);
+    IntentRow r = intent(id, "requires_payment");
+    // Ascending for 0..29, descending for 30..59.
+    char order[16];
+    std::snprintf(order, sizeof order, "o-%02d", n < 30 ? n : 89 - n);
+    r.order_id = order;
+    add(r);
+    if (n % 7 != 3) orders += std::string(order) + "," + r.amount + ",USD,2023-11-14T22:00:00Z\r\n";
+  }
+  orders += "o-29x,1.00,USD,2023-11-14T22:00:00Z\r\n";
+  orders += "o-00x,1.00,USD,2023-11-14T22:00:00Z\r\n";
+  orders += "o-75x,1.00,USD,2023-11-14T22:00:00Z\r\n";
+  write_file(dir_.file("seq.csv"), orders);
+  ReconcileParams p;
+  p.orders_file = dir_.file("seq.csv");
+  const auto records = run(p);
+  std::vector<std::string> without_order;
+  std::vector<std::string> without_intent;
+  std::size_t unpaid = 0;
+  for (const ReconRecord& r : records) {
+    if (r.status == ReconStatus::kIntentWithoutOrder) without_order.push_back(r.intent_id);
+    if (r.status == ReconStatus::kOrderWithoutIntent) without_intent.push_back(r.order_id);
+    if (r.status == ReconStatus::kUnpaid) ++unpaid;
+    EXPECT_NE(r.status, ReconStatus::kOrderMismatch) << r.intent_id;
+  }
+  EXPECT_EQ(unpaid, 60u);
+  EXPECT_EQ(without_order, (std::vector<std::string>{"pi_03", "pi_10", "pi_17", "pi_24", "pi_31",
+                                                     "pi_38", "pi_45", "pi_52", "pi_59"}));
+  EXPECT_EQ(without_intent, (std::vector<std::string>{"o-00x", "o-29x", "o-75x"}));
+}
+
 // Issue 6 item: an overpayment spread over two payments. Reconcile's
 // cumulative difference and the journal agree: receivable takes the 10 due,
 // the 2 over it is customer credit.
@@ -469,6 +508,100 @@ TEST_F(ReconcileTest, StoreScansPageByKey) {
   EXPECT_EQ(store_->scan_payments(up).status().code(), ErrorCode::kInvalidArgument);
   ip.limit = 100001;
   EXPECT_EQ(store_->scan_intents(ip).status().code(), ErrorCode::kInvalidArgument);
+}
+
+std::string dump(const IntentRow& r) {
+  std::string s;
+  for (const std::string* f :
+       {&r.id, &r.order_id, &r.status, &r.chain, &r.token_symbol, &r.token_contract, &r.amount,
+        &r.currency, &r.amount_base_units, &r.strategy, &r.deposit_address, &r.reference,
+        &r.payment_uri, &r.metadata_json, &r.request_hash, &r.flags_json}) {
+    s += *f + "|";
+  }
+  s += std::to_string(r.token_decimals) + "|" +
+       (r.deposit_index ? std::to_string(*r.deposit_index) : "<null>") + "|" +
+       r.idempotency_key.value_or("<null>") + "|" + std::to_string(r.created_at_ms) + "|" +
+       std::to_string(r.updated_at_ms) + "|" + std::to_string(r.expires_at_ms) + "|" +
+       std::to_string(r.version);
+  return s;
+}
+
+std::string dump(const PaymentRow& r) {
+  std::string s;
+  for (const std::string* f :
+       {&r.id, &r.chain, &r.tx_hash, &r.block_hash, &r.token_contract, &r.from_address,
+        &r.to_address, &r.amount_base_units, &r.intent_id, &r.status, &r.flags_json}) {
+    s += *f + "|";
+  }
+  s += std::to_string(r.log_index) + "|" + std::to_string(r.block_number) + "|" +
+       std::to_string(r.block_time) + "|" + std::to_string(r.detected_at_ms) + "|" +
+       std::to_string(r.final_at_ms) + "|" + std::to_string(r.updated_at_ms) + "|" +
+       (r.final_head_block ? std::to_string(*r.final_head_block) : "<null>");
+  return s;
+}
+
+// Pages read into recycled rows (ScanIntentsParams::recycle) are the same as
+// fresh ones: every field overwritten, absent values reset, rows beyond the
+// page dropped, whatever the recycled rows held.
+TEST_F(ReconcileTest, ScansIntoRecycledRowsEqualFreshScans) {
+  scenario();
+  IntentRow dirty_intent = intent("pi_dirty_with_a_long_id_beyond_sso", "succeeded");
+  dirty_intent.deposit_index = 77;
+  dirty_intent.idempotency_key = "an-idempotency-key-that-is-long";
+  dirty_intent.reference = "a long reference that needs the heap";
+  PaymentRow dirty_pay = payment("py_dirty_with_a_long_id", "pi_dirty_with_a_long_id", 99, "1");
+  dirty_pay.final_head_block = 12345;
+  dirty_pay.flags_json = R"(["wrong_network","late"])";
+  for (const std::size_t limit : {1u, 2u, 5u, 100u}) {
+    ScanIntentsParams fresh;
+    ScanIntentsParams reused;
+    fresh.limit = reused.limit = limit;
+    std::vector<IntentRow> spare(7, dirty_intent);
+    bool saw_null_key = false;
+    for (;;) {
+      auto a = store_->scan_intents(fresh);
+      reused.recycle = &spare;
+      auto b = store_->scan_intents(reused);
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_TRUE(spare.empty());
+      ASSERT_EQ(a->size(), b->size()) << limit;
+      for (std::size_t k = 0; k < a->size(); ++k) {
+        EXPECT_EQ(dump((*a)[k]), dump((*b)[k])) << limit;
+        saw_null_key = saw_null_key || !(*a)[k].idempotency_key;
+      }
+      if (a->size() < limit) break;
+      fresh.after_id = reused.after_id = a->back().id;
+      spare = std::move(b).value();
+      spare.push_back(dirty_intent);  // more rows than a page: the tail goes
+    }
+    EXPECT_TRUE(saw_null_key);  // the reset of an absent value was exercised
+    for (const bool unmatched : {false, true}) {
+      ScanPaymentsParams pf;
+      ScanPaymentsParams pr;
+      pf.limit = pr.limit = limit;
+      pf.unmatched = pr.unmatched = unmatched;
+      std::vector<PaymentRow> spare_pays(3, dirty_pay);
+      bool saw_null_head = false;
+      for (;;) {
+        auto a = store_->scan_payments(pf);
+        pr.recycle = &spare_pays;
+        auto b = store_->scan_payments(pr);
+        ASSERT_TRUE(a.ok() && b.ok());
+        ASSERT_EQ(a->size(), b->size()) << limit;
+        for (std::size_t k = 0; k < a->size(); ++k) {
+          EXPECT_EQ(dump((*a)[k]), dump((*b)[k])) << limit;
+          saw_null_head = saw_null_head || !(*a)[k].final_head_block;
+        }
+        if (a->size() < limit) break;
+        const auto& l = a->back();
+        pf.after = pr.after =
+            PaymentScanKey{l.intent_id, l.block_number, l.log_index, l.chain, l.tx_hash};
+        spare_pays = std::move(b).value();
+        spare_pays.insert(spare_pays.end(), 2, dirty_pay);
+      }
+      EXPECT_TRUE(saw_null_head);
+    }
+  }
 }
 
 // ---- the orders file ----

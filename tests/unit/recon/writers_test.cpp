@@ -4,6 +4,7 @@
 // and format names both ways.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -155,6 +156,45 @@ TEST(CsvWriter, ManyRecordsFlushInChunksAndKeepOrder) {
   EXPECT_EQ(out.compare(std::string(kHeader).size(), 31, "1,2023-11-14T22:15:23Z,order-0,"), 0);
   EXPECT_LT(out.find(",order-1999,"), out.size());
   EXPECT_LT(out.find(",order-1998,"), out.find(",order-1999,"));
+}
+
+// The writer formats times from a per-day cache: a sequence that stays in a
+// day, moves on, goes back, crosses 1970 and midnight must give the same text
+// as iso_from_ms / iso_from_seconds for every record.
+TEST(CsvWriter, TimesMatchTheIsoFormatAcrossDaysAndBefore1970) {
+  const std::int64_t times_ms[] = {1700000123456,
+                                   1700000124999,
+                                   1700003723000,  // same day
+                                   1700092800000,
+                                   1700092799999,  // next midnight, the ms before it
+                                   1600000000000,
+                                   1700000123456,  // years back, then again
+                                   0,
+                                   -1,
+                                   -1000,
+                                   -1001,
+                                   -86400000,
+                                   -86400001,
+                                   999,
+                                   86399999,
+                                   86400000,
+                                   4102444799000};  // 2099-12-31T23:59:59Z
+  std::vector<ReconRecord> rs;
+  std::string expected = kHeader;
+  for (const std::int64_t ms : times_ms) {
+    ReconRecord r;
+    r.settlement_time_ms = ms;
+    r.block_time = ms / 1000 - 7;
+    rs.push_back(r);
+    expected += "1," + recon_internal::iso_from_ms(ms) + ",,,matched" + std::string(11, ',') +
+                recon_internal::iso_from_seconds(ms / 1000 - 7) + ",,false,,,,,,\r\n";
+  }
+  Status s;
+  EXPECT_EQ(write_csv(rs, &s), expected);
+  EXPECT_TRUE(s.ok()) << s.message();
+  // Spot checks of the reference itself.
+  EXPECT_EQ(recon_internal::iso_from_ms(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(recon_internal::iso_from_ms(1700092799999), "2023-11-15T23:59:59Z");
 }
 
 TEST(CsvWriter, OutputErrorIsReturned) {
