@@ -22,6 +22,7 @@
 #define USD1PAY_JSON_STRICT_H
 
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -124,6 +125,18 @@ bool json_is_plain_sorted_object(std::string_view text) noexcept;
 /// The length of such an object at the start of `text` (what follows it is
 /// not looked at), 0 when `text` does not start with one.
 std::size_t json_plain_sorted_object_size(std::string_view text) noexcept;
+
+/// Whether byte `c` stands for itself inside a JSON string as nlohmann's
+/// compact dump writes it: printable ASCII other than '"' and '\\'.
+constexpr bool json_plain_byte(unsigned char c) noexcept {
+  return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+}
+
+/// A JSON string of plain bytes only at text[pos] ('"' ... '"', nothing
+/// escaped): its contents (without the quotes) and *end just past it;
+/// nullopt for anything else.
+std::optional<std::string_view> json_plain_string_at(std::string_view text, std::size_t pos,
+                                                     std::size_t* end) noexcept;
 
 /// "null", "a boolean", "a string", "an integer", "a number with a fraction
 /// or exponent", "an object", "an array": what a JSON value is, for messages.

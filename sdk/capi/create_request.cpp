@@ -17,22 +17,12 @@ namespace {
 // Longer requests are the strict reader's (it refuses more than 1 MiB).
 constexpr std::size_t kMaxPlainBytes = std::size_t{64} * 1024;
 
-// A string of printable ASCII other than '"' and '\' at text[*pos]: its
-// characters stand for themselves.
+// A string of plain bytes (json_plain_string_at) at text[*pos]; *pos past it.
 bool plain_string(std::string_view text, std::size_t* pos, std::string_view* out) {
-  std::size_t i = *pos;
-  if (i >= text.size() || text[i] != '"') return false;
-  const std::size_t start = ++i;
-  for (; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"') {
-      *out = text.substr(start, i - start);
-      *pos = i + 1;
-      return true;
-    }
-    if (c < 0x20 || c > 0x7e || c == '\\') return false;
-  }
-  return false;
+  const auto s = json_plain_string_at(text, *pos, pos);
+  if (!s) return false;
+  *out = *s;
+  return true;
 }
 
 bool null_literal(std::string_view text, std::size_t* pos) {

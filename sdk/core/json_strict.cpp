@@ -62,21 +62,21 @@ std::string json_syntax_reason(std::string_view what) {
   return reason;
 }
 
-namespace {
-
-// Reads a plain string at text[*pos] ('"' ... '"'); sets *end past it.
-bool plain_string(std::string_view text, std::size_t pos, std::size_t* end) noexcept {
-  if (pos >= text.size() || text[pos] != '"') return false;
+std::optional<std::string_view> json_plain_string_at(std::string_view text, std::size_t pos,
+                                                     std::size_t* end) noexcept {
+  if (pos >= text.size() || text[pos] != '"') return std::nullopt;
   for (std::size_t i = pos + 1; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '"') {
       *end = i + 1;
-      return true;
+      return text.substr(pos + 1, i - pos - 1);
     }
-    if (c < 0x20 || c > 0x7e || c == '\\') return false;
+    if (!json_plain_byte(c)) return std::nullopt;
   }
-  return false;
+  return std::nullopt;
 }
+
+namespace {
 
 bool plain_integer(std::string_view text, std::size_t pos, std::size_t* end) noexcept {
   std::size_t i = pos;
@@ -114,10 +114,10 @@ bool plain_container(std::string_view text, std::size_t pos, int depth, std::siz
   for (bool first = true;; first = false) {
     if (object) {
       std::size_t key_end = 0;
-      if (!plain_string(text, i, &key_end)) return false;
-      const std::string_view key = text.substr(i + 1, key_end - i - 2);
-      if (!first && !(previous_key < key)) return false;
-      previous_key = key;
+      const auto key = json_plain_string_at(text, i, &key_end);
+      if (!key) return false;
+      if (!first && !(previous_key < *key)) return false;
+      previous_key = *key;
       if (key_end >= text.size() || text[key_end] != ':') return false;
       i = key_end + 1;
     }
@@ -137,7 +137,7 @@ bool plain_value(std::string_view text, std::size_t pos, int depth, std::size_t*
   switch (text[pos]) {
     case '{':
     case '[': return plain_container(text, pos, depth, end);
-    case '"': return plain_string(text, pos, end);
+    case '"': return json_plain_string_at(text, pos, end).has_value();
     case 't': return literal(text, pos, "true", end);
     case 'f': return literal(text, pos, "false", end);
     case 'n': return literal(text, pos, "null", end);

@@ -32,21 +32,12 @@ Result<DepositStrategy> parse_strategy(const std::string& name) {
 }
 
 // A JSON string as nlohmann's dump(..., ensure_ascii false, replace) writes
-// it. Printable ASCII other than '"' and '\\' stands for itself; a string with
+// it. Plain bytes (json_plain_byte) stand for themselves; a string with
 // anything else (escapes, UTF-8, invalid bytes, which are replaced) is left to
 // nlohmann, so the rare case keeps its exact rules.
-// The bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
-struct PlainBytes {
-  bool plain[256] = {};
-  constexpr PlainBytes() {
-    for (int c = 0x20; c <= 0x7e; ++c) plain[c] = c != '"' && c != '\\';
-  }
-};
-constexpr PlainBytes kPlainBytes;
-
 void append_json_string(std::string& out, std::string_view s) {
   for (const char c : s) {
-    if (!kPlainBytes.plain[static_cast<unsigned char>(c)]) {
+    if (!json_plain_byte(static_cast<unsigned char>(c))) {
       out += nlohmann::ordered_json(std::string(s))
                  .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
       return;
