@@ -370,6 +370,16 @@ std::vector<Row> take_recycled(std::vector<Row>* recycle) {
   return rows;
 }
 
+/// Row `*n` of a scan page from the query: an earlier page's row overwritten
+/// when there is one, else a new row.
+template <typename Row>
+void read_row_at(const Query& q, void (*read_into)(const Query&, Row*), std::vector<Row>* rows,
+                 std::size_t* n) {
+  if (*n == rows->size()) rows->emplace_back();
+  read_into(q, &(*rows)[*n]);
+  ++*n;
+}
+
 }  // namespace
 
 EventRow read_event(const Query& q) {
@@ -1350,14 +1360,8 @@ Result<std::vector<IntentRow>> SqliteStore::scan_intents(const ScanIntentsParams
     USD1PAY_STORE_QUERY(q, db, sql, kOp);
     q.bind(1, p.after_id).bind(2, static_cast<std::int64_t>(p.limit));
     if (p.strategy) q.bind(3, *p.strategy);
-    return db.for_each_row(q, kOp, [&](const Query& r) {
-      if (n < rows.size()) {
-        read_intent_into(r, &rows[n]);
-      } else {
-        rows.push_back(read_intent(r));
-      }
-      ++n;
-    });
+    return db.for_each_row(q, kOp,
+                           [&](const Query& r) { read_row_at(r, &read_intent_into, &rows, &n); });
   });
   if (!io.ok()) return io;
   rows.resize(n);
@@ -1397,14 +1401,8 @@ Result<std::vector<PaymentRow>> SqliteStore::scan_payments(const ScanPaymentsPar
           .bind(5, p.after->tx_hash);
     }
     q.bind(6, static_cast<std::int64_t>(p.limit));
-    return db.for_each_row(q, kOp, [&](const Query& r) {
-      if (n < rows.size()) {
-        read_payment_into(r, &rows[n]);
-      } else {
-        rows.push_back(read_payment(r));
-      }
-      ++n;
-    });
+    return db.for_each_row(q, kOp,
+                           [&](const Query& r) { read_row_at(r, &read_payment_into, &rows, &n); });
   });
   if (!io.ok()) return io;
   rows.resize(n);
@@ -1451,11 +1449,11 @@ Status not_sqlite(const std::string& path) {
   return Status(ErrorCode::kInvalidArgument, "store: " + path + " is not a SQLite database");
 }
 
-/// Reads what the file is, before anything is written to it.
-/// Reads the application id and then counts the schema: both must come from
-/// one snapshot (a caller outside a transaction goes through
-/// classify_snapshot), or a store another process initialises in between
-/// looks like a foreign database with application id 0.
+/// Reads what the file is, before anything is written to it: the
+/// application id, then the schema's size. Both must come from one snapshot
+/// (outside a transaction, call classify_snapshot), or a store another
+/// process initialises in between looks like a foreign database with
+/// application id 0.
 Status classify(Db& db, FileKind* kind, std::int64_t* app_id) {
   const std::string& path = db.path();
   int rc = SQLITE_OK;
