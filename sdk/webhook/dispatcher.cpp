@@ -50,6 +50,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -483,10 +484,8 @@ class Dispatcher final : public WebhookDispatcher {
       out.release = true;
       return out;
     }
-    std::string body;
-    if (event != nullptr) {
-      body = make_webhook_body(*event);
-    } else {
+    std::optional<EventRow> read_now;  // the event, when the round did not read it
+    if (event == nullptr) {
       GetEventParams gv;
       gv.id = d.event_id;
       auto ev = o_.store->get_event(gv);
@@ -495,8 +494,9 @@ class Dispatcher final : public WebhookDispatcher {
         log(out.error);
         return out;
       }
-      body = make_webhook_body(*ev);
+      event = &read_now.emplace(std::move(ev).value());
     }
+    const std::string body = make_webhook_body(*event);
 
     Result<HttpPostResult> r = send(d, *ep, body, started);
     const TimePoint finished = clock_.now();
@@ -770,11 +770,11 @@ class Dispatcher final : public WebhookDispatcher {
     if (claimed.empty()) return found;
     std::uint64_t lo = claimed.front().event_seq;
     std::uint64_t hi = lo;
-    std::map<std::string, bool> wanted;
+    std::set<std::string> wanted;
     for (const WebhookDeliveryRow& d : claimed) {
       lo = std::min(lo, d.event_seq);
       hi = std::max(hi, d.event_seq);
-      wanted[d.event_id] = true;
+      wanted.insert(d.event_id);
     }
     const std::uint64_t span = hi - lo + 1;
     if (lo == 0 || span > std::max<std::uint64_t>(4 * claimed.size(), 64) || span > 10000) {
