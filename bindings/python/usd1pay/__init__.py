@@ -515,24 +515,6 @@ class Processor:
             self._lib.free(out)
         return _loads(raw.decode("utf-8") if raw else "")
 
-    def _call_json1(self, fn: Any, arg: Any) -> Any:
-        """_call_json for a function of one argument, with _loads inline:
-        create_intent and get_intent, the calls a shop makes most."""
-        out = c_char_p()
-        rc = fn(byref(out), self._handle, arg)
-        if rc:
-            raise self._lib.error(rc)
-        try:
-            raw = out.value
-        finally:
-            self._lib.free(out)
-        text = raw.decode("utf-8") if raw else ""
-        try:
-            value, end = _scan_once(text, 0)
-        except StopIteration:
-            return json.loads(text)  # raises the JSONDecodeError naming the position
-        return value if end == len(text) else json.loads(text)
-
     # -- intents --
 
     def create_intent(self, order_id: str, amount: AmountLike, *, chain: Optional[str] = None,
@@ -578,14 +560,14 @@ class Processor:
                     raise TypeError(f"metadata: expected a dict, got {type(metadata).__name__}")
                 metadata = dict(metadata)
             text += ',"metadata":' + _json_value(metadata)
-        return self._call_json1(self._lib.intent_create, _utf8_json(text + "}"))
+        return self._call_json(self._lib.intent_create, _utf8_json(text + "}"))
 
     def get_intent(self, intent_id: str) -> JsonObject:
         """One intent by id ("pi_..."). Raises NotFound for an unknown id,
         InvalidArgument for a malformed one."""
         if type(intent_id) is str and intent_id.isascii() and "\0" not in intent_id:
-            return self._call_json1(self._lib.intent_get, intent_id.encode("ascii"))
-        return self._call_json1(self._lib.intent_get, _text(intent_id, "intent_id"))
+            return self._call_json(self._lib.intent_get, intent_id.encode("ascii"))
+        return self._call_json(self._lib.intent_get, _text(intent_id, "intent_id"))
 
     def list_intents(self, *, status: Optional[str] = None, order_id: Optional[str] = None,
                      created_from: Optional[str] = None, created_to: Optional[str] = None,
