@@ -401,22 +401,29 @@ HttpResponseParser::State HttpResponseParser::feed(const char* data, std::size_t
         break;
       }
       case Phase::kBodyLength:
-      case Phase::kChunkData: {
-        std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n - i, remaining_));
-        if (phase_ == Phase::kBodyLength &&
-            length_ > static_cast<std::uint64_t>(limits_.keep_body) + limits_.drain_body) {
-          take = std::min(take, limits_.keep_body - result_.body.size());
+      case Phase::kChunkData:
+      case Phase::kBodyClose: {
+        // Never past the byte that decides the cap: the answer ends at the
+        // same byte however its bytes arrive.
+        const std::uint64_t most =
+            static_cast<std::uint64_t>(limits_.keep_body) + limits_.drain_body;
+        std::uint64_t take = n - i;
+        if (phase_ != Phase::kBodyClose) take = std::min(take, remaining_);
+        if (phase_ == Phase::kBodyLength && length_ > most) {
+          take = std::min<std::uint64_t>(take, limits_.keep_body - result_.body.size());
+        } else {
+          take = std::min(take, most + 1 - body_seen_);
         }
-        body_bytes(data + i, take);
-        i += take;
-        remaining_ -= take;
+        body_bytes(data + i, static_cast<std::size_t>(take));
+        i += static_cast<std::size_t>(take);
+        if (phase_ != Phase::kBodyClose) remaining_ -= take;
         if (phase_ == Phase::kBodyLength && remaining_ == 0) {
           done();
         } else if (over_body_limit()) {
           result_.body_truncated = true;
           capped_ = true;
           done();
-        } else if (remaining_ == 0) {
+        } else if (phase_ == Phase::kChunkData && remaining_ == 0) {
           phase_ = Phase::kChunkDataEnd;
         }
         break;
@@ -431,15 +438,6 @@ HttpResponseParser::State HttpResponseParser::feed(const char* data, std::size_t
         break;
       case Phase::kChunkSize:
         if (take_line(data, n, i, LineKind::kChunkSize)) chunk_size_line();
-        break;
-      case Phase::kBodyClose:
-        body_bytes(data + i, n - i);
-        i = n;
-        if (over_body_limit()) {
-          result_.body_truncated = true;
-          capped_ = true;
-          done();
-        }
         break;
       case Phase::kEnd: break;
     }
