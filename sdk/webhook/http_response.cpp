@@ -71,9 +71,8 @@ void HttpResponseParser::fail_at(const std::string& what, std::uint64_t at) {
 }
 
 bool HttpResponseParser::take_line(const char* data, std::size_t n, std::size_t& i, LineKind kind) {
-  std::size_t limit = 2;  // kChunkDataEnd: CRLF
-  if (kind == LineKind::kHead) limit = limits_.max_head_bytes - head_bytes_;
-  if (kind == LineKind::kChunkSize) limit = kMaxChunkLine;
+  const std::size_t limit =
+      kind == LineKind::kHead ? limits_.max_head_bytes - head_bytes_ : kMaxChunkLine;
   if (!in_line_) {
     line_.clear();
     line_start_ = base_ + i;
@@ -93,7 +92,6 @@ bool HttpResponseParser::take_line(const char* data, std::size_t n, std::size_t&
         fail_at("chunk size: line longer than " + std::to_string(kMaxChunkLine) + " bytes",
                 line_start_);
         break;
-      case LineKind::kChunkDataEnd: fail_at("chunk data: expected a line end", line_start_); break;
     }
     return false;
   }
@@ -429,11 +427,16 @@ HttpResponseParser::State HttpResponseParser::feed(const char* data, std::size_t
         break;
       }
       case Phase::kChunkDataEnd:
-        if (!take_line(data, n, i, LineKind::kChunkDataEnd)) break;
-        if (!cur_.empty()) {
-          fail_at("chunk data: expected a line end", line_start_);
-        } else {
+        // CRLF (or LF) after a chunk's data; anything else fails at once.
+        if (data[i] == '\r' && !chunk_cr_) {
+          chunk_cr_ = true;
+          ++i;
+        } else if (data[i] == '\n') {
+          chunk_cr_ = false;
+          ++i;
           phase_ = Phase::kChunkSize;
+        } else {
+          fail_at("chunk data: expected a line end", base_ + i - (chunk_cr_ ? 1 : 0));
         }
         break;
       case Phase::kChunkSize:

@@ -101,10 +101,10 @@ class HttpResponseParser {
     kEnd,
   };
 
-  enum class LineKind { kHead, kChunkSize, kChunkDataEnd };
+  enum class LineKind { kHead, kChunkSize };
   // Collects one line; true when complete (then `cur_` holds it without its
   // line end). The kind bounds the bytes the line may take with its line
-  // end (what is left of max_head_bytes, kMaxChunkLine, 2); over it, the
+  // end (what is left of max_head_bytes, or kMaxChunkLine); over it, the
   // parse fails.
   bool take_line(const char* data, std::size_t n, std::size_t& i, LineKind kind);
   void fail_at(const std::string& what, std::uint64_t at);
@@ -128,6 +128,7 @@ class HttpResponseParser {
   std::uint64_t offset_ = 0;      // bytes consumed so far
   bool interim_ = false;          // reading a 1xx answer's headers
   bool has_te_ = false;           // Transfer-Encoding present
+  bool chunk_cr_ = false;         // the CR after a chunk's data came
   std::size_t head_bytes_ = 0;    // status, header and trailer lines so far
   std::size_t header_count_ = 0;  // fields so far (interim answers included)
   bool http11_ = false;
