@@ -175,7 +175,8 @@ enum class End {
 struct Outcome {
   End end = End::kOk;
   bool reusable = false;
-  std::string detail;  // the parser's message (kMalformed)
+  bool answered = false;  // any byte of an answer came back
+  std::string detail;     // the parser's message (kMalformed)
   HttpPostResult result;
 };
 
@@ -298,6 +299,7 @@ Outcome read_response(int fd, const HttpPostParams& p, SteadyClock::time_point d
     }
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (n > 0) o.answered = true;
     if (n <= 0) {  // closed (0) or reset
       if (n == 0 && parser.finish() == HttpResponseParser::State::kDone) {
         o.result = parser.take_result();
@@ -332,7 +334,7 @@ Outcome exchange(int fd, const std::string& head, const HttpPostParams& p,
     // request, or closed an idle connection; what it said, if anything,
     // is readable still.
     Outcome r = read_response(fd, p, deadline);
-    if (r.end == End::kOk) {
+    if (r.answered) {  // the request surely arrived: never sent again
       r.reusable = false;
       return r;
     }
@@ -478,7 +480,7 @@ Result<HttpPostResult> PlainHttpClient::post(const HttpPostParams& p) {
     Outcome o;
     if (!reused) o.end = connect_to(address, url.port, p, deadline, s);
     if (o.end == End::kOk) o = exchange(s.fd(), head, p, deadline);
-    if (reused && (o.end == End::kWriteFailed || o.end == End::kClosedBefore) &&
+    if (reused && !o.answered && (o.end == End::kWriteFailed || o.end == End::kClosedBefore) &&
         SteadyClock::now() < deadline) {
       // The idle connection died under us (no response byte came back): once
       // more on a fresh one.
