@@ -247,10 +247,24 @@ CREATE INDEX payments_to_address ON payments (to_address COLLATE NOCASE);
 CREATE INDEX payments_from_address ON payments (from_address COLLATE NOCASE);
 CREATE INDEX intents_deposit_address ON intents (deposit_address COLLATE NOCASE);
 )sql"},
+  // 6: fewer index pages written per webhook delivery (each index keyed by
+  // a random id costs a page of its own per delivery in every commit). The
+  // pending deliveries of an (endpoint, intent) are found, heads or not, in
+  // ONE index with is_head in its key (it replaces the order index and the
+  // heads index, which every completion and fan-out wrote both); attempts
+  // of an event are found through its deliveries (webhook_deliveries has
+  // UNIQUE (event_id, endpoint_id)), not an index of their own.
+  {6, R"sql(
+DROP INDEX webhook_deliveries_heads;
+DROP INDEX webhook_deliveries_order;
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries
+  (endpoint_id, intent_id, is_head, event_seq) WHERE status = 'pending';
+DROP INDEX webhook_attempts_event;
+)sql"},
 };
 // clang-format on
 
-constexpr int kLatestSchemaVersion = 5;
+constexpr int kLatestSchemaVersion = 6;
 constexpr std::size_t kMaxIdleReaders = 4;
 /// Rows reserved up front by a scan page (no regrowth for the usual pages).
 constexpr std::size_t kScanReserve = 1000;
