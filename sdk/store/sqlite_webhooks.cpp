@@ -329,11 +329,13 @@ Status refresh_head(Db& db, std::string_view op, const std::string& endpoint_id,
   std::string waiting;
   std::int64_t waiting_seq = 0;
   {
-    USD1PAY_STORE_QUERY(q, db,
-                        "SELECT id, event_seq FROM webhook_deliveries WHERE endpoint_id = ?1 AND "
-                        "intent_id = ?2 AND status = 'pending' AND is_head = 0 ORDER BY "
-                        "event_seq LIMIT 1",
-                        op);
+    USD1PAY_STORE_QUERY(
+        q, db,
+        "SELECT id, event_seq FROM webhook_deliveries INDEXED BY webhook_deliveries_pending "
+        "WHERE endpoint_id = ?1 AND "
+        "intent_id = ?2 AND status = 'pending' AND is_head = 0 ORDER BY "
+        "event_seq LIMIT 1",
+        op);
     q.bind(1, endpoint_id).bind(2, intent_id);
     const int rc = q.step();
     if (rc == SQLITE_ROW) {
@@ -345,10 +347,12 @@ Status refresh_head(Db& db, std::string_view op, const std::string& endpoint_id,
   }
   std::vector<std::pair<std::int64_t, std::string>> heads;  // (event_seq, id), seq order
   {
-    USD1PAY_STORE_QUERY(q, db,
-                        "SELECT event_seq, id FROM webhook_deliveries WHERE endpoint_id = ?1 AND "
-                        "intent_id = ?2 AND status = 'pending' AND is_head = 1 ORDER BY event_seq",
-                        op);
+    USD1PAY_STORE_QUERY(
+        q, db,
+        "SELECT event_seq, id FROM webhook_deliveries INDEXED BY webhook_deliveries_pending "
+        "WHERE endpoint_id = ?1 AND "
+        "intent_id = ?2 AND status = 'pending' AND is_head = 1 ORDER BY event_seq",
+        op);
     q.bind(1, endpoint_id).bind(2, intent_id);
     USD1PAY_RETURN_IF_ERROR(
         db.for_each_row(q, op, [&](const Query& r) { heads.emplace_back(r.int64(0), r.text(1)); }));
@@ -419,10 +423,11 @@ Status insert_delivery(Db& db, std::string_view op, const WebhookDeliveryRow& d,
 /// Whether (endpoint, intent) has a pending delivery.
 Status has_pending(Db& db, std::string_view op, const std::string& endpoint_id,
                    const std::string& intent_id, bool* pending) {
-  USD1PAY_STORE_QUERY(q, db,
-                      "SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ?1 AND intent_id = ?2 "
-                      "AND status = 'pending' LIMIT 1",
-                      op);
+  USD1PAY_STORE_QUERY(
+      q, db,
+      "SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE "
+      "endpoint_id = ?1 AND intent_id = ?2 AND status = 'pending' LIMIT 1",
+      op);
   q.bind(1, endpoint_id).bind(2, intent_id);
   const int rc = q.step();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db.error(op, rc);

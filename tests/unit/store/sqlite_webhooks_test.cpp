@@ -1679,14 +1679,18 @@ TEST_F(WebhookStoreTest, TheClaimReadsTheHeadIndex) {
       << plan;
   EXPECT_FALSE(contains(plan, "TEMP B-TREE")) << "no sort: the index is in claim order\n" << plan;
   // The head refresh's two reads and fan-out's probe: short ranges of the
-  // pending index, in order (no sort).
+  // pending index, in order (no sort). Named with INDEXED BY: without
+  // statistics the planner may take the status index and walk every
+  // pending delivery.
   for (const char* sql :
-       {"SELECT id, event_seq FROM webhook_deliveries WHERE endpoint_id = ?1 AND intent_id = ?2 "
-        "AND status = 'pending' AND is_head = 0 ORDER BY event_seq LIMIT 1",
-        "SELECT event_seq, id FROM webhook_deliveries WHERE endpoint_id = ?1 AND intent_id = ?2 "
-        "AND status = 'pending' AND is_head = 1 ORDER BY event_seq",
-        "SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ?1 AND intent_id = ?2 AND status = "
-        "'pending' LIMIT 1"}) {
+       {"SELECT id, event_seq FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE "
+        "endpoint_id = ?1 AND intent_id = ?2 AND status = 'pending' AND is_head = 0 ORDER BY "
+        "event_seq LIMIT 1",
+        "SELECT event_seq, id FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE "
+        "endpoint_id = ?1 AND intent_id = ?2 AND status = 'pending' AND is_head = 1 ORDER BY "
+        "event_seq",
+        "SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE endpoint_id "
+        "= ?1 AND intent_id = ?2 AND status = 'pending' LIMIT 1"}) {
     const std::string refresh = raw.all(std::string("EXPLAIN QUERY PLAN ") + sql, 3);
     EXPECT_TRUE(contains(refresh,
                          "USING INDEX webhook_deliveries_pending (endpoint_id=? AND "
@@ -1769,6 +1773,48 @@ TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
   ASSERT_TRUE(replayed.ok()) << to_string(replayed.status());
   ASSERT_EQ(replayed->size(), 1U);
   EXPECT_EQ((*replayed)[0].intent_id, "pi_old");
+}
+
+// The closed sets are CHECKed as comparisons (migration 6): the statements
+// of every delivery build no temporary b-tree, and the checks still refuse
+// what is outside the sets.
+TEST_F(WebhookStoreTest, TheChecksRefuseOutsideTheirSetsWithoutATemporaryTable) {
+  create_endpoint(we(1));
+  const auto d = enqueue(we(1), {add_event("pi_a")});
+  ASSERT_EQ(d.size(), 1U);
+  Raw raw(path_);
+  for (const std::string sql :
+       {"INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, number, "
+        "started_at_ms, latency_ms, http_status, error, response_excerpt, outcome) VALUES (?1, "
+        "?2, ?3, (SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_attempts WHERE delivery_id = "
+        "?1), ?4, ?5, ?6, ?7, ?8, ?9)",
+        "UPDATE webhook_deliveries SET status = ?2, is_head = CASE WHEN ?3 THEN 0 ELSE is_head "
+        "END WHERE id = ?1"}) {
+    const std::string plan = raw.all("EXPLAIN " + sql, 1);
+    EXPECT_FALSE(contains(plan, "OpenEphemeral")) << sql << "\n" << plan;
+  }
+  const std::string id = d[0].id;
+  auto refused = [&](const std::string& sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(raw.db, sql.c_str(), nullptr, nullptr, &message);
+    const std::string text = message != nullptr ? message : "";
+    sqlite3_free(message);
+    return rc == SQLITE_CONSTRAINT && contains(text, "CHECK constraint failed");
+  };
+  EXPECT_TRUE(refused("UPDATE webhook_deliveries SET status = 'sent' WHERE id = '" + id + "'"));
+  EXPECT_TRUE(refused("UPDATE webhook_deliveries SET is_head = 2 WHERE id = '" + id + "'"));
+  EXPECT_TRUE(refused("UPDATE webhook_deliveries SET status = 'failed', is_head = 1 WHERE id = '" +
+                      id + "'"));
+  EXPECT_TRUE(refused(
+      "INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, number, started_at_ms, "
+      "latency_ms, http_status, error, response_excerpt, outcome) VALUES ('" +
+      id + "', '', '', 1, 0, 0, 200, '', '', 'delivered')"));
+  EXPECT_FALSE(refused(
+      "INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, number, started_at_ms, "
+      "latency_ms, http_status, error, response_excerpt, outcome) VALUES ('" +
+      id + "', '', '', 1, 0, 0, 200, '', '', 'gone')"))
+      << "each value of the set is allowed";
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
 }
 
 // A version 5 file with queued deliveries: migration 6 swaps the heads and
