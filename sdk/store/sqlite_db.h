@@ -51,7 +51,10 @@ class Query {
   [[nodiscard]] bool is_null(int column) const noexcept;
   [[nodiscard]] std::string text(int column) const;
   /// The same into `out`, reusing its buffer. Inline: scans call it for
-  /// every field of every row.
+  /// every field of every row. One sqlite3_column_value instead of
+  /// column_text + column_bytes (two column look-ups): the value is
+  /// "unprotected", which matters only when threads share a connection, and
+  /// a Db is used by one thread at a time.
   void text_into(int column, std::string* out) const {
     sqlite3_value* v = sqlite3_column_value(stmt_, column);
     const unsigned char* p = sqlite3_value_text(v);
