@@ -53,6 +53,10 @@ void append_csv_field(std::string* out, std::string_view field);
 /// reused: no string per record). The errors of from_base_units.
 Status put_token_text(Uint128 units, unsigned decimals, bool negative, std::string* out);
 
+/// Whether `field` is ASCII without ',', '"', CR or LF and without a space
+/// at either end: valid UTF-8 that append_csv_field() writes as is.
+bool plain_csv_ascii(std::string_view field);
+
 /// A JSON string literal (quotes included), escaping '"', '\\' and control
 /// characters; `text` must be valid UTF-8.
 void append_json_string(std::string* out, std::string_view text);

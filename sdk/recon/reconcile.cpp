@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -160,25 +159,12 @@ class Reconciler {
       : store_(store), p_(p), sink_(sink), o_(o) {}
 
   Status run() {
-    // The orders file is read and checked on a thread of its own while the
-    // static windows are read from the store: both come before any record
-    // (an orders file error is still the one reported first).
-    std::optional<Result<recon_internal::OrdersIndex>> orders;
-    std::thread reader;
     if (!p_.orders_file.empty()) {
-      auto read = [this, &orders] {
-        orders.emplace(recon_internal::read_orders_file(p_.orders_file, p_.orders_mapping));
-      };
-      if (!o_.threads || !recon_internal::start_thread(&reader, read)) read();
-    }
-    Status statics = collect_statics();
-    if (reader.joinable()) reader.join();
-    if (orders) {
-      if (!orders->ok()) return orders->status();
-      orders_ = std::move(*orders).value();
+      auto orders = recon_internal::read_orders_file(p_.orders_file, p_.orders_mapping);
+      if (!orders.ok()) return orders.status();
+      orders_ = std::move(orders).value();
       order_seen_.assign(orders_.size(), false);
     }
-    USD1PAY_RETURN_IF_ERROR(statics);
     USD1PAY_RETURN_IF_ERROR(intents_pass());
     USD1PAY_RETURN_IF_ERROR(unmatched_pass());
     USD1PAY_RETURN_IF_ERROR(orders_pass());
@@ -194,6 +180,15 @@ class Reconciler {
     ++emitted_;
     if (p_.progress && emitted_ % 1000 == 0) p_.progress(emitted_, 0);
     return Status();
+  }
+
+  /// The static windows, read when the first static intent's payment needs
+  /// them: a store without static intents (or none paid) never reads them
+  /// (a scan of every intent: no index serves the strategy).
+  Status need_statics() {
+    if (statics_read_) return Status();
+    statics_read_ = true;
+    return collect_statics();
   }
 
   Status collect_statics() {
@@ -419,9 +414,9 @@ class Reconciler {
       } else {
         return data_error("intent " + i.id + ": unknown status '" + i.status + "'");
       }
-      if (i.strategy == "static" && r.status != ReconStatus::kDuplicatePayment &&
-          static_candidates(i, pay) != 1) {
-        r.status = ReconStatus::kAmbiguous;
+      if (i.strategy == "static" && r.status != ReconStatus::kDuplicatePayment) {
+        USD1PAY_RETURN_IF_ERROR(need_statics());
+        if (static_candidates(i, pay) != 1) r.status = ReconStatus::kAmbiguous;
       }
       USD1PAY_RETURN_IF_ERROR(emit(r));
     }
@@ -565,6 +560,7 @@ class Reconciler {
   std::vector<bool> order_seen_;
   std::size_t next_order_ = 0;  ///< after the order last found
   std::map<StaticKey, std::vector<StaticWindow>> statics_;
+  bool statics_read_ = false;  ///< statics_ holds every static intent's window
   std::map<std::pair<std::string, std::string>, TokenInfo> tokens_;
   std::string last_token_chain_;     ///< the (chain, contract) last put in tokens_
   std::string last_token_contract_;  ///< as the intent wrote it

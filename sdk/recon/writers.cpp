@@ -136,6 +136,33 @@ constexpr std::array<bool, 256> kCsvSpecial = [] {
 
 }  // namespace
 
+// Eight bytes at a time: nearly every field of an export (ids, hashes,
+// addresses, amounts) is plain.
+bool plain_csv_ascii(std::string_view f) {
+  if (f.empty() || f.front() == ' ' || f.back() == ' ') return f.empty();
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  // Non-zero when a byte of w equals c (exact for "any": a borrow can only
+  // follow a byte that matched).
+  auto has = [](std::uint64_t w, unsigned char c) {
+    const std::uint64_t x = w ^ (kOnes * c);
+    return (x - kOnes) & ~x & kHigh;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= f.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, f.data() + i, sizeof w);
+    if (((w & kHigh) | has(w, ',') | has(w, '"') | has(w, '\r') | has(w, '\n')) != 0) {
+      return false;
+    }
+  }
+  for (; i < f.size(); ++i) {
+    const auto b = static_cast<unsigned char>(f[i]);
+    if (b >= 0x80 || kCsvSpecial[b]) return false;
+  }
+  return true;
+}
+
 void append_csv_field(std::string* out, std::string_view field) {
   bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
   // One pass over the field (the export's hot loop), one table look-up per
@@ -355,6 +382,10 @@ class CsvWriter final : public BufferedSink {
     auto text = [&](const std::string& v) {
       next();
       if (v.empty() || !bad.ok()) return;
+      if (recon_internal::plain_csv_ascii(v)) {  // one pass: no UTF-8 check, no quotes
+        buf_.append(v);
+        return;
+      }
       const std::size_t at = find_invalid_utf8(v);
       if (at != std::string_view::npos) {
         bad = Status(ErrorCode::kInvalidArgument,

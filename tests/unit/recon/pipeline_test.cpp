@@ -363,5 +363,29 @@ TEST(TokenText, SameTextAsAmountToStringFixed) {
   EXPECT_EQ(fast(1, 39, false).rfind("error: ", 0), 0u);
 }
 
+// ---- the CSV writer's one-pass check ----
+
+TEST(PlainCsvAscii, TrueExactlyForAsciiFieldsWrittenAsIs) {
+  const char alphabet[] = {'a',  '0',  ' ',    ',',    '"',    '\r',
+                           '\n', '\t', '\x7f', '\x80', '\xc3', '\xff'};
+  std::mt19937 rng(7);
+  int plain = 0;
+  for (int k = 0; k < 200000; ++k) {
+    std::string v(rng() % 40, 'x');
+    // Mostly one letter, a few others at random places (also past byte 8).
+    const std::size_t odd = v.empty() ? 0 : rng() % 3;
+    for (std::size_t j = 0; j < odd; ++j) v[rng() % v.size()] = alphabet[rng() % sizeof alphabet];
+    bool ascii = true;
+    for (char c : v) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    std::string written;
+    recon_internal::append_csv_field(&written, v);
+    const bool want = ascii && written == v;
+    ASSERT_EQ(recon_internal::plain_csv_ascii(v), want) << ::testing::PrintToString(v);
+    plain += want ? 1 : 0;
+  }
+  EXPECT_GT(plain, 1000);  // both answers were checked often
+  EXPECT_LT(plain, 190000);
+}
+
 }  // namespace
 }  // namespace usd1pay
