@@ -237,7 +237,28 @@ Status OrdersIndex::parse(const std::string& name, const OrdersCsvMapping& mappi
     orders_.push_back(o);
   }
   if (in_order) return Status();  // strictly increasing: sorted, no repeat
+  // Sorted by a number first: the 8 bytes after the prefix every id shares
+  // (big-endian, zero-padded), which orders ids as their bytes do whenever
+  // two numbers differ (equal numbers fall back to the ids, then the lines).
+  // Most comparisons of ids like "ord-000123" or UUIDs are then one integer
+  // comparison instead of a memcmp.
+  std::size_t common = orders_.front().order_id.size();
+  for (const Order& o : orders_) {
+    const std::string_view first = orders_.front().order_id;
+    std::size_t k = 0;
+    while (k < common && k < o.order_id.size() && o.order_id[k] == first[k]) ++k;
+    common = k;
+  }
+  for (Order& o : orders_) {
+    std::uint64_t key = 0;
+    for (std::size_t k = common; k < common + 8; ++k) {
+      const auto b = k < o.order_id.size() ? static_cast<unsigned char>(o.order_id[k]) : 0U;
+      key = key << 8 | b;
+    }
+    o.sort_key = key;
+  }
   std::sort(orders_.begin(), orders_.end(), [](const Order& a, const Order& b) {
+    if (a.sort_key != b.sort_key) return a.sort_key < b.sort_key;
     return a.order_id != b.order_id ? a.order_id < b.order_id : a.line < b.line;
   });
   for (std::size_t i = 1; i < orders_.size(); ++i) {

@@ -77,7 +77,8 @@ struct Order {
   std::string_view amount;  ///< exact decimal as written
   std::string_view currency;
   std::int64_t created_at_ms = 0;
-  std::uint64_t line = 0;  ///< where it starts in the file (1-based)
+  std::uint64_t line = 0;      ///< where it starts in the file (1-based)
+  std::uint64_t sort_key = 0;  ///< the reader's sort: a number that orders ids (orders_csv.cpp)
 };
 
 /// The orders of a file, sorted by order id. It owns the file's text; the

@@ -247,7 +247,12 @@ TEST_F(PipelineExportTest, PipelinedExportIsByteIdenticalToTheSingleThreadOne) {
     ASSERT_TRUE(pub.ok()) << to_string(pub.status());
     EXPECT_EQ(read_file(p.out_path), ref.bytes) << ext;
     EXPECT_EQ(pub->sha256_hex, ref.result.sha256_hex) << ext;
-    for (std::size_t page : {1u, 2u, 7u, 1000u}) {
+    // Every size on the CSV; the other formats (the same reader and writing
+    // threads) with the extremes.
+    const std::vector<std::size_t> pages = f == ExportFormat::kCsv
+                                               ? std::vector<std::size_t>{1, 2, 7, 1000}
+                                               : std::vector<std::size_t>{1, 1000};
+    for (std::size_t page : pages) {
       PipelineOptions o;
       o.page_rows = page;
       o.read_ahead = 1;

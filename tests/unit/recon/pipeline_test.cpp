@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <gtest/trompeloeil.hpp>
@@ -361,6 +362,51 @@ TEST(TokenText, SameTextAsAmountToStringFixed) {
     }
   }
   EXPECT_EQ(fast(1, 39, false).rfind("error: ", 0), 0u);
+}
+
+// ---- the orders index ----
+
+TEST(OrdersIndex, SortsByTheIdsBytesAndFindsRepeats) {
+  std::mt19937 rng(11);
+  const std::string prefixes[] = {"", "ord-", "ord-0000", "ORD-2024-000000"};
+  for (int round = 0; round < 200; ++round) {
+    const std::string& prefix = prefixes[round % 4];
+    std::vector<std::string> ids;
+    std::string text = "order_id,amount,currency,created_at\n";
+    const int n = 1 + static_cast<int>(rng() % 300);
+    for (int k = 0; k < n; ++k) {
+      std::string id = prefix;
+      const std::size_t len = rng() % 12;
+      // Few distinct bytes (long shared runs, ids that are prefixes of
+      // others), high bytes as UTF-8, a NUL now and then.
+      for (std::size_t j = 0; j < len; ++j) {
+        const auto r = rng() % 10;
+        id += r < 4 ? 'a' : r < 7 ? 'b' : r < 8 ? std::string("\xc3\xa9")[0] : r < 9 ? '0' : '\0';
+        if (r == 7) id += '\xa9';
+      }
+      if (id.empty()) id = "z";
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+      ids.push_back(id);
+      std::string quoted = "\"";
+      for (char c : id) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      text += quoted + "\",1.00,USD,2024-01-01T00:00:00Z\n";
+    }
+    auto r = recon_internal::parse_orders_csv(text, "o.csv", OrdersCsvMapping());
+    ASSERT_TRUE(r.ok()) << to_string(r.status());
+    std::vector<std::string> want = ids;
+    std::sort(want.begin(), want.end());
+    ASSERT_EQ(r->size(), want.size());
+    for (std::size_t k = 0; k < want.size(); ++k) ASSERT_EQ((*r)[k].order_id, want[k]) << round;
+    // The same file with its first id repeated at the end: an error naming
+    // both lines.
+    const std::string again = text + "\"" + ids[0] + "\",2,USD,2024-01-01T00:00:00Z\n";
+    auto dup = recon_internal::parse_orders_csv(again, "o.csv", OrdersCsvMapping());
+    if (ids[0].find('"') == std::string::npos) {
+      ASSERT_FALSE(dup.ok());
+      EXPECT_NE(dup.status().message().find("repeats the order of line 2"), std::string::npos)
+          << dup.status().message();
+    }
+  }
 }
 
 // ---- the CSV writer's one-pass check ----
