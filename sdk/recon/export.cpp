@@ -326,8 +326,9 @@ class WriteBehind {
       chunk_.clear();
       return s;
     }
-    if (!chunk_.empty() && !ready_.push(std::move(chunk_))) return refused();
-    chunk_.clear();
+    std::string last;
+    last.swap(chunk_);
+    if (!last.empty() && !ready_.push(std::move(last))) return refused();
     ready_.close();
     thread_.join();
     return failure();
@@ -344,7 +345,9 @@ class WriteBehind {
       chunk_.clear();
       return s;
     }
-    if (!ready_.push(std::move(chunk_))) return refused();
+    std::string full;
+    full.swap(chunk_);
+    if (!ready_.push(std::move(full))) return refused();
     chunk_ = take_spare();
     chunk_.clear();
     return Status();

@@ -187,13 +187,13 @@ class PageStream {
     for (;;) {
       std::vector<Row> spare = take_spare();
       auto got = pager_.next(store_, &spare);
+      const bool last = !got.ok() || pager_.done();
       Item item;
       if (got.ok()) {
         item.rows = std::move(got).value();
       } else {
         item.status = got.status();
       }
-      const bool last = !got.ok() || pager_.done();
       if (!ready_.push(std::move(item))) return;  // the consumer stopped
       if (last) {
         ready_.close();

@@ -229,8 +229,9 @@ class Reconciler {
     // binary search (the same answer, order ids are unique).
     std::size_t k = next_order_;
     if (k >= orders_.size() || orders_[k].order_id != id) {
+      const std::string_view wanted = id;
       auto it =
-          std::lower_bound(orders_.begin(), orders_.end(), std::string_view(id),
+          std::lower_bound(orders_.begin(), orders_.end(), wanted,
                            [](const Order& o, std::string_view key) { return o.order_id < key; });
       if (it == orders_.end() || it->order_id != id) return nullptr;
       k = static_cast<std::size_t>(it - orders_.begin());
