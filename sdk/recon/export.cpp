@@ -308,6 +308,9 @@ class WriteBehind {
   WriteBehind& operator=(const WriteBehind&) = delete;
 
   Status put(std::string_view bytes) {
+    // Single-threaded: the bytes as the writer hands them, no copy (the
+    // host's callback sees the same calls as before the pipeline).
+    if (!threaded_) return sink_(bytes);
     while (!bytes.empty()) {
       if (chunk_.capacity() < chunk_bytes_) chunk_.reserve(chunk_bytes_);
       const std::size_t n = std::min(bytes.size(), chunk_bytes_ - chunk_.size());
