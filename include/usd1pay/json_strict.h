@@ -59,6 +59,9 @@ class JsonKeyPaths {
   std::string path() const;
   /// The path of the innermost object's current key.
   std::string key_path() const;
+  /// The path of the value being read: the current key's path in an object,
+  /// "a[2]" for the third element of array "a".
+  std::string value_path() const;
 
  private:
   struct Frame {
@@ -112,6 +115,14 @@ class StrictJsonCallback {
 /// invalid literal; last read: '...'", printable ASCII only (the input may
 /// hold anything).
 std::string json_syntax_reason(std::string_view what);
+
+/// The reason out of a nlohmann out_of_range error's what(), which a parse
+/// throws for a number beyond a double ("1e999"): "number 1e999 is beyond
+/// the range of a double" out of "[json.exception.out_of_range.406] number
+/// overflow parsing '1e999'"; any other such message without its "[...]"
+/// prefix. Printable ASCII only. nlohmann does not say where: callers name
+/// the place with JsonKeyPaths::value_path().
+std::string json_out_of_range_reason(std::string_view what);
 
 /// True when `text` is one JSON object already written exactly as nlohmann's
 /// compact dump of its parse (nlohmann::json or ordered_json alike) writes

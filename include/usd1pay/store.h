@@ -295,6 +295,13 @@ struct ScanIntentsParams {
   std::size_t limit = 1000;  ///< 1..100000
   /// Only intents of this deposit strategy ("static", ...); absent: all.
   std::optional<std::string> strategy;
+  /// Optional: read only these fields of each row, named as IntentRow's
+  /// members ("order_id", "amount_base_units", "created_at_ms", ...); empty
+  /// reads every field. `id` (the page's key) is always read. The fields not
+  /// named are left empty: strings "" (flags_json too), integers 0, optional
+  /// ones absent. A reader that needs few of the columns skips the decoding
+  /// of the rest. kInvalidArgument naming an unknown or repeated name.
+  std::vector<std::string> fields;
   /// Optional: the rows of an earlier page, handed back to be overwritten
   /// (their strings keep their buffers, so a long scan does not allocate
   /// per row). The call takes them (leaves the vector empty); the page it
@@ -321,6 +328,10 @@ struct ScanPaymentsParams {
   /// Payments after this key (exclusive); absent from the first.
   std::optional<PaymentScanKey> after;
   std::size_t limit = 1000;  ///< 1..100000
+  /// Optional: read only these fields, named as PaymentRow's members, as
+  /// ScanIntentsParams::fields. The scan key (intent_id, block_number,
+  /// log_index, chain, tx_hash) is always read.
+  std::vector<std::string> fields;
   /// Optional: an earlier page's rows to overwrite, as ScanIntentsParams::recycle.
   std::vector<PaymentRow>* recycle = nullptr;
 };

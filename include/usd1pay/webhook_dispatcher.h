@@ -168,11 +168,16 @@ struct HttpTransportOptions {
   std::size_t max_idle_per_origin = 8;
 };
 
-/// cpp-httplib based transport with keep-alive connection reuse (idle
-/// connections older than 30 s are closed, not reused). It connects to the
-/// checked addresses only, while the Host header, TLS SNI and the
-/// certificate check use the URL's host. Safe for concurrent post() calls
-/// from many threads; one watchdog thread per transport enforces deadlines.
+/// The transport: plain http:// through usd1pay's own HTTP/1.1 client
+/// (sendmsg, poll() timeouts, its own response parser), https:// through
+/// cpp-httplib; both with keep-alive connection reuse (idle connections
+/// older than 30 s are closed, not reused). It connects to the checked
+/// addresses only, while the Host header, TLS SNI and the certificate check
+/// use the URL's host. A header name that is not a token or that the
+/// transport writes itself (Host, Content-Length, Transfer-Encoding,
+/// Connection), or a value with a control byte, is kInvalidArgument before
+/// anything is sent. Safe for concurrent post() calls from many threads; one
+/// watchdog thread per transport enforces the https deadlines.
 std::unique_ptr<HttpTransport> make_http_transport(const HttpTransportOptions& options = {});
 
 // ---------------------------------------------------------------- events

@@ -74,12 +74,11 @@ Status parse_json_strict(const char* fn, const char* what, std::string_view text
                                                    std::to_string(e.byte) + ": " +
                                                    json_syntax_reason(e.what()));
   } catch (const json::out_of_range& e) {
-    // A number beyond a double ("1e999"): nlohmann says which, not where.
-    std::string reason = e.what();
-    const std::size_t end_of_id = reason.find("] ");
-    if (end_of_id != std::string::npos) reason.erase(0, end_of_id + 2);
+    // A number beyond a double ("1e999"): nlohmann says which, the paths where.
+    const std::string path = paths.value_path();
     return Status(ErrorCode::kInvalidArgument,
-                  subject + ": malformed JSON: " + json_syntax_reason(reason));
+                  subject + (path.empty() ? "" : ": '" + printable_key(path) + "'") + ": " +
+                      json_out_of_range_reason(e.what()));
   }
   return Status();
 }

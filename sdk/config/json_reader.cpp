@@ -62,6 +62,10 @@ Status parse_json_strict(std::string_view text, const ErrorSink& sink, json* out
                       "JSON syntax error at line " + std::to_string(line) + ", column " +
                           std::to_string(at - line_start + 1) + ": " +
                           json_syntax_reason(e.what()));
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double ("1e999"): nlohmann says which, the paths where.
+    return sink.error(ErrorCode::kInvalidArgument, paths.value_path(),
+                      json_out_of_range_reason(e.what()));
   } catch (const std::exception& e) {
     return sink.error(ErrorCode::kInvalidArgument, "", std::string("JSON error: ") + e.what());
   }

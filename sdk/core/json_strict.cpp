@@ -49,6 +49,36 @@ std::string JsonKeyPaths::key_path() const {
   return out;
 }
 
+std::string JsonKeyPaths::value_path() const {
+  if (frames_.empty() || !frames_.back().array) return key_path();
+  return path() + "[" + std::to_string(frames_.back().index) + "]";
+}
+
+namespace {
+
+std::string printable_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string json_out_of_range_reason(std::string_view what) {
+  constexpr std::string_view kOverflow = "number overflow parsing '";
+  const std::size_t at = what.find(kOverflow);
+  if (at != std::string_view::npos && what.size() > at + kOverflow.size() && what.back() == '\'') {
+    const std::string_view number =
+        what.substr(at + kOverflow.size(), what.size() - at - kOverflow.size() - 1);
+    return "number " + printable_ascii(number) + " is beyond the range of a double";
+  }
+  const std::size_t end_of_id = what.find("] ");
+  if (end_of_id != std::string_view::npos) what.remove_prefix(end_of_id + 2);
+  return printable_ascii(what);
+}
+
 std::string json_syntax_reason(std::string_view what) {
   std::string reason(what);
   const std::size_t column = reason.find("column ");

@@ -55,20 +55,6 @@ std::string Query::text(int column) const {
   return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
-void Query::text_into(int column, std::string* out) const {
-  const unsigned char* p = sqlite3_column_text(stmt_, column);
-  const int n = sqlite3_column_bytes(stmt_, column);
-  if (p == nullptr || n <= 0) {
-    out->clear();
-    return;
-  }
-  out->assign(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
-}
-
-std::int64_t Query::int64(int column) const noexcept {
-  return sqlite3_column_int64(stmt_, column);
-}
-
 Result<std::unique_ptr<Db>> Db::open(const std::string& path, int flags, int* rc) {
   sqlite3* handle = nullptr;
   *rc = sqlite3_open_v2(path.c_str(), &handle, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,9 +50,28 @@ class Query {
 
   [[nodiscard]] bool is_null(int column) const noexcept;
   [[nodiscard]] std::string text(int column) const;
-  /// The same into `out`, reusing its buffer.
-  void text_into(int column, std::string* out) const;
-  [[nodiscard]] std::int64_t int64(int column) const noexcept;
+  /// The same into `out`, reusing its buffer. Inline: scans call it for
+  /// every field of every row. One sqlite3_column_value instead of
+  /// column_text + column_bytes (two column look-ups): the value is
+  /// "unprotected", which matters only when threads share a connection, and
+  /// a Db is used by one thread at a time.
+  void text_into(int column, std::string* out) const {
+    sqlite3_value* v = sqlite3_column_value(stmt_, column);
+    const unsigned char* p = sqlite3_value_text(v);
+    const int n = sqlite3_value_bytes(v);
+    if (p == nullptr || n <= 0) {
+      out->clear();
+      return;
+    }
+    // A recycled string of the same length (ids, hashes, addresses) is
+    // overwritten in place, without assign's general path.
+    const auto size = static_cast<std::size_t>(n);
+    if (out->size() != size) out->resize(size);
+    std::memcpy(out->data(), p, size);
+  }
+  [[nodiscard]] std::int64_t int64(int column) const noexcept {
+    return sqlite3_column_int64(stmt_, column);
+  }
 
  private:
   sqlite3_stmt* stmt_;

@@ -320,31 +320,55 @@ Status step_done(Db& db, std::string_view op, Query& q) {
 /// intent) the one head of that pair, and no other delivery of the pair a
 /// head. Called after anything that changes which deliveries of the pair are
 /// pending. Deliveries of no intent ("") are not ordered and never come here.
+/// Both reads are short ranges of webhook_deliveries_pending (is_head is in
+/// its key), however many deliveries of the pair wait; nothing is written
+/// when the head is already right (a completed head with nothing behind it).
 Status refresh_head(Db& db, std::string_view op, const std::string& endpoint_id,
                     const std::string& intent_id) {
-  std::string head;
+  // The lowest waiting (not head) delivery, and the heads (normally at most one).
+  std::string waiting;
+  std::int64_t waiting_seq = 0;
   {
-    USD1PAY_STORE_QUERY(q, db,
-                        "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND "
-                        "intent_id = ?2 AND status = 'pending' ORDER BY event_seq LIMIT 1",
-                        op);
+    USD1PAY_STORE_QUERY(
+        q, db,
+        "SELECT id, event_seq FROM webhook_deliveries INDEXED BY webhook_deliveries_pending "
+        "WHERE endpoint_id = ?1 AND "
+        "intent_id = ?2 AND status = 'pending' AND is_head = 0 ORDER BY "
+        "event_seq LIMIT 1",
+        op);
     q.bind(1, endpoint_id).bind(2, intent_id);
     const int rc = q.step();
     if (rc == SQLITE_ROW) {
-      head = q.text(0);
+      waiting = q.text(0);
+      waiting_seq = q.int64(1);
     } else if (rc != SQLITE_DONE) {
       return db.error(op, rc);
     }
   }
+  std::vector<std::pair<std::int64_t, std::string>> heads;  // (event_seq, id), seq order
   {
-    USD1PAY_STORE_QUERY(q, db,
-                        "UPDATE webhook_deliveries SET is_head = 0 WHERE endpoint_id = ?1 AND "
-                        "intent_id = ?2 AND is_head = 1 AND id != ?3",
-                        op);
-    q.bind(1, endpoint_id).bind(2, intent_id).bind(3, head);
+    USD1PAY_STORE_QUERY(
+        q, db,
+        "SELECT event_seq, id FROM webhook_deliveries INDEXED BY webhook_deliveries_pending "
+        "WHERE endpoint_id = ?1 AND "
+        "intent_id = ?2 AND status = 'pending' AND is_head = 1 ORDER BY event_seq",
+        op);
+    q.bind(1, endpoint_id).bind(2, intent_id);
+    USD1PAY_RETURN_IF_ERROR(
+        db.for_each_row(q, op, [&](const Query& r) { heads.emplace_back(r.int64(0), r.text(1)); }));
+  }
+  // The one head: the lowest of the two lists' firsts.
+  const bool waiting_first =
+      !waiting.empty() && (heads.empty() || waiting_seq < heads.front().first);
+  const std::string head = waiting_first ? waiting : (heads.empty() ? "" : heads.front().second);
+  for (const auto& h : heads) {
+    if (h.second == head) continue;
+    USD1PAY_STORE_QUERY(
+        q, db, "UPDATE webhook_deliveries SET is_head = 0 WHERE id = ?1 AND is_head = 1", op);
+    q.bind(1, h.second);
     USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
   }
-  if (head.empty()) return Status();
+  if (!waiting_first) return Status();
   USD1PAY_STORE_QUERY(
       q, db, "UPDATE webhook_deliveries SET is_head = 1 WHERE id = ?1 AND is_head = 0", op);
   q.bind(1, head);
@@ -369,15 +393,18 @@ Status revive_delivery(Db& db, std::string_view op, const WebhookDeliveryRow& d,
   return refresh_head(db, op, d.endpoint_id, d.intent_id);
 }
 
-/// Inserts a new pending delivery (not a head yet unless it is of no intent;
-/// the caller refreshes the pair's head).
-Status insert_delivery(Db& db, std::string_view op, const WebhookDeliveryRow& d,
-                       std::int64_t at_ms) {
+/// Inserts a new pending delivery, the head of its (endpoint, intent) when
+/// `head` (the caller knows nothing else of the pair is pending, or it will
+/// refresh the pair's head). *inserted is false, and nothing is written,
+/// when the id or the (event, endpoint) pair is taken already (the caller
+/// tells which).
+Status insert_delivery(Db& db, std::string_view op, const WebhookDeliveryRow& d, std::int64_t at_ms,
+                       bool head, bool* inserted) {
   USD1PAY_STORE_QUERY(
       q, db,
       std::string("INSERT INTO webhook_deliveries (") + kDeliveryColumns +
           ", is_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, 0, ?7, 0, '', 0, '', ?8, ?8, "
-          "0, ?9)",
+          "0, ?9) ON CONFLICT DO NOTHING",
       op);
   q.bind(1, d.id)
       .bind(2, d.endpoint_id)
@@ -387,8 +414,47 @@ Status insert_delivery(Db& db, std::string_view op, const WebhookDeliveryRow& d,
       .bind(6, d.intent_id)
       .bind(7, d.next_attempt_at_ms)
       .bind(8, at_ms)
-      .bind(9, std::int64_t{d.intent_id.empty() ? 1 : 0});
-  return step_done(db, op, q);
+      .bind(9, std::int64_t{head ? 1 : 0});
+  USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
+  *inserted = sqlite3_changes(db.handle()) == 1;
+  return Status();
+}
+
+/// Whether (endpoint, intent) has a pending delivery.
+Status has_pending(Db& db, std::string_view op, const std::string& endpoint_id,
+                   const std::string& intent_id, bool* pending) {
+  USD1PAY_STORE_QUERY(
+      q, db,
+      "SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE "
+      "endpoint_id = ?1 AND intent_id = ?2 AND status = 'pending' LIMIT 1",
+      op);
+  q.bind(1, endpoint_id).bind(2, intent_id);
+  const int rc = q.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db.error(op, rc);
+  *pending = rc == SQLITE_ROW;
+  return Status();
+}
+
+/// The delivery's copy of its event's fields (seq, type, intent) must be the
+/// event's; `where` starts the messages.
+Status check_event_of(Db& db, std::string_view op, const std::string& where,
+                      const WebhookDeliveryRow& given) {
+  USD1PAY_STORE_QUERY(q, db, "SELECT seq, type, intent_id FROM events WHERE id = ?1", op);
+  q.bind(1, given.event_id);
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, where + "no event " + given.event_id);
+  if (rc != SQLITE_ROW) return db.error(op, rc);
+  const auto seq = static_cast<std::uint64_t>(q.int64(0));
+  const std::string type = q.text(1);
+  const std::string intent_id = q.is_null(2) ? std::string() : q.text(2);
+  if (seq != given.event_seq || type != given.event_type || intent_id != given.intent_id) {
+    return Status(ErrorCode::kInvalidArgument,
+                  where + "(seq " + std::to_string(given.event_seq) + ", type '" +
+                      given.event_type + "', intent '" + given.intent_id + "') is not event " +
+                      given.event_id + " (seq " + std::to_string(seq) + ", type '" + type +
+                      "', intent '" + intent_id + "')");
+  }
+  return Status();
 }
 
 Status deliveries_by_ids(Db& db, std::string_view op, const std::vector<std::string>& ids,
@@ -595,41 +661,42 @@ Result<std::size_t> SqliteStore::enqueue_webhook_deliveries(
                                 " is past the newest event (seq " + std::to_string(newest) + ")");
       }
     }
-    std::set<std::string> ordered_intents;
+    // A delivery whose (endpoint, intent) has nothing pending goes in as the
+    // pair's head at once (the common case: the first event of an intent in
+    // this batch); otherwise it goes in waiting and the pair's head is
+    // refreshed at the end (an earlier pending one, or several of this batch).
+    std::set<std::string> ordered_intents;  // with a delivery inserted here
+    std::set<std::string> refresh_intents;  // with one inserted waiting
     for (std::size_t i = 0; i < p.deliveries.size(); ++i) {
       const WebhookDeliveryRow& given = p.deliveries[i];
       const std::string where =
           prefix + "deliveries[" + std::to_string(i) + "] (" + given.id + "): ";
-      std::optional<EventRow> event;
-      USD1PAY_RETURN_IF_ERROR(find_event(db, kOp, given.event_id, &event));
-      if (!event) return Status(ErrorCode::kNotFound, where + "no event " + given.event_id);
-      // The delivery's copy of the event's fields must be the event's.
-      if (event->seq != given.event_seq || event->type != given.event_type ||
-          event->intent_id != given.intent_id) {
-        return Status(ErrorCode::kInvalidArgument,
-                      where + "(seq " + std::to_string(given.event_seq) + ", type '" +
-                          given.event_type + "', intent '" + given.intent_id + "') is not event " +
-                          event->id + " (seq " + std::to_string(event->seq) + ", type '" +
-                          event->type + "', intent '" + event->intent_id + "')");
-      }
-      std::optional<WebhookDeliveryRow> existing;
-      USD1PAY_RETURN_IF_ERROR(
-          find_delivery_of_pair(db, kOp, given.event_id, p.endpoint_id, &existing));
-      if (existing) continue;  // fanned out before (or replayed): left as it is
-      bool taken = false;
-      USD1PAY_RETURN_IF_ERROR(
-          exists(db, kOp, "SELECT 1 FROM webhook_deliveries WHERE id = ?1", given.id, &taken));
-      if (taken) {
-        return Status(ErrorCode::kAlreadyExists,
-                      where + "delivery id " + given.id + " is taken by another delivery");
+      USD1PAY_RETURN_IF_ERROR(check_event_of(db, kOp, where, given));
+      bool head = given.intent_id.empty();
+      if (!head && ordered_intents.count(given.intent_id) == 0) {
+        bool pending = false;
+        USD1PAY_RETURN_IF_ERROR(has_pending(db, kOp, p.endpoint_id, given.intent_id, &pending));
+        head = !pending;
       }
       WebhookDeliveryRow row = given;
       row.endpoint_id = p.endpoint_id;
-      USD1PAY_RETURN_IF_ERROR(insert_delivery(db, kOp, row, p.at_ms));
+      bool inserted_row = false;
+      USD1PAY_RETURN_IF_ERROR(insert_delivery(db, kOp, row, p.at_ms, head, &inserted_row));
+      if (!inserted_row) {
+        // Fanned out before (or replayed): left as it is. Otherwise the id
+        // is another delivery's.
+        std::optional<WebhookDeliveryRow> existing;
+        USD1PAY_RETURN_IF_ERROR(
+            find_delivery_of_pair(db, kOp, given.event_id, p.endpoint_id, &existing));
+        if (existing) continue;
+        return Status(ErrorCode::kAlreadyExists,
+                      where + "delivery id " + given.id + " is taken by another delivery");
+      }
       if (!row.intent_id.empty()) ordered_intents.insert(row.intent_id);
+      if (!row.intent_id.empty() && !head) refresh_intents.insert(row.intent_id);
       ++inserted;
     }
-    for (const std::string& intent_id : ordered_intents) {
+    for (const std::string& intent_id : refresh_intents) {
       USD1PAY_RETURN_IF_ERROR(refresh_head(db, kOp, p.endpoint_id, intent_id));
     }
     USD1PAY_STORE_QUERY(q, db, "UPDATE webhook_endpoints SET fanout_seq = ?2 WHERE id = ?1", kOp);
@@ -753,6 +820,11 @@ Status check_completion(std::string_view op, const std::string& f,
   return Status();
 }
 
+// Per completion: the delivery read, its update (when the lease is ours), the
+// attempt inserted, and the pair's head refreshed when the delivery is done.
+// (An UPDATE ... RETURNING instead of the read, or an INSERT ... SELECT for
+// the attempt's number, each build a temporary b-tree per statement in
+// SQLite: dearer than the statement they save. Profiled.)
 Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
                         const CompleteWebhookAttemptParams& p,
                         CompleteWebhookAttemptResult* result) {
@@ -760,7 +832,7 @@ Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
   std::optional<WebhookDeliveryRow> found;
   USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, op, p.delivery_id, &found));
   if (!found) return Status(ErrorCode::kNotFound, prefix + "no delivery " + p.delivery_id);
-  const WebhookDeliveryRow d = std::move(*found);
+  WebhookDeliveryRow& d = *found;
   // The attempt's ids are the delivery's; a caller that sets them must agree.
   const std::pair<const std::string*, const std::string*> ids[] = {
       {&a.delivery_id, &d.id}, {&a.endpoint_id, &d.endpoint_id}, {&a.event_id, &d.event_id}};
@@ -772,32 +844,23 @@ Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
                         "' is not the delivery's '" + *ids[i].second + "'");
     }
   }
-  // 1. The attempt, always: the receiver may have seen it.
-  std::int64_t number = 0;
-  {
-    USD1PAY_STORE_QUERY(
-        q, db, "SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_attempts WHERE delivery_id = ?1",
-        op);
-    q.bind(1, d.id);
-    const int rc = q.step();
-    if (rc != SQLITE_ROW) return db.error(op, rc);
-    number = q.int64(0);
-  }
+  // 1. The attempt, always: the receiver may have seen it. Its number is
+  //    the delivery's next, found by the insert (a scalar subquery).
   {
     USD1PAY_STORE_QUERY(q, db,
                         std::string("INSERT INTO webhook_attempts (") + kAttemptColumns +
-                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            ") VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(number), 0) + 1 FROM "
+                            "webhook_attempts WHERE delivery_id = ?1), ?4, ?5, ?6, ?7, ?8, ?9)",
                         op);
     q.bind(1, d.id)
         .bind(2, d.endpoint_id)
         .bind(3, d.event_id)
-        .bind(4, number)
-        .bind(5, a.started_at_ms)
-        .bind(6, a.latency_ms)
-        .bind(7, std::int64_t{a.http_status})
-        .bind(8, a.error)
-        .bind(9, a.response_excerpt)
-        .bind(10, a.outcome);
+        .bind(4, a.started_at_ms)
+        .bind(5, a.latency_ms)
+        .bind(6, std::int64_t{a.http_status})
+        .bind(7, a.error)
+        .bind(8, a.response_excerpt)
+        .bind(9, a.outcome);
     USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
   }
   // 2. The delivery, only while `owner` holds its lease. A lease that ran
@@ -827,6 +890,18 @@ Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
     if (done && !d.intent_id.empty()) {
       USD1PAY_RETURN_IF_ERROR(refresh_head(db, op, d.endpoint_id, d.intent_id));
     }
+    // The delivery as it is now, from the row read above and the update
+    // just made (no second read). is_head is not a row field.
+    d.status = p.new_status;
+    ++d.round_attempts;
+    ++d.total_attempts;
+    if (!done) d.next_attempt_at_ms = p.next_attempt_at_ms;
+    d.lease_until_ms = 0;
+    d.lease_owner.clear();
+    d.last_http_status = a.http_status;
+    d.last_error = a.error;
+    d.updated_at_ms = p.at_ms;
+    d.completed_at_ms = done ? p.at_ms : 0;
   }
   // 3. A 410 Gone disables the endpoint whoever holds the lease: it is
   //    what the receiver said about the endpoint, not about this delivery.
@@ -838,24 +913,7 @@ Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
     q.bind(1, d.endpoint_id).bind(2, *p.disable_endpoint_reason).bind(3, p.at_ms);
     USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
   }
-  // The delivery as it is now, built from the row read above and the
-  // update just made (no second read: this runs once per attempt in the
-  // dispatcher's batches). is_head is not a row field; nothing else changes.
-  WebhookDeliveryRow now = d;
-  if (result->applied) {
-    const bool done = p.new_status != "pending";
-    now.status = p.new_status;
-    ++now.round_attempts;
-    ++now.total_attempts;
-    if (!done) now.next_attempt_at_ms = p.next_attempt_at_ms;
-    now.lease_until_ms = 0;
-    now.lease_owner.clear();
-    now.last_http_status = a.http_status;
-    now.last_error = a.error;
-    now.updated_at_ms = p.at_ms;
-    now.completed_at_ms = done ? p.at_ms : 0;
-  }
-  result->delivery = std::move(now);
+  result->delivery = std::move(d);
   return Status();
 }
 
@@ -979,7 +1037,14 @@ Result<std::vector<WebhookAttemptRow>> SqliteStore::list_webhook_attempts(
   std::string sql = std::string("SELECT ") + kAttemptColumns + " FROM webhook_attempts WHERE 1";
   if (p.delivery_id) sql += " AND delivery_id = ?1";
   if (p.endpoint_id) sql += " AND endpoint_id = ?2";
-  if (p.event_id) sql += " AND event_id = ?3";
+  // An event's attempts are found through its deliveries (one per
+  // endpoint, UNIQUE (event_id, endpoint_id)) and their attempts' primary
+  // key; the attempts table has no event index of its own.
+  if (p.event_id) {
+    sql +=
+        " AND event_id = ?3 AND delivery_id IN (SELECT id FROM webhook_deliveries WHERE "
+        "event_id = ?3)";
+  }
   sql += " ORDER BY started_at_ms, delivery_id, number LIMIT ?4";
   std::vector<WebhookAttemptRow> rows;
   const Status io = read(kOp, [&](Db& db) -> Status {
@@ -1041,7 +1106,14 @@ Result<std::vector<WebhookDeliveryRow>> SqliteStore::replay_webhook(const Replay
         row.event_type = event->type;
         row.intent_id = event->intent_id;
         row.next_attempt_at_ms = p.at_ms;
-        USD1PAY_RETURN_IF_ERROR(insert_delivery(db, kOp, row, p.at_ms));
+        bool inserted = false;
+        USD1PAY_RETURN_IF_ERROR(
+            insert_delivery(db, kOp, row, p.at_ms, row.intent_id.empty(), &inserted));
+        if (!inserted) {
+          return Status(ErrorCode::kInternal, prefix + "delivery " + row.id + " of event " +
+                                                  row.event_id + " to endpoint " + row.endpoint_id +
+                                                  " was not inserted");
+        }
         if (!row.intent_id.empty()) {
           USD1PAY_RETURN_IF_ERROR(refresh_head(db, kOp, row.endpoint_id, row.intent_id));
         }

@@ -1,5 +1,6 @@
-// The webhook HTTP transport over cpp-httplib (see webhook_dispatcher.h,
-// section "transport").
+// The webhook HTTP transport (see webhook_dispatcher.h, section "transport"):
+// plain http:// goes through the lean client in http_client.cpp (its rules
+// are there); https:// through cpp-httplib, as follows.
 //
 // Connections go to the addresses check_destination() approved: each client is
 // pinned to one address (set_hostname_addr_map), while the Host header, TLS SNI
@@ -43,16 +44,15 @@
 #include <vector>
 
 #include "usd1pay/webhook_dispatcher.h"
+#include "webhook/http_client.h"
 
 namespace usd1pay {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-/// Bytes past the cap that are read and dropped to keep a connection.
-constexpr std::size_t kDrainBytes = std::size_t{64} * 1024;
-/// Idle connections older than this are closed rather than reused.
-constexpr auto kMaxIdle = std::chrono::seconds(30);
+using webhook_internal::kDrainBytes;
+using webhook_internal::kMaxIdle;
 
 std::pair<time_t, time_t> sec_usec(std::chrono::milliseconds ms) {
   const auto count = std::max<std::int64_t>(ms.count(), 1);
@@ -64,23 +64,6 @@ std::string lower(std::string s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return s;
-}
-
-bool is_ipv6(const std::string& host) {
-  return host.find(':') != std::string::npos;
-}
-
-// "host:port" as written in messages and the Host header's authority.
-std::string authority(const WebhookUrl& url) {
-  std::string host = is_ipv6(url.host) ? "[" + url.host + "]" : url.host;
-  return host + ":" + std::to_string(url.port);
-}
-
-std::string host_header(const WebhookUrl& url) {
-  std::string host = is_ipv6(url.host) ? "[" + url.host + "]" : url.host;
-  const bool default_port =
-      (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
-  return default_port ? host : host + ":" + std::to_string(url.port);
 }
 
 // Stops exchanges that outlive their deadline (httplib::ClientImpl::stop() is
@@ -193,7 +176,8 @@ struct Exchange {
 
 class HttpTransportImpl final : public HttpTransport {
  public:
-  explicit HttpTransportImpl(HttpTransportOptions options) : options_(std::move(options)) {}
+  explicit HttpTransportImpl(HttpTransportOptions options)
+      : options_(std::move(options)), plain_(options_.max_idle_per_origin) {}
 
   Result<HttpPostResult> post(const HttpPostParams& p) override {
     const WebhookUrl& url = p.destination.url;
@@ -203,8 +187,11 @@ class HttpTransportImpl final : public HttpTransport {
     }
     if (p.destination.addresses.empty()) {
       return Status(ErrorCode::kInvalidArgument,
-                    "webhook post: " + authority(url) + ": no checked address to connect to");
+                    "webhook post: " + webhook_internal::webhook_authority(url) +
+                        ": no checked address to connect to");
     }
+    USD1PAY_RETURN_IF_ERROR(webhook_internal::check_request_headers(p));
+    if (url.scheme == "http") return plain_.post(p);
     const auto start = SteadyClock::now();
     const auto deadline = start + p.connect_timeout + p.request_timeout;
     Status last;
@@ -304,7 +291,7 @@ class HttpTransportImpl final : public HttpTransport {
     httplib::Request req;
     req.method = "POST";
     req.path = p.destination.url.path_and_query;
-    req.headers.emplace("Host", host_header(p.destination.url));
+    req.headers.emplace("Host", webhook_internal::webhook_host_header(p.destination.url));
     req.headers.emplace("Content-Type", p.content_type);
     for (const auto& [name, value] : p.headers) req.headers.emplace(name, value);
     req.body = p.body;
@@ -363,8 +350,7 @@ class HttpTransportImpl final : public HttpTransport {
 
   static Status describe(const Exchange& x, const WebhookUrl& url, const std::string& address,
                          const HttpPostParams& p, SteadyClock::duration elapsed) {
-    std::string where = "webhook post: " + url.scheme + "://" + authority(url);
-    if (address != url.host) where += " (" + address + ")";
+    const std::string where = webhook_internal::webhook_post_where(url, address);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
     std::string what;
     if (x.watchdog_stop || x.deadline_stop) {
@@ -407,6 +393,7 @@ class HttpTransportImpl final : public HttpTransport {
   }
 
   HttpTransportOptions options_;
+  webhook_internal::PlainHttpClient plain_;  // http://
   std::mutex mu_;
   std::map<std::string, std::vector<PooledClient>> idle_;
   Watchdog watchdog_;  // after the pool: joined before the clients go

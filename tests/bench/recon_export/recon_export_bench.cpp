@@ -14,15 +14,28 @@
 //   bench_recon_export export DIR OUT
 //       usd1pay export_settlement(CSV, orders file) of that store to OUT;
 //       prints "RECORDS <n>" and "BYTES <n>".
+//   bench_recon_export scan DIR [--fields all|recon] [--page N] [--rounds R]
+//       the store's read path alone: scan_intents over every intent, then
+//       scan_payments over the payments of intents and the unmatched ones,
+//       in keyset pages with the rows handed back (as the reconciler reads
+//       them, without its work); prints the CPU seconds of each scan (best
+//       of the rounds) and a checksum of what was read, so that a change of
+//       the read path shows in CPU seconds. --fields recon asks only for the
+//       fields the reconciler reads (ScanIntentsParams::fields).
 //
 // run.py times both and measures peak memory (ru_maxrss) per child process.
 #include <sqlite3.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "usd1pay/recon.h"
 #include "usd1pay/store.h"
@@ -220,11 +233,179 @@ int run_export(const std::string& dir, const std::string& out) {
   return 0;
 }
 
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/// A cheap digest of what a scan handed out (so that nothing read is dead).
+struct Digest {
+  std::uint64_t rows = 0;
+  std::uint64_t bytes = 0;
+  void add(const std::string& s) {
+    bytes += s.size() + static_cast<unsigned char>(s.empty() ? 0 : s[0]);
+  }
+};
+
+void digest_intent(const usd1pay::IntentRow& i, Digest* d) {
+  ++d->rows;
+  for (const std::string* s :
+       {&i.id, &i.order_id, &i.status, &i.chain, &i.token_symbol, &i.token_contract, &i.amount,
+        &i.currency, &i.amount_base_units, &i.strategy, &i.deposit_address, &i.reference,
+        &i.payment_uri, &i.metadata_json, &i.request_hash, &i.flags_json}) {
+    d->add(*s);
+  }
+  d->bytes += i.token_decimals +
+              static_cast<std::uint64_t>(i.created_at_ms + i.updated_at_ms + i.expires_at_ms) +
+              i.version + (i.deposit_index ? *i.deposit_index : 0);
+}
+
+void digest_payment(const usd1pay::PaymentRow& p, Digest* d) {
+  ++d->rows;
+  for (const std::string* s :
+       {&p.id, &p.chain, &p.tx_hash, &p.block_hash, &p.token_contract, &p.from_address,
+        &p.to_address, &p.amount_base_units, &p.intent_id, &p.status, &p.flags_json}) {
+    d->add(*s);
+  }
+  d->bytes += p.log_index + p.block_number +
+              static_cast<std::uint64_t>(p.block_time + p.detected_at_ms + p.final_at_ms +
+                                         p.updated_at_ms) +
+              (p.final_head_block ? *p.final_head_block : 0);
+}
+
+/// The fields sdk/recon/reconcile.cpp reads of an intent.
+const std::vector<std::string> kReconIntentFields = {"id",
+                                                     "order_id",
+                                                     "status",
+                                                     "chain",
+                                                     "token_symbol",
+                                                     "token_contract",
+                                                     "token_decimals",
+                                                     "amount",
+                                                     "currency",
+                                                     "amount_base_units",
+                                                     "strategy",
+                                                     "deposit_address",
+                                                     "created_at_ms",
+                                                     "updated_at_ms",
+                                                     "expires_at_ms"};
+
+int run_scan(usd1pay::Store& store, bool recon_fields, std::size_t page, int rounds) {
+  double best_intents = 1e99;
+  double best_matched = 1e99;
+  double best_unmatched = 1e99;
+  Digest di;
+  Digest dm;
+  Digest du;
+  for (int round = 0; round < rounds; ++round) {
+    di = Digest{};
+    dm = Digest{};
+    du = Digest{};
+    double t0 = cpu_seconds();
+    {
+      usd1pay::ScanIntentsParams sp;
+      sp.limit = page;
+      if (recon_fields) sp.fields = kReconIntentFields;
+      std::vector<usd1pay::IntentRow> spare;
+      for (;;) {
+        sp.recycle = &spare;
+        auto rows = store.scan_intents(sp);
+        if (!rows.ok()) {
+          std::cerr << usd1pay::to_string(rows.status()) << "\n";
+          return 1;
+        }
+        for (const auto& r : *rows) digest_intent(r, &di);
+        if (rows->size() < page) break;
+        sp.after_id = rows->back().id;
+        spare = std::move(rows).value();
+      }
+    }
+    double t1 = cpu_seconds();
+    best_intents = std::min(best_intents, t1 - t0);
+    for (bool unmatched : {false, true}) {
+      t0 = cpu_seconds();
+      usd1pay::ScanPaymentsParams pp;
+      pp.limit = page;
+      pp.unmatched = unmatched;
+      std::vector<usd1pay::PaymentRow> spare;
+      Digest* d = unmatched ? &du : &dm;
+      for (;;) {
+        pp.recycle = &spare;
+        auto rows = store.scan_payments(pp);
+        if (!rows.ok()) {
+          std::cerr << usd1pay::to_string(rows.status()) << "\n";
+          return 1;
+        }
+        for (const auto& r : *rows) digest_payment(r, d);
+        if (rows->size() < page) break;
+        const auto& last = rows->back();
+        pp.after = usd1pay::PaymentScanKey{last.intent_id, last.block_number, last.log_index,
+                                           last.chain, last.tx_hash};
+        spare = std::move(rows).value();
+      }
+      t1 = cpu_seconds();
+      double& best = unmatched ? best_unmatched : best_matched;
+      best = std::min(best, t1 - t0);
+    }
+  }
+  std::printf("scan_intents: %llu rows, digest %llu, CPU %.3f s\n",
+              static_cast<unsigned long long>(di.rows), static_cast<unsigned long long>(di.bytes),
+              best_intents);
+  std::printf("scan_payments (of intents): %llu rows, digest %llu, CPU %.3f s\n",
+              static_cast<unsigned long long>(dm.rows), static_cast<unsigned long long>(dm.bytes),
+              best_matched);
+  std::printf("scan_payments (unmatched): %llu rows, digest %llu, CPU %.3f s\n",
+              static_cast<unsigned long long>(du.rows), static_cast<unsigned long long>(du.bytes),
+              best_unmatched);
+  std::printf("SCAN CPU %.3f s (best of %d, page %zu, fields %s)\n",
+              best_intents + best_matched + best_unmatched, rounds, page,
+              recon_fields ? "recon" : "all");
+  return 0;
+}
+
+int scan(int argc, char** argv) {
+  const std::string dir = argv[2];
+  bool recon_fields = false;
+  std::size_t page = 1000;
+  int rounds = 3;
+  for (int k = 3; k < argc; ++k) {
+    const std::string a = argv[k];
+    if (a == "--fields" && k + 1 < argc) {
+      const std::string v = argv[++k];
+      if (v != "all" && v != "recon") return 2;
+      recon_fields = v == "recon";
+    } else if (a == "--page" && k + 1 < argc) {
+      page = static_cast<std::size_t>(std::atol(argv[++k]));
+    } else if (a == "--rounds" && k + 1 < argc) {
+      rounds = std::atoi(argv[++k]);
+    } else {
+      return 2;
+    }
+  }
+  usd1pay::SqliteStoreOptions o;
+  o.path = dir + "/store.db";
+  o.create = false;
+  auto store = usd1pay::open_sqlite_store(o);
+  if (!store.ok()) {
+    std::cerr << usd1pay::to_string(store.status()) << "\n";
+    return 1;
+  }
+  return run_scan(**store, recon_fields, page, rounds);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string usage =
-      "usage: bench_recon_export generate DIR N | bench_recon_export export DIR OUT\n";
+      "usage: bench_recon_export generate DIR N | bench_recon_export export DIR OUT |\n"
+      "       bench_recon_export scan DIR [--fields all|recon] [--page N] [--rounds R]\n";
+  if (argc >= 3 && std::strcmp(argv[1], "scan") == 0) {
+    const int rc = scan(argc, argv);
+    if (rc == 2) std::cerr << usage;
+    return rc;
+  }
   if (argc != 4) {
     std::cerr << usage;
     return 2;

@@ -2,7 +2,8 @@
 //
 //   bench_webhook_delivery serve
 //       A loopback receiver (cpp-httplib, 127.0.0.1, a free port, 16 threads,
-//       TCP_NODELAY, up to 1000 requests per keep-alive connection):
+//       TCP_NODELAY, up to 1000 requests per keep-alive connection, a listen
+//       backlog of 1024):
 //       prints "PORT <n>", answers every POST /hook with 200 after reading the
 //       body, and on a line on stdin (or EOF) prints "REQUESTS <n>" and exits.
 //       wrk and usd1pay hit this same process in one run.
@@ -19,8 +20,18 @@
 //       many can go out while one round's commit (an fsync) runs.
 //   bench_webhook_delivery body
 //       Prints a body like the ones usd1pay sends (for wrk's script).
+//   bench_webhook_delivery post PORT N WORKERS lean|httplib
+//       The HTTP client alone: N POSTs of that body with webhook headers to
+//       http://127.0.0.1:PORT/hook from WORKERS threads, through the
+//       transport (lean: make_http_transport, usd1pay's plain-http client)
+//       or a bare cpp-httplib client per thread (keep-alive, TCP_NODELAY);
+//       no store, no signing. Prints "OPS <posts per second>" and
+//       "CPU_US_PER_POST" after checking every answer was a 200. A manual
+//       measurement (docs/webhooks.md, "Speed"), not part of run.py.
 #include <httplib.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +39,9 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "usd1pay/clock.h"
 #include "usd1pay/config.h"
@@ -56,6 +70,30 @@ int fail(const std::string& what) {
   return 1;
 }
 
+// cpp-httplib listens with a backlog of 5 (compiled into Debian's
+// libcpp-httplib). With 8 senders connecting at once on a busy machine that
+// queue overflowed now and then, the kernel dropped a SYN and the sender's
+// retry came 1 s later: a stall that made a 0.1 s smoke run read 0.01.
+// Real receivers queue far more (nginx 511, the kernel's somaxconn 4096), so
+// the listening socket on `port` gets 1024 (listen() again only resizes the
+// queue), for wrk and usd1pay alike.
+void widen_backlog(int port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening == 0) {
+      continue;
+    }
+    sockaddr_in addr{};
+    len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+        addr.sin_family == AF_INET && ntohs(addr.sin_port) == port) {
+      ::listen(fd, 1024);
+      return;
+    }
+  }
+}
+
 int serve() {
   httplib::Server server;
   std::atomic<std::uint64_t> requests{0};
@@ -77,6 +115,7 @@ int serve() {
   });
   const int port = server.bind_to_any_port("127.0.0.1");
   if (port <= 0) return fail("cannot bind 127.0.0.1");
+  widen_backlog(port);  // bind_to_any_port listens already
   std::thread thread([&server] { server.listen_after_bind(); });
   std::cout << "PORT " << port << "\n" << std::flush;
   std::string line;
@@ -190,10 +229,58 @@ int deliver(int port, const std::string& dir, long n, std::size_t workers, bool 
 }
 
 // A body of the size and shape usd1pay sends for intent.created.
+const char* const kBody =
+    R"({"id":"evt_4f7QzJ1mXk2B9sLq8VwYc3","type":"intent.created","created":"2026-05-01T12:00:00.000Z","data":{"id":"pi_8HqL2nWx5Rk7Tc1Zp4Ym9s","object":"payment_intent","order_id":"order-1","status":"requires_payment","amount":"25.00","amount_base_units":"25000000000000000000","chain":"eip155:1337","token":"USD1","token_contract":"0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA","decimals":18,"strategy":"xpub","deposit_address":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","deposit_index":0,"payment_uri":"ethereum:0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA@1337/transfer?address=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266&uint256=25000000000000000000","expires_at":"2026-05-01T12:15:00.000Z","metadata":{"cart":"c-1","terminal":"pos-7"},"amount_received":"0.00","created_at":"2026-05-01T12:00:00.000Z","updated_at":"2026-05-01T12:00:00.000Z"}})";
+
 int body() {
-  std::cout
-      << R"({"id":"evt_4f7QzJ1mXk2B9sLq8VwYc3","type":"intent.created","created":"2026-05-01T12:00:00.000Z","data":{"id":"pi_8HqL2nWx5Rk7Tc1Zp4Ym9s","object":"payment_intent","order_id":"order-1","status":"requires_payment","amount":"25.00","amount_base_units":"25000000000000000000","chain":"eip155:1337","token":"USD1","token_contract":"0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA","decimals":18,"strategy":"xpub","deposit_address":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","deposit_index":0,"payment_uri":"ethereum:0x46f55d6933f9bF2CbF96565EaC0E91C3577f32fA@1337/transfer?address=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266&uint256=25000000000000000000","expires_at":"2026-05-01T12:15:00.000Z","metadata":{"cart":"c-1","terminal":"pos-7"},"amount_received":"0.00","created_at":"2026-05-01T12:00:00.000Z","updated_at":"2026-05-01T12:00:00.000Z"}})"
-      << "\n";
+  std::cout << kBody << "\n";
+  return 0;
+}
+
+int post(int port, long n, std::size_t workers, bool lean) {
+  using namespace usd1pay;
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"webhook-id", "msg_2ZqT5v1Xk9Lm3Bc7Np4Rs8"},
+      {"webhook-timestamp", "1777636800"},
+      {"webhook-signature", "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="},
+      {"user-agent", "usd1pay/bench"}};
+  HttpPostParams p;
+  p.destination.url = WebhookUrl{"http", "127.0.0.1", static_cast<std::uint16_t>(port), "/hook"};
+  p.destination.addresses = {"127.0.0.1"};
+  p.headers = headers;
+  p.body = kBody;
+  auto transport = make_http_transport(HttpTransportOptions{true, "", workers});
+  std::atomic<long> next{0};
+  std::atomic<long> bad{0};
+  const double cpu_before = cpu_seconds();
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      httplib::Headers h;
+      for (const auto& [name, value] : headers) h.emplace(name, value);
+      while (next.fetch_add(1) < n) {
+        if (lean) {
+          auto r = transport->post(p);
+          if (!r.ok() || r->status != 200) ++bad;
+        } else {
+          auto r = client.Post("/hook", h, p.body, "application/json");
+          if (!r || r->status != 200) ++bad;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = cpu_seconds() - cpu_before;
+  if (bad.load() != 0) return fail(std::to_string(bad.load()) + " posts failed");
+  std::cout << "POSTED " << n << " in " << secs << " s (" << (lean ? "lean" : "httplib") << ")\n";
+  std::cout << "OPS " << static_cast<long>(static_cast<double>(n) / secs) << "\n";
+  std::cout << "CPU_US_PER_POST " << static_cast<long>(cpu * 1e6 / static_cast<double>(n)) << "\n";
   return 0;
 }
 
@@ -204,6 +291,12 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "serve" && argc == 2) return serve();
     if (mode == "body" && argc == 2) return body();
+    if (mode == "post" && argc == 6) {
+      const std::string client = argv[5];
+      if (client != "lean" && client != "httplib") return fail("client must be lean or httplib");
+      return post(std::stoi(argv[2]), std::stol(argv[3]),
+                  static_cast<std::size_t>(std::stoul(argv[4])), client == "lean");
+    }
     if (mode == "deliver" && (argc == 7 || argc == 8)) {
       const std::string sync = argv[6];
       if (sync != "full" && sync != "normal") return fail("synchronous must be full or normal");
@@ -215,6 +308,6 @@ int main(int argc, char** argv) {
     return fail(e.what());
   }
   std::cerr << "usage: bench_webhook_delivery serve | body | deliver PORT DIR N WORKERS "
-               "full|normal [PREFETCH]\n";
+               "full|normal [PREFETCH] | post PORT N WORKERS lean|httplib\n";
   return 2;
 }

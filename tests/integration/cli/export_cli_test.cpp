@@ -8,6 +8,7 @@
 
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
+#include "usd1pay/store.h"
 
 namespace usd1pay {
 namespace {
@@ -27,7 +28,8 @@ class ExportCliTest : public ::testing::Test {
     ASSERT_EQ(cli({"init"}).exit_code, 0);
     const auto r = cli({"intent", "create", "--order", "A,\"x\" \xc3\xa9", "--amount", "25.00"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    intent_id_ = nlohmann::json::parse(r.out)["id"];
+    intent_ = nlohmann::json::parse(r.out);
+    intent_id_ = intent_["id"];
   }
 
   ProcessResult cli(std::vector<std::string> args) {
@@ -39,6 +41,7 @@ class ExportCliTest : public ::testing::Test {
 
   TempDir dir_;
   std::string config_;
+  nlohmann::json intent_;
   std::string intent_id_;
 };
 
@@ -129,6 +132,64 @@ TEST_F(ExportCliTest, LookupByIntentAndOrder) {
   r = cli({"lookup", "no-such-order"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "nothing found for no-such-order\n");
+}
+
+// A payment's lookup JSON carries what a support person needs to judge it:
+// the block's hash and time, when it was seen and became final, and the
+// chain's head at finality (null while not final).
+TEST_F(ExportCliTest, LookupJsonShowsPaymentFinality) {
+  {
+    SqliteStoreOptions o;
+    o.path = dir_.file("usd1pay.db");  // the sample configuration's store
+    auto store = open_sqlite_store(o);
+    ASSERT_TRUE(store.ok()) << to_string(store.status());
+    auto payment = [&](const std::string& id, char tx, bool final) {
+      PaymentRow p;
+      p.id = id;
+      p.chain = intent_["chain"];
+      p.tx_hash = "0x" + std::string(64, tx);
+      p.block_number = 40;
+      p.block_hash = "0x" + std::string(64, 'b');
+      p.block_time = 1700000000;
+      p.token_contract = intent_["token_contract"];
+      p.from_address = "0x8ba1f109551bD432803012645Ac136ddd64DBA72";
+      p.to_address = intent_["deposit_address"];
+      p.amount_base_units = "1000";
+      p.intent_id = intent_id_;
+      p.status = final ? "final" : "pending";
+      p.detected_at_ms = 1700000060000;
+      p.final_at_ms = final ? 1700000120000 : 0;
+      if (final) p.final_head_block = 42;
+      p.updated_at_ms = 1700000120000;
+      return p;
+    };
+    ApplyScanParams p;
+    p.chain = intent_["chain"];
+    p.new_next_block = 50;
+    p.at_ms = 1700000120000;
+    p.upsert_payments = {payment("py_final", 'a', true), payment("py_pending", 'c', false)};
+    const Status st = (*store)->apply_scan(p);
+    ASSERT_TRUE(st.ok()) << to_string(st);
+  }
+  const auto r = cli({"lookup", intent_id_, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["payments"].size(), 2u) << r.out;
+  for (const auto& p : j["payments"]) {
+    EXPECT_EQ(p["intent_id"], intent_id_);
+    EXPECT_EQ(p["block_hash"], "0x" + std::string(64, 'b'));
+    EXPECT_EQ(p["block_time"], "2023-11-14T22:13:20Z");
+    EXPECT_EQ(p["detected_at"], "2023-11-14T22:14:20Z");
+    if (p["id"] == "py_final") {
+      EXPECT_EQ(p["status"], "final");
+      EXPECT_EQ(p["final_at"], "2023-11-14T22:15:20Z");
+      EXPECT_EQ(p["final_head_block"], 42);  // 3 confirmations at finality
+    } else {
+      EXPECT_EQ(p["id"], "py_pending");
+      EXPECT_TRUE(p["final_at"].is_null()) << p;
+      EXPECT_TRUE(p["final_head_block"].is_null()) << p;
+    }
+  }
 }
 
 }  // namespace

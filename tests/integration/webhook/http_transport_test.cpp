@@ -596,6 +596,507 @@ TEST(HttpTransportTest, IdlePoolIsBoundedPerOrigin) {
   EXPECT_EQ(rx.connections(), 2u);  // the one kept idle served the rest
 }
 
+// ---------------------------------------------------------------- the plain-http client's edges
+//
+// What the lean HTTP/1.1 client (sdk/webhook/http_client.cpp) must get right
+// against a raw socket server: malformed and oversized answers, framings,
+// reuse rules, and when a request may be sent twice.
+
+// Reads the requests of one connection in order, keeping bytes that arrive
+// early (a request is a head and a Content-Length body).
+class Requests {
+ public:
+  explicit Requests(int fd) : fd_(fd) {}
+  /// The next request's head (up to the blank line) and body; false at EOF.
+  bool next(std::string& head, std::string& body) {
+    std::size_t end = std::string::npos;
+    while ((end = data_.find("\r\n\r\n")) == std::string::npos) {
+      if (!more()) return false;
+    }
+    head = data_.substr(0, end + 4);
+    std::size_t length = 0;
+    const std::size_t cl = head.find("Content-Length: ");
+    if (cl != std::string::npos) length = std::stoul(head.substr(cl + 16));
+    while (data_.size() < end + 4 + length) {
+      if (!more()) return false;
+    }
+    body = data_.substr(end + 4, length);
+    data_.erase(0, end + 4 + length);
+    return true;
+  }
+  /// The next request's webhook-id ("" at EOF).
+  std::string next_id() {
+    std::string head;
+    std::string body;
+    if (!next(head, body)) return "";
+    const std::size_t at = head.find("webhook-id: ");
+    if (at == std::string::npos) return "<no webhook-id>";
+    return head.substr(at + 12, head.find("\r\n", at) - at - 12);
+  }
+
+ private:
+  bool more() {
+    char buf[4096];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    data_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  int fd_;
+  std::string data_;
+};
+
+// The webhook-ids a server saw, in order.
+class Seen {
+ public:
+  void add(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids_.push_back(id);
+  }
+  std::vector<std::string> ids() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ids_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> ids_;
+};
+
+const std::string kOkAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+HttpPostParams raw_params(int port, const std::string& id = "msg_1") {
+  auto p = params(pinned("http", "127.0.0.1", port, "127.0.0.1"));
+  p.headers[0].second = id;
+  return p;
+}
+
+std::string where(int port) {
+  return "webhook post: http://127.0.0.1:" + std::to_string(port) + ": ";
+}
+
+// Answers every request on a connection with `answer(n)` (n counts requests
+// over all connections, from 0) while it returns something; "" closes.
+RawServer::Serve answering(std::function<std::string(int)> answer, std::atomic<int>& count,
+                           Seen* seen = nullptr) {
+  return [answer = std::move(answer), &count, seen](int fd, const std::atomic<bool>&) {
+    Requests requests(fd);
+    while (true) {
+      const std::string id = requests.next_id();
+      if (id.empty()) return;
+      if (seen != nullptr) seen->add(id);
+      const std::string a = answer(count++);
+      if (a.empty()) return;
+      send_all(fd, a);
+    }
+  };
+}
+
+TEST(HttpClientEdgesTest, MalformedStatusLineIsAnErrorNamingItAndTheConnectionIsDropped) {
+  std::atomic<int> count{0};
+  RawServer raw(answering(
+      [](int n) {
+        return n == 0   ? "HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n"
+               : n == 1 ? "SSH-2.0-OpenSSH_9.6\r\n"
+                        : kOkAnswer;
+      },
+      count));
+  auto transport = make_http_transport();
+  auto r = transport->post(raw_params(raw.port()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(r.status().message(), where(raw.port()) +
+                                      "malformed response: status line: expected a 3-digit "
+                                      "status code at byte 10");
+  r = transport->post(raw_params(raw.port()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), where(raw.port()) +
+                                      "malformed response: status line: expected \"HTTP/1.1\", "
+                                      "not 'S' at byte 0");
+  r = transport->post(raw_params(raw.port()));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->body, "ok");
+  EXPECT_EQ(count.load(), 3);    // each sent once: a malformed answer is not retried
+  EXPECT_EQ(raw.accepted(), 3);  // and its connection is never reused
+}
+
+TEST(HttpClientEdgesTest, OversizedHeadersAreRefusedWithoutWaiting) {
+  RawServer raw([](int fd, const std::atomic<bool>& stopping) {
+    if (!read_request(fd)) return;
+    send_all(fd, "HTTP/1.1 200 OK\r\n");
+    const std::string line = "X-Big: " + std::string(1000, 'b') + "\r\n";
+    for (int i = 0; i < 1000 && !stopping; ++i) {  // 1 MB of headers, never the blank line
+      if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) <= 0) return;
+    }
+  });
+  const auto start = SteadyClock::now();
+  auto r = make_http_transport()->post(raw_params(raw.port()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(r.status().message(),
+            where(raw.port()) + "malformed response: headers exceed 65536 bytes");
+  EXPECT_LT(ms_since(start), 4000) << "the 5 s request timeout must not be what ended it";
+}
+
+TEST(HttpClientEdgesTest, ChunkedAnswerWithABadSizeIsAnError) {
+  for (const auto& [chunk, error] : std::vector<std::pair<std::string, std::string>>{
+           {"5x\r\nhello\r\n0\r\n\r\n", "chunk size: bad character 'x' at byte 48"},
+           {"zz\r\n", "chunk size: expected a hex number, not 'z' at byte 47"},
+           {"fffffffffffffffff\r\n", "chunk size: more than 16 hex digits at byte 47"},
+           {"5\r\nhelloX", "chunk data: expected a line end at byte 55"},
+       }) {
+    std::atomic<int> count{0};
+    const std::string answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk;
+    RawServer raw(answering([&](int) { return answer; }, count));
+    auto r = make_http_transport()->post(raw_params(raw.port()));
+    ASSERT_FALSE(r.ok()) << chunk;
+    EXPECT_EQ(r.status().message(), where(raw.port()) + "malformed response: " + error);
+  }
+}
+
+TEST(HttpClientEdgesTest, ChunkedAnswersInPiecesAreReadAndTheConnectionKept) {
+  std::atomic<int> count{0};
+  RawServer raw([&](int fd, const std::atomic<bool>&) {
+    Requests requests(fd);
+    while (!requests.next_id().empty()) {
+      ++count;
+      // Each piece its own send: the client must join them.
+      for (const char* piece :
+           {"HTTP/1.1 200 OK\r\nTransfer-", "Encoding: chunked\r\nRetry-After: 7\r\n\r\n5\r",
+            "\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n", "\r\n"}) {
+        send_all(fd, piece);
+      }
+    }
+  });
+  auto transport = make_http_transport();
+  for (int i = 0; i < 5; ++i) {
+    auto r = transport->post(raw_params(raw.port()));
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "hello world");
+    EXPECT_EQ(header(*r, "retry-after"), "7");
+    EXPECT_EQ(header(*r, "x-trailer"), "<absent>");
+  }
+  EXPECT_EQ(count.load(), 5);
+  EXPECT_EQ(raw.accepted(), 1);
+}
+
+TEST(HttpClientEdgesTest, InterimAnswersAreSkipped) {
+  std::atomic<int> count{0};
+  RawServer raw(answering(
+      [](int) {
+        return std::string(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+            "HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\n\r\nlater");
+      },
+      count));
+  auto transport = make_http_transport();
+  for (int i = 0; i < 3; ++i) {
+    auto r = transport->post(raw_params(raw.port()));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->status, 202);
+    EXPECT_EQ(r->body, "late");
+    EXPECT_EQ(header(*r, "link"), "<absent>");
+  }
+  // "later" has one byte more than its Content-Length: that byte was never
+  // asked for, so the connection was not trusted again.
+  EXPECT_EQ(raw.accepted(), 3);
+}
+
+TEST(HttpClientEdgesTest, AnswersThatEndTheConnectionAreNotReused) {
+  // Each kind of answer, then the server keeps the connection open and would
+  // answer again: the client must not send there.
+  for (const std::string& answer : {
+           std::string("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"),
+           std::string("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+           std::string("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"),
+           std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n"
+                       "\r\n2\r\nok\r\n0\r\n\r\n"),
+       }) {
+    std::atomic<int> count{0};
+    RawServer raw(answering([&](int) { return answer; }, count));
+    auto transport = make_http_transport();
+    for (int i = 0; i < 3; ++i) {
+      auto r = transport->post(raw_params(raw.port()));
+      ASSERT_TRUE(r.ok()) << answer << ": " << r.status().message();
+      EXPECT_EQ(r->body, "ok");
+    }
+    EXPECT_EQ(raw.accepted(), 3) << answer;
+  }
+}
+
+TEST(HttpClientEdgesTest, BodyToTheEndOfTheConnectionIsReadThenTheConnectionClosed) {
+  RawServer with_body([](int fd, const std::atomic<bool>&) {
+    if (!read_request(fd)) return;
+    send_all(fd, "HTTP/1.1 500 Oops\r\n\r\nall of it");
+  });
+  auto transport = make_http_transport();
+  for (int i = 0; i < 2; ++i) {
+    auto r = transport->post(raw_params(with_body.port()));
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->status, 500);
+    EXPECT_EQ(r->body, "all of it");
+    EXPECT_FALSE(r->body_truncated);
+  }
+  EXPECT_EQ(with_body.accepted(), 2);
+}
+
+TEST(HttpClientEdgesTest, EndlessBodyToTheEndOfTheConnectionIsCapped) {
+  std::atomic<long> sent{0};
+  RawServer raw([&](int fd, const std::atomic<bool>& stopping) {
+    if (!read_request(fd)) return;
+    send_all(fd, "HTTP/1.1 200 OK\r\n\r\n");
+    const std::string chunk(16 * 1024, 'y');
+    while (!stopping && sent.load() < 256L * 1024 * 1024) {
+      const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += n;
+    }
+  });
+  auto p = raw_params(raw.port());
+  p.max_response_bytes = 100;
+  auto r = make_http_transport()->post(p);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->body, std::string(100, 'y'));
+  EXPECT_TRUE(r->body_truncated);
+  EXPECT_LT(sent.load(), 64L * 1024 * 1024);  // the client stopped reading long before
+}
+
+TEST(HttpClientEdgesTest, CloseInTheMiddleOfTheHeadersIsAnError) {
+  RawServer raw([](int fd, const std::atomic<bool>&) {
+    if (!read_request(fd)) return;
+    send_all(fd, "HTTP/1.1 200 OK\r\nContent-Le");
+  });
+  auto r = make_http_transport()->post(raw_params(raw.port()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            where(raw.port()) + "connection reset or closed in the middle of the response");
+}
+
+TEST(HttpClientEdgesTest, ReceiverThatNeverReadsTimesOutWhileSending) {
+  RawServer raw([](int, const std::atomic<bool>& stopping) {
+    while (!stopping) std::this_thread::sleep_for(milliseconds(10));  // reads nothing
+  });
+  auto p = raw_params(raw.port());
+  p.body = std::string(32 * 1024 * 1024, 'b');  // more than the socket buffers take
+  p.connect_timeout = milliseconds(500);
+  p.request_timeout = milliseconds(800);
+  const auto start = SteadyClock::now();
+  auto r = make_http_transport()->post(p);
+  ASSERT_FALSE(r.ok());
+  const std::string m = r.status().message();
+  EXPECT_TRUE(m == where(raw.port()) + "timed out after 800 ms sending the request" ||
+              m == where(raw.port()) + "timed out: no complete response within 1300 ms")
+      << m;
+  EXPECT_LT(ms_since(start), 1300 + 1000);
+}
+
+TEST(HttpClientEdgesTest, RequestTimeoutBoundsEachWaitNotTheWholeAnswer) {
+  // A byte every 40 ms for about 600 ms: no wait reaches the 300 ms request
+  // timeout, and the whole stays within connect + request timeout.
+  RawServer raw([](int fd, const std::atomic<bool>& stopping) {
+    if (!read_request(fd)) return;
+    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nslow!";
+    for (std::size_t i = 0; i < answer.size() && !stopping; i += 4) {
+      send_all(fd, answer.substr(i, 4));
+      std::this_thread::sleep_for(milliseconds(40));
+    }
+  });
+  auto p = raw_params(raw.port());
+  p.connect_timeout = milliseconds(5000);  // the bound of the whole: 5300 ms
+  p.request_timeout = milliseconds(300);
+  auto r = make_http_transport()->post(p);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->body, "slow!");
+}
+
+// ---------------------------------------------------------------- sent twice?
+
+TEST(HttpClientEdgesTest, ReusedConnectionClosedWithoutAnswerIsSentOnceMoreOnANewOne) {
+  // The first connection answers one request, reads the second and closes
+  // without a byte back: the client cannot know whether it was acted on, so
+  // it sends it again (a duplicate is allowed, a loss is not).
+  std::atomic<int> count{0};
+  Seen seen;
+  std::atomic<int> connections{0};
+  RawServer raw([&](int fd, const std::atomic<bool>&) {
+    const int c = connections++;
+    Requests requests(fd);
+    for (int i = 0;; ++i) {
+      const std::string id = requests.next_id();
+      if (id.empty()) return;
+      seen.add(id);
+      ++count;
+      if (c == 0 && i == 1) return;  // closes without answering
+      send_all(fd, kOkAnswer);
+    }
+  });
+  auto transport = make_http_transport();
+  ASSERT_TRUE(transport->post(raw_params(raw.port(), "msg_a")).ok());
+  auto r = transport->post(raw_params(raw.port(), "msg_b"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->body, "ok");
+  EXPECT_EQ(seen.ids(), (std::vector<std::string>{"msg_a", "msg_b", "msg_b"}));
+  EXPECT_EQ(raw.accepted(), 2);
+}
+
+TEST(HttpClientEdgesTest, ReusedConnectionFailingAfterAnswerBytesIsNotSentAgain) {
+  // Once any byte of an answer came back, the request surely arrived: a
+  // failure then (cut answer, malformed answer, silence) is an error, and
+  // the dispatcher's schedule decides when to try again.
+  struct Case {
+    std::string second;  // what the first connection sends for its second request
+    bool silent;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", false,
+            "connection reset or closed in the middle of the response"},
+           {"HTTP/1.1 2", false, "connection reset or closed in the middle of the response"},
+           {"HTTP/9.9 200 OK\r\n\r\n", false,
+            "malformed response: status line: expected \"HTTP/1.1\", not '9' at byte 5"},
+           {"", true, "timed out after 300 ms waiting for the response"},
+       }) {
+    Seen seen;
+    std::atomic<int> connections{0};
+    RawServer raw([&](int fd, const std::atomic<bool>& stopping) {
+      const int conn = connections++;
+      Requests requests(fd);
+      for (int i = 0;; ++i) {
+        const std::string id = requests.next_id();
+        if (id.empty()) return;
+        seen.add(id);
+        if (conn == 0 && i == 1) {
+          if (c.silent) {
+            while (!stopping) std::this_thread::sleep_for(milliseconds(10));
+          }
+          send_all(fd, c.second);
+          return;
+        }
+        send_all(fd, kOkAnswer);
+      }
+    });
+    auto transport = make_http_transport();
+    ASSERT_TRUE(transport->post(raw_params(raw.port(), "msg_a")).ok());
+    auto p = raw_params(raw.port(), "msg_b");
+    p.request_timeout = milliseconds(300);
+    auto r = transport->post(p);
+    ASSERT_FALSE(r.ok()) << c.second;
+    EXPECT_EQ(r.status().message(), where(raw.port()) + c.error);
+    EXPECT_EQ(seen.ids(), (std::vector<std::string>{"msg_a", "msg_b"})) << c.second;
+    EXPECT_EQ(raw.accepted(), 1) << c.second;
+  }
+}
+
+TEST(HttpClientEdgesTest, NewConnectionClosedWithoutAnswerIsNotSentAgain) {
+  // On a connection made for this request there is no stale-connection
+  // excuse: the server read it and closed.
+  Seen seen;
+  RawServer raw([&](int fd, const std::atomic<bool>&) {
+    Requests requests(fd);
+    seen.add(requests.next_id());
+  });
+  auto r = make_http_transport()->post(raw_params(raw.port(), "msg_a"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            where(raw.port()) + "connection reset or closed before a response");
+  EXPECT_EQ(seen.ids(), (std::vector<std::string>{"msg_a"}));
+  EXPECT_EQ(raw.accepted(), 1);
+}
+
+TEST(HttpClientEdgesTest, IdleConnectionThatSpokeIsNotReused) {
+  // After answering, the server sends bytes nobody asked for while the
+  // connection is idle: it is not trusted with the next request.
+  std::atomic<int> count{0};
+  std::atomic<bool> spoke{false};
+  RawServer raw([&](int fd, const std::atomic<bool>& stopping) {
+    Requests requests(fd);
+    while (!requests.next_id().empty()) {
+      ++count;
+      send_all(fd, kOkAnswer);
+      std::this_thread::sleep_for(milliseconds(20));
+      send_all(fd, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n");
+      spoke = true;
+      if (stopping) return;
+    }
+  });
+  auto transport = make_http_transport();
+  ASSERT_TRUE(transport->post(raw_params(raw.port())).ok());
+  for (int i = 0; i < 500 && !spoke.load(); ++i) std::this_thread::sleep_for(milliseconds(10));
+  std::this_thread::sleep_for(milliseconds(20));  // the bytes cross the loopback
+  auto r = transport->post(raw_params(raw.port()));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(count.load(), 2);
+  EXPECT_EQ(raw.accepted(), 2);
+}
+
+// ---------------------------------------------------------------- the request
+
+TEST(HttpClientEdgesTest, TheRequestOnTheWire) {
+  std::string head;
+  std::string body;
+  std::mutex mu;
+  RawServer raw([&](int fd, const std::atomic<bool>&) {
+    Requests requests(fd);
+    std::string h;
+    std::string b;
+    if (!requests.next(h, b)) return;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      head = h;
+      body = b;
+    }
+    send_all(fd, kOkAnswer);
+  });
+  auto p =
+      params(pinned("http", "shop.invalid", raw.port(), "127.0.0.1", "/in?a=1&b=%2F"), "{\"x\":1}");
+  ASSERT_TRUE(make_http_transport()->post(p).ok());
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(head,
+            "POST /in?a=1&b=%2F HTTP/1.1\r\nHost: shop.invalid:" + std::to_string(raw.port()) +
+                "\r\nContent-Type: application/json\r\nContent-Length: 7\r\n"
+                "webhook-id: msg_1\r\nwebhook-timestamp: 1700000000\r\n"
+                "webhook-signature: v1,c2lnbmF0dXJl\r\n\r\n");
+  EXPECT_EQ(body, "{\"x\":1}");
+}
+
+TEST(HttpClientEdgesTest, HeadersThatWouldSplitTheRequestAreRefusedBeforeSending) {
+  RawServer raw([](int fd, const std::atomic<bool>&) { read_request(fd); });
+  struct Case {
+    std::string name;
+    std::string value;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"x-a", "1\r\nX-Evil: 2", "webhook post: header \"x-a\": control byte at position 1"},
+           {"x-a", std::string("a\0b", 3),
+            "webhook post: header \"x-a\": control byte at position 1"},
+           {"x a", "1", "webhook post: header name: bad character ' ' at position 1"},
+           {"", "1", "webhook post: header with an empty name"},
+           {"Host", "evil.example", "webhook post: header \"Host\" is written by the transport"},
+           {"content-length", "0",
+            "webhook post: header \"content-length\" is written by the transport"},
+           {"Transfer-Encoding", "chunked",
+            "webhook post: header \"Transfer-Encoding\" is written by the transport"},
+       }) {
+    for (const char* scheme : {"http", "https"}) {
+      auto p = params(pinned(scheme, "127.0.0.1", raw.port(), "127.0.0.1"));
+      p.headers.emplace_back(c.name, c.value);
+      auto r = make_http_transport()->post(p);
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+      EXPECT_EQ(r.status().message(), c.error);
+    }
+  }
+  auto p = raw_params(raw.port());
+  p.content_type = "application/json\r\nX-Evil: 1";
+  auto r = make_http_transport()->post(p);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "webhook post: content type: control byte at position 16");
+  EXPECT_EQ(raw.accepted(), 0);
+}
+
 // ---------------------------------------------------------------- HTTPS
 
 class HttpsTransportTest : public ::testing::Test {

@@ -1084,6 +1084,13 @@ TEST(ConfigTest, DocumentErrors) {
       {R"({"chains": [1, [2, 3], {"x": {"y": 1, "y": 2}}]})", ErrorCode::kInvalidArgument,
        "config: chains[2].x.y: duplicate key"},
       {R"({"a": 1, "a": 1})", ErrorCode::kInvalidArgument, "config: a: duplicate key"},
+      // A number beyond a double: nlohmann throws out_of_range, without a place.
+      {R"({"store": {"busy_timeout_ms": 1e999}})", ErrorCode::kInvalidArgument,
+       "config: store.busy_timeout_ms: number 1e999 is beyond the range of a double"},
+      {R"({"chains": [{"start_block": 5}, {"tokens": [1, -2E+400]}]})", ErrorCode::kInvalidArgument,
+       "config: chains[1].tokens[1]: number -2E+400 is beyond the range of a double"},
+      {"-1e999", ErrorCode::kInvalidArgument,
+       "config: number -1e999 is beyond the range of a double"},
       {std::string(40, '[') + std::string(40, ']'), ErrorCode::kInvalidArgument,
        "nested more than 32 levels deep"},
       {std::string(100000, '['), ErrorCode::kInvalidArgument, "nested more than 32 levels deep"},

@@ -91,6 +91,42 @@ TEST(JsonStrict, SyntaxErrorsStayNlohmanns) {
   }
 }
 
+// nlohmann's overflow error has no place: the paths name the value being read.
+TEST(JsonStrict, NumberOverflowIsNamedByItsValuePath) {
+  struct Case {
+    const char* text;
+    const char* path;
+    const char* reason;
+  };
+  for (const Case& c : {
+           Case{R"({"a":{"b":1e999}})", "a.b", "number 1e999 is beyond the range of a double"},
+           Case{R"({"a":[1,"x",{},-9E+9999]})", "a[3]",
+                "number -9E+9999 is beyond the range of a double"},
+           Case{R"([[0],[1,2,1e400]])", "[1][2]", "number 1e400 is beyond the range of a double"},
+           Case{"1e999", "", "number 1e999 is beyond the range of a double"},
+       }) {
+    JsonKeyPaths paths;
+    try {
+      const json j = json::parse(std::string(c.text), StrictJsonCallback<json>(&paths, 8));
+      ADD_FAILURE() << c.text << " parsed as " << j.dump();
+    } catch (const json::out_of_range& e) {
+      EXPECT_EQ(paths.value_path(), c.path) << c.text;
+      EXPECT_EQ(json_out_of_range_reason(e.what()), c.reason) << c.text;
+    }
+  }
+  // Other out_of_range messages lose only nlohmann's id; bytes stay printable.
+  EXPECT_EQ(json_out_of_range_reason("[json.exception.out_of_range.401] array index 4 is out of "
+                                     "range"),
+            "array index 4 is out of range");
+  EXPECT_EQ(json_out_of_range_reason("number overflow parsing '1e\xff"
+                                     "9'"),
+            "number 1e?9 is beyond the range of a double");
+  EXPECT_EQ(json_out_of_range_reason("[x] number overflow parsing '1\x01'"),
+            "number 1? is beyond the range of a double");
+  // Not the overflow form (no closing quote): the text as it is.
+  EXPECT_EQ(json_out_of_range_reason("number overflow parsing '1"), "number overflow parsing '1");
+}
+
 TEST(JsonStrict, SyntaxReasonIsPrintableAscii) {
   EXPECT_EQ(json_syntax_reason("[json.exception.parse_error.101] parse error at line 1, column "
                                "2: bad \x01 byte \xc3\xa9; last read: 'x'"),

@@ -1014,7 +1014,7 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                       "('payments_intent', 'payments_chain_status', 'payments_tx_hash')"),
               "3");
@@ -1045,10 +1045,16 @@ TEST(TrackingMigrationTest, VersionFourFileGainsTheHeadAtFinalityAndAddressIndex
     ASSERT_TRUE(store->create_intent(create_params("pi_old")).ok());
   }
   {
-    // What the version 4 code left: a final payment, no migration 5.
+    // What the version 4 code left: a final payment, no migration 5 (nor
+    // 6: the webhook indexes as migration 3 made them).
     Raw raw(path);
     raw.exec_or_fail(
-        "BEGIN; DROP INDEX payments_to_address; DROP INDEX payments_from_address; "
+        "BEGIN; DROP INDEX webhook_deliveries_pending; CREATE INDEX webhook_deliveries_heads ON "
+        "webhook_deliveries (endpoint_id, intent_id) WHERE is_head = 1; CREATE INDEX "
+        "webhook_deliveries_order ON webhook_deliveries (endpoint_id, intent_id, event_seq) WHERE "
+        "status = 'pending'; CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, "
+        "started_at_ms); "
+        "DROP INDEX payments_to_address; DROP INDEX payments_from_address; "
         "DROP INDEX intents_deposit_address; ALTER TABLE payments DROP COLUMN final_head_block; "
         "INSERT INTO payments (id, chain, tx_hash, log_index, block_number, block_hash, "
         "block_time, token_contract, from_address, to_address, amount_base_units, intent_id, "
@@ -1060,7 +1066,7 @@ TEST(TrackingMigrationTest, VersionFourFileGainsTheHeadAtFinalityAndAddressIndex
   std::unique_ptr<Store> store = open_or_die(path);
   ASSERT_NE(store, nullptr);
   Raw raw(path);
-  EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5");
+  EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
   EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                     "('payments_to_address', 'payments_from_address', 'intents_deposit_address')"),
             "3");

@@ -605,6 +605,54 @@ TEST_F(WebhookStoreTest, EnqueueInsertsPendingDeliveriesAndMovesFanoutSeq) {
   EXPECT_EQ(*r, 1U) << "a pair is delivered once";
 }
 
+// Fan-out puts a delivery in as its pair's head when nothing else of the
+// pair is pending, and otherwise lets the lowest pending event_seq of the
+// pair be the head, whatever order a batch comes in and whatever is pending
+// from before (here: a replay made a delivery of a LATER event first).
+TEST_F(WebhookStoreTest, EnqueueMakesTheLowestPendingOfEachPairItsHead) {
+  create_endpoint(we(1));
+  const EventRow a1 = add_event("pi_a");
+  const EventRow b1 = add_event("pi_b");
+  const EventRow b2 = add_event("pi_b");
+  const EventRow c1 = add_event("pi_c");
+  const EventRow c2 = add_event("pi_c");
+  const EventRow n1 = add_event("");
+  // pi_c's later event is replayed to we(1) before fan-out reaches it.
+  ReplayWebhookParams rp;
+  rp.event_id = c2.id;
+  rp.endpoint_id = we(1);
+  rp.new_delivery_id = msg(900);
+  rp.at_ms = kT0;
+  ASSERT_TRUE(store_->replay_webhook(rp).ok());
+  EnqueueWebhookDeliveriesParams p;
+  p.endpoint_id = we(1);
+  p.expected_fanout_seq = store_->get_webhook_endpoint({we(1)})->fanout_seq;
+  p.new_fanout_seq = n1.seq;
+  // pi_b's two events out of order; c2's pair exists already (left alone).
+  p.deliveries = {delivery_of(a1), delivery_of(b2), delivery_of(b1),
+                  delivery_of(c1), delivery_of(c2), delivery_of(n1)};
+  p.at_ms = kT0;
+  auto r = store_->enqueue_webhook_deliveries(p);
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  EXPECT_EQ(*r, 5U);
+  Raw raw(path_);
+  EXPECT_EQ(raw.all("SELECT id FROM webhook_deliveries WHERE is_head = 1 ORDER BY id", 0),
+            p.deliveries[0].id + "\n" + p.deliveries[2].id + "\n" + p.deliveries[3].id + "\n" +
+                p.deliveries[5].id + "\n")
+      << "a1, b1 (not b2), c1 (not the replayed c2) and the delivery of no intent";
+  // Claims follow: the heads, then each pair's next once its head is done.
+  std::vector<std::string> got = ids(claim(kT0));
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{p.deliveries[0].id, p.deliveries[2].id,
+                                           p.deliveries[3].id, p.deliveries[5].id}));
+  complete_ok(p.deliveries[2].id, "succeeded");
+  complete_ok(p.deliveries[3].id, "failed");
+  got = ids(claim(kT0 + 1));
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{p.deliveries[1].id, msg(900)}));
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+}
+
 TEST_F(WebhookStoreTest, EnqueueIsACompareAndSetOnFanoutSeq) {
   const EventRow a = add_event("pi_a");
   create_endpoint(we(1));
@@ -1630,11 +1678,39 @@ TEST_F(WebhookStoreTest, TheClaimReadsTheHeadIndex) {
                        "next_attempt_at_ms<?)"))
       << plan;
   EXPECT_FALSE(contains(plan, "TEMP B-TREE")) << "no sort: the index is in claim order\n" << plan;
-  const std::string refresh = raw.all(
-      "EXPLAIN QUERY PLAN SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND intent_id "
-      "= ?2 AND status = 'pending' ORDER BY event_seq LIMIT 1",
+  // The head refresh's two reads and fan-out's probe: short ranges of the
+  // pending index, in order (no sort). Named with INDEXED BY: without
+  // statistics the planner may take the status index and walk every
+  // pending delivery.
+  for (const char* sql :
+       {"SELECT id, event_seq FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE "
+        "endpoint_id = ?1 AND intent_id = ?2 AND status = 'pending' AND is_head = 0 ORDER BY "
+        "event_seq LIMIT 1",
+        "SELECT event_seq, id FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE "
+        "endpoint_id = ?1 AND intent_id = ?2 AND status = 'pending' AND is_head = 1 ORDER BY "
+        "event_seq",
+        "SELECT 1 FROM webhook_deliveries INDEXED BY webhook_deliveries_pending WHERE endpoint_id "
+        "= ?1 AND intent_id = ?2 AND status = 'pending' LIMIT 1"}) {
+    const std::string refresh = raw.all(std::string("EXPLAIN QUERY PLAN ") + sql, 3);
+    EXPECT_TRUE(contains(refresh,
+                         "USING INDEX webhook_deliveries_pending (endpoint_id=? AND "
+                         "intent_id=?"))
+        << sql << "\n"
+        << refresh;
+    EXPECT_FALSE(contains(refresh, "TEMP B-TREE")) << sql << "\n" << refresh;
+  }
+  // An event's attempts: through its deliveries, then the attempts' key.
+  const std::string by_event = raw.all(
+      "EXPLAIN QUERY PLAN SELECT number FROM webhook_attempts WHERE 1 AND event_id = ?3 AND "
+      "delivery_id IN (SELECT id FROM webhook_deliveries WHERE event_id = ?3) ORDER BY "
+      "started_at_ms, delivery_id, number LIMIT ?4",
       3);
-  EXPECT_TRUE(contains(refresh, "USING INDEX webhook_deliveries_order")) << refresh;
+  EXPECT_TRUE(contains(by_event, "USING INDEX sqlite_autoindex_webhook_attempts_1 (delivery_id=?)"))
+      << by_event;
+  EXPECT_TRUE(contains(by_event,
+                       "USING INDEX sqlite_autoindex_webhook_deliveries_2 "
+                       "(event_id=?)"))
+      << by_event;
   const std::string leases = raw.all(
       "EXPLAIN QUERY PLAN SELECT endpoint_id, count(*) FROM webhook_deliveries INDEXED BY "
       "webhook_deliveries_leases WHERE status = 'pending' AND lease_until_ms > ?1 GROUP BY "
@@ -1670,14 +1746,19 @@ TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name LIKE "
                       "'webhook%'"),
               "3");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
-                      "('webhook_deliveries_claim', 'webhook_deliveries_heads', "
-                      "'webhook_deliveries_order', 'webhook_deliveries_leases')"),
-              "4");
+                      "('webhook_deliveries_claim', 'webhook_deliveries_pending', "
+                      "'webhook_deliveries_leases')"),
+              "3");
+    EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                      "('webhook_deliveries_heads', 'webhook_deliveries_order', "
+                      "'webhook_attempts_event')"),
+              "0")
+        << "migration 3 made them, migration 6 dropped them";
   }
   auto old = store->get_intent({"pi_old"});
   ASSERT_TRUE(old.ok()) << to_string(old.status());
@@ -1692,6 +1773,152 @@ TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
   ASSERT_TRUE(replayed.ok()) << to_string(replayed.status());
   ASSERT_EQ(replayed->size(), 1U);
   EXPECT_EQ((*replayed)[0].intent_id, "pi_old");
+}
+
+// The closed sets are CHECKed as comparisons (migration 6): the statements
+// of every delivery build no temporary b-tree, and the checks still refuse
+// what is outside the sets.
+TEST_F(WebhookStoreTest, TheChecksRefuseOutsideTheirSetsWithoutATemporaryTable) {
+  create_endpoint(we(1));
+  const auto d = enqueue(we(1), {add_event("pi_a")});
+  ASSERT_EQ(d.size(), 1U);
+  Raw raw(path_);
+  for (const std::string sql :
+       {"INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, number, "
+        "started_at_ms, latency_ms, http_status, error, response_excerpt, outcome) VALUES (?1, "
+        "?2, ?3, (SELECT COALESCE(MAX(number), 0) + 1 FROM webhook_attempts WHERE delivery_id = "
+        "?1), ?4, ?5, ?6, ?7, ?8, ?9)",
+        "UPDATE webhook_deliveries SET status = ?2, is_head = CASE WHEN ?3 THEN 0 ELSE is_head "
+        "END WHERE id = ?1"}) {
+    const std::string plan = raw.all("EXPLAIN " + sql, 1);
+    EXPECT_FALSE(contains(plan, "OpenEphemeral")) << sql << "\n" << plan;
+  }
+  const std::string id = d[0].id;
+  auto refused = [&](const std::string& sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(raw.db, sql.c_str(), nullptr, nullptr, &message);
+    const std::string text = message != nullptr ? message : "";
+    sqlite3_free(message);
+    return rc == SQLITE_CONSTRAINT && contains(text, "CHECK constraint failed");
+  };
+  EXPECT_TRUE(refused("UPDATE webhook_deliveries SET status = 'sent' WHERE id = '" + id + "'"));
+  EXPECT_TRUE(refused("UPDATE webhook_deliveries SET is_head = 2 WHERE id = '" + id + "'"));
+  EXPECT_TRUE(refused("UPDATE webhook_deliveries SET status = 'failed', is_head = 1 WHERE id = '" +
+                      id + "'"));
+  EXPECT_TRUE(refused(
+      "INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, number, started_at_ms, "
+      "latency_ms, http_status, error, response_excerpt, outcome) VALUES ('" +
+      id + "', '', '', 1, 0, 0, 200, '', '', 'delivered')"));
+  EXPECT_FALSE(refused(
+      "INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, number, started_at_ms, "
+      "latency_ms, http_status, error, response_excerpt, outcome) VALUES ('" +
+      id + "', '', '', 1, 0, 0, 200, '', '', 'gone')"))
+      << "each value of the set is allowed";
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+}
+
+// A version 5 file with queued deliveries: migration 6 swaps the heads and
+// order indexes (and the attempts' index by event) for the pending index,
+// and the queue goes on as it was: the head first, the others in order.
+TEST(WebhookMigrationTest, QueueMadeUnderVersionFiveGoesOnInOrder) {
+  TempDir dir;
+  const std::string path = dir.file("v5q.db");
+  {
+    std::unique_ptr<Store> store = open_or_die(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->create_webhook_endpoint({endpoint_row(we(1))}).ok());
+    ASSERT_TRUE(store->create_intent(intent_params("pi_a")).ok());
+    ApplyScanParams scan;
+    scan.chain = "eip155:1";
+    scan.new_next_block = 1;
+    for (int i = 0; i < 2; ++i) {
+      NewIntentEvent e;
+      e.intent_id = "pi_a";
+      e.event.id = "evt_a" + std::to_string(i);
+      e.event.type = "payment.detected";
+      e.event.actor = "tracker";
+      scan.events.push_back(e);
+    }
+    ASSERT_TRUE(store->apply_scan(scan).ok());
+  }
+  {
+    // Back to version 5, then the queue as the version 5 code wrote it:
+    // three deliveries of pi_a (seqs 1..3), the first the head with one
+    // failed attempt on record.
+    Raw raw(path);
+    raw.exec(
+        "BEGIN; DROP INDEX webhook_deliveries_pending; CREATE INDEX webhook_deliveries_heads ON "
+        "webhook_deliveries (endpoint_id, intent_id) WHERE is_head = 1; CREATE INDEX "
+        "webhook_deliveries_order ON webhook_deliveries (endpoint_id, intent_id, event_seq) WHERE "
+        "status = 'pending'; CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, "
+        "started_at_ms); DELETE FROM schema_version WHERE version >= 6; "
+        "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_seq, event_type, "
+        "intent_id, status, is_head, round_attempts, total_attempts, next_attempt_at_ms, "
+        "lease_until_ms, lease_owner, last_http_status, last_error, created_at_ms, updated_at_ms, "
+        "completed_at_ms) SELECT 'msg_' || substr('00000000000000000000000' || seq, -24), '" +
+        we(1) +
+        "', id, seq, type, intent_id, 'pending', seq = 1, 0, 0, 0, 0, '', 0, '', 0, 0, 0 FROM "
+        "events ORDER BY seq; UPDATE webhook_endpoints SET fanout_seq = 3; "
+        "INSERT INTO webhook_attempts (delivery_id, number, endpoint_id, event_id, started_at_ms, "
+        "latency_ms, http_status, error, response_excerpt, outcome) SELECT id, 1, endpoint_id, "
+        "event_id, 5, 1, 500, 'http status 500', '', 'retry' FROM webhook_deliveries WHERE "
+        "event_seq = 1; COMMIT");
+    ASSERT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "5");
+    ASSERT_EQ(raw.one("SELECT count(*) FROM webhook_deliveries WHERE is_head = 1"), "1");
+  }
+  std::unique_ptr<Store> store = open_or_die(path);
+  ASSERT_NE(store, nullptr);
+  {
+    Raw raw(path);
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                      "('webhook_deliveries_heads', 'webhook_deliveries_order', "
+                      "'webhook_attempts_event')"),
+              "0");
+    EXPECT_EQ(raw.one("SELECT sql FROM sqlite_schema WHERE name = 'webhook_deliveries_pending'"),
+              "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries\n  (endpoint_id, "
+              "intent_id, is_head, event_seq) WHERE status = 'pending'");
+    EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+  }
+  ListWebhookDeliveriesParams lp;
+  auto queued = store->list_webhook_deliveries(lp);
+  ASSERT_TRUE(queued.ok()) << to_string(queued.status());
+  ASSERT_EQ(queued->size(), 3U);
+  // The attempt of the first event is found by event after the migration.
+  ListWebhookAttemptsParams ap;
+  ap.event_id = (*queued)[0].event_id;
+  auto attempts = store->list_webhook_attempts(ap);
+  ASSERT_TRUE(attempts.ok()) << to_string(attempts.status());
+  ASSERT_EQ(attempts->size(), 1U);
+  EXPECT_EQ((*attempts)[0].delivery_id, (*queued)[0].id);
+  // One at a time, in event order.
+  for (std::size_t i = 0; i < 3; ++i) {
+    ClaimWebhookDeliveriesParams cp;
+    cp.now_ms = kT0 + static_cast<std::int64_t>(i);
+    cp.lease_ms = 60000;
+    cp.owner = "w1";
+    cp.limit = 10;
+    cp.max_in_flight_per_endpoint = 10;
+    auto claimed = store->claim_webhook_deliveries(cp);
+    ASSERT_TRUE(claimed.ok()) << to_string(claimed.status());
+    ASSERT_EQ(claimed->size(), 1U) << "round " << i;
+    EXPECT_EQ((*claimed)[0].id, (*queued)[i].id);
+    CompleteWebhookAttemptParams c;
+    c.delivery_id = (*claimed)[0].id;
+    c.owner = "w1";
+    c.attempt = attempt(200, "succeeded");
+    c.new_status = "succeeded";
+    c.at_ms = cp.now_ms;
+    auto done = store->complete_webhook_attempt(c);
+    ASSERT_TRUE(done.ok()) << to_string(done.status());
+    EXPECT_TRUE(done->applied);
+  }
+  ap = {};
+  ap.delivery_id = (*queued)[0].id;
+  attempts = store->list_webhook_attempts(ap);
+  ASSERT_TRUE(attempts.ok()) << to_string(attempts.status());
+  ASSERT_EQ(attempts->size(), 2U);
+  EXPECT_EQ((*attempts)[1].number, 2U) << "numbers go on from the version 5 attempt";
 }
 
 // ---- concurrency ----
