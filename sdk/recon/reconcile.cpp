@@ -33,6 +33,28 @@ using recon_internal::Order;
 using recon_internal::PageStream;
 using recon_internal::PipelineOptions;
 
+/// The IntentRow fields the reconciler reads: the scans leave the others
+/// empty (ScanIntentsParams::fields: no decoding of the unused columns). A
+/// field read anywhere in this file must be named here.
+const std::vector<std::string>& intent_fields() {
+  static const std::vector<std::string> kFields = {"id",
+                                                   "order_id",
+                                                   "status",
+                                                   "chain",
+                                                   "token_symbol",
+                                                   "token_contract",
+                                                   "token_decimals",
+                                                   "amount",
+                                                   "currency",
+                                                   "amount_base_units",
+                                                   "strategy",
+                                                   "deposit_address",
+                                                   "created_at_ms",
+                                                   "updated_at_ms",
+                                                   "expires_at_ms"};
+  return kFields;
+}
+
 /// The pages of scan_intents, the keyset cursor moved past each.
 struct IntentPager {
   using Row = IntentRow;
@@ -195,6 +217,7 @@ class Reconciler {
     IntentPager pager;
     pager.p.limit = o_.page_rows;
     pager.p.strategy = "static";
+    pager.p.fields = intent_fields();
     PageStream<IntentPager> pages(store_, std::move(pager), o_);
     std::vector<IntentRow> page;
     for (;;) {
@@ -274,6 +297,7 @@ class Reconciler {
     // their buffers): no allocation per row once warm.
     IntentPager ipager;
     ipager.p.limit = o_.page_rows;
+    ipager.p.fields = intent_fields();
     PaymentPager ppager;
     ppager.p.limit = o_.page_rows;
     PageStream<IntentPager> intents(store_, std::move(ipager), o_);
