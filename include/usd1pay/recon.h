@@ -21,7 +21,11 @@
 //
 // THREAD SAFETY: reconcile() and export_settlement() may run on any thread
 // while the tracker writes (they read a consistent snapshot per page); a
-// ReconSink is used from one thread.
+// ReconSink is used from one thread. Both read the store's pages ahead on
+// reader threads of their own and export_settlement() writes its file on a
+// writing thread (docs/reconciliation.md "Memory and threads"): the Store is
+// called from those threads; every callback and the sink are called on the
+// calling thread, and no thread outlives the call.
 #ifndef USD1PAY_RECON_H
 #define USD1PAY_RECON_H
 

@@ -7,20 +7,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "recon/pipeline.h"
 #include "recon/recon_internal.h"
 #include "usd1pay/amount.h"
 #include "usd1pay/encoding.h"
@@ -138,6 +143,7 @@ class DecimalSum {
  public:
   Status add(const std::string& text) {
     if (text.empty()) return Status();
+    if (add_fast(text)) return Status();
     std::string t = text;
     bool negative = false;
     if (t[0] == '-') {
@@ -179,6 +185,47 @@ class DecimalSum {
   }
 
  private:
+  /// The common case without a string or an Amount per record: "-"?
+  /// digits ("." digits)? of at most 19 digits, at a scale no larger than
+  /// the sum's, that adds without overflow. false (nothing changed) for
+  /// anything else: add() then takes the general path, which gives the
+  /// same sum or the error.
+  bool add_fast(const std::string& text) {
+    std::size_t k = text[0] == '-' ? 1 : 0;
+    const bool negative = k == 1;
+    std::uint64_t v = 0;
+    std::size_t digits = 0;
+    std::size_t int_digits = 0;
+    bool dot = false;
+    for (; k < text.size(); ++k) {
+      const char c = text[k];
+      if (c == '.' && !dot && digits > 0) {
+        dot = true;
+        int_digits = digits;
+        continue;
+      }
+      if (c < '0' || c > '9' || digits == 19) return false;
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+    }
+    if (digits == 0 || (dot && digits == int_digits)) return false;
+    const unsigned scale = dot ? static_cast<unsigned>(digits - int_digits) : 0U;
+    if (scale > sum_pos_.decimals()) return false;
+    Uint128 factor;
+    Uint128 units;
+    if (!Uint128::pow10(sum_pos_.decimals() - scale, &factor) ||
+        !Uint128::mul(Uint128(v), factor, &units)) {
+      return false;
+    }
+    Amount& sum = negative ? sum_neg_ : sum_pos_;
+    Uint128 total;
+    if (!Uint128::add(sum.base_units(), units, &total)) return false;
+    auto next = Amount::from_base_units(total, sum.decimals());
+    if (!next.ok()) return false;
+    sum = *next;
+    return true;
+  }
+
   Amount sum_pos_;
   Amount sum_neg_;
 };
@@ -195,8 +242,15 @@ class CountingSink final : public ReconSink {
   Status on_record(const ReconRecord& r) override {
     USD1PAY_RETURN_IF_ERROR(inner_.on_record(r));
     ++records_;
-    ++by_status_[std::string(recon_status_name(r.status))];
-    CurrencyTotals& t = totals_[r.currency];
+    const auto status = static_cast<std::size_t>(r.status);
+    ++by_status_[status < kStatuses ? status : kStatuses];  // the last: "unknown"
+    // The records of a run nearly all have one currency: its totals are
+    // kept at hand (map nodes do not move).
+    if (last_totals_ == nullptr || r.currency != last_currency_) {
+      last_totals_ = &totals_[r.currency];
+      last_currency_ = r.currency;
+    }
+    CurrencyTotals& t = *last_totals_;
     ++t.records;
     // Orphaned / wrong-network money never arrived for the books: its
     // amount is listed, not totalled as received.
@@ -208,12 +262,147 @@ class CountingSink final : public ReconSink {
   Status finish() override { return inner_.finish(); }
   std::uint64_t rows() const override { return inner_.rows(); }
 
+  /// Records per status name (the manifest's records_by_status).
+  std::map<std::string, std::uint64_t> by_status() const {
+    std::map<std::string, std::uint64_t> out;
+    for (std::size_t k = 0; k < kStatuses; ++k) {
+      if (by_status_[k] != 0) {
+        out[std::string(recon_status_name(static_cast<ReconStatus>(k)))] = by_status_[k];
+      }
+    }
+    if (by_status_[kStatuses] != 0) out["unknown"] += by_status_[kStatuses];
+    return out;
+  }
+
   std::uint64_t records_ = 0;
-  std::map<std::string, std::uint64_t> by_status_;
   std::map<std::string, CurrencyTotals> totals_;
 
  private:
+  static constexpr std::size_t kStatuses =
+      static_cast<std::size_t>(ReconStatus::kOrderMismatch) + 1;
   ReconSink& inner_;
+  std::uint64_t by_status_[kStatuses + 1] = {};
+  CurrencyTotals* last_totals_ = nullptr;
+  std::string last_currency_;
+};
+
+/// Hashing and writing the file on a thread of its own: the matching thread
+/// copies the writer's output into chunks and hands full ones over (a
+/// bounded channel; the chunks circulate through a free list) and goes on.
+/// The first error of `sink` stops the thread; the next hand-over (or
+/// finish()) returns it. Without threads (or while the output is smaller
+/// than a chunk) `sink` runs on the calling thread.
+class WriteBehind {
+ public:
+  WriteBehind(ByteOut sink, bool threaded, const recon_internal::PipelineOptions& o)
+      : sink_(std::move(sink)),
+        threaded_(threaded),
+        chunk_bytes_(o.chunk_bytes == 0 ? 1 : o.chunk_bytes),
+        ready_(o.write_queue) {}
+  ~WriteBehind() {
+    if (!thread_.joinable()) return;
+    ready_.cancel();
+    thread_.join();
+  }
+  WriteBehind(const WriteBehind&) = delete;
+  WriteBehind& operator=(const WriteBehind&) = delete;
+
+  Status put(std::string_view bytes) {
+    // Single-threaded: the bytes as the writer hands them, no copy (the
+    // host's callback sees the same calls as before the pipeline).
+    if (!threaded_) return sink_(bytes);
+    while (!bytes.empty()) {
+      if (chunk_.capacity() < chunk_bytes_) chunk_.reserve(chunk_bytes_);
+      const std::size_t n = std::min(bytes.size(), chunk_bytes_ - chunk_.size());
+      chunk_.append(bytes.data(), n);
+      bytes.remove_prefix(n);
+      if (chunk_.size() == chunk_bytes_) USD1PAY_RETURN_IF_ERROR(hand_over());
+    }
+    return Status();
+  }
+
+  /// The last chunk, then waits for the thread: its status.
+  Status finish() {
+    if (!thread_.joinable()) {
+      if (chunk_.empty()) return Status();
+      Status s = sink_(chunk_);
+      chunk_.clear();
+      return s;
+    }
+    std::string last;
+    last.swap(chunk_);
+    if (!last.empty() && !ready_.push(std::move(last))) return refused();
+    ready_.close();
+    thread_.join();
+    return failure();
+  }
+
+ private:
+  Status hand_over() {
+    if (threaded_ && !thread_.joinable() &&
+        !recon_internal::start_thread(&thread_, [this] { run(); })) {
+      threaded_ = false;
+    }
+    if (!thread_.joinable()) {
+      Status s = sink_(chunk_);
+      chunk_.clear();
+      return s;
+    }
+    std::string full;
+    full.swap(chunk_);
+    if (!ready_.push(std::move(full))) return refused();
+    chunk_ = take_spare();
+    chunk_.clear();
+    return Status();
+  }
+
+  void run() {
+    std::string chunk;
+    while (ready_.pop(&chunk)) {
+      Status s = sink_(chunk);
+      if (!s.ok()) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          error_ = std::move(s);
+        }
+        ready_.cancel();  // the matching thread's next hand-over fails
+        return;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      if (spare_.size() < 2) spare_.push_back(std::move(chunk));
+      chunk = std::string();
+    }
+  }
+
+  std::string take_spare() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.empty()) return std::string();
+    std::string c = std::move(spare_.back());
+    spare_.pop_back();
+    return c;
+  }
+
+  /// The thread's error (OK when it had none).
+  Status failure() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_;
+  }
+  /// After a hand-over was refused: the thread stopped on an error.
+  Status refused() {
+    Status e = failure();
+    if (!e.ok()) return e;
+    return Status(ErrorCode::kInternal, "recon: export: the writing thread stopped");
+  }
+
+  ByteOut sink_;  ///< on the thread once it runs
+  bool threaded_;
+  const std::size_t chunk_bytes_;
+  std::string chunk_;  ///< being filled by the calling thread
+  recon_internal::Channel<std::string> ready_;
+  std::mutex mu_;
+  Status error_;                    ///< the thread's first error
+  std::vector<std::string> spare_;  ///< written chunks, for reuse
+  std::thread thread_;              // last: joined before the members it uses go
 };
 
 std::unique_ptr<ReconSink> make_writer(const ExportParams& p, ByteOut out) {
@@ -241,7 +430,10 @@ std::string now_iso() {
 
 }  // namespace
 
-Result<ExportResult> export_settlement(Store& store, const ExportParams& p) {
+namespace recon_internal {
+
+Result<ExportResult> export_settlement_with(Store& store, const ExportParams& p,
+                                            const PipelineOptions& o) {
   if (p.out_path.empty() && !p.out) {
     return Status(ErrorCode::kInvalidArgument, "recon: export: neither out_path nor out is set");
   }
@@ -253,16 +445,22 @@ Result<ExportResult> export_settlement(Store& store, const ExportParams& p) {
   Sha256Stream sha;
   AtomicFile file;
   if (!p.out_path.empty()) USD1PAY_RETURN_IF_ERROR(file.open(p.out_path));
-  ByteOut out = [&](std::string_view bytes) -> Status {
+  // Hash and write: on the writing thread for a file; a host's callback is
+  // called on the host's own thread.
+  ByteOut emit = [&](std::string_view bytes) -> Status {
     sha.update(bytes);
     result.bytes += bytes.size();
     if (!p.out_path.empty()) return file.write(bytes);
     return p.out(bytes);
   };
+  // Declared after what its thread uses: destroyed (joined) before them.
+  WriteBehind behind(std::move(emit), o.threads && !p.out_path.empty(), o);
+  ByteOut out = [&](std::string_view bytes) { return behind.put(bytes); };
   std::unique_ptr<ReconSink> writer = make_writer(p, out);
   if (!writer) return Status(ErrorCode::kInvalidArgument, "recon: export: unknown format");
   CountingSink counting(*writer);
-  USD1PAY_RETURN_IF_ERROR(reconcile(store, p.reconcile, counting));
+  USD1PAY_RETURN_IF_ERROR(reconcile_with(store, p.reconcile, counting, o));
+  USD1PAY_RETURN_IF_ERROR(behind.finish());
   result.records = counting.records_;
   result.rows = counting.rows();
   result.sha256_hex = sha.hex();
@@ -302,7 +500,7 @@ Result<ExportResult> export_settlement(Store& store, const ExportParams& p) {
   }
   m["totals"] = totals;
   nlohmann::ordered_json statuses = nlohmann::ordered_json::object();
-  for (const auto& [s, n] : counting.by_status_) statuses[s] = n;
+  for (const auto& [s, n] : counting.by_status()) statuses[s] = n;
   m["records_by_status"] = statuses;
   m["created_at"] = now_iso();  // the only field that differs between runs
   const std::string text = m.dump(2) + "\n";
@@ -315,6 +513,12 @@ Result<ExportResult> export_settlement(Store& store, const ExportParams& p) {
   USD1PAY_RETURN_IF_ERROR(mf.commit());
   result.manifest_path = manifest_path;
   return result;
+}
+
+}  // namespace recon_internal
+
+Result<ExportResult> export_settlement(Store& store, const ExportParams& p) {
+  return recon_internal::export_settlement_with(store, p, recon_internal::PipelineOptions());
 }
 
 }  // namespace usd1pay

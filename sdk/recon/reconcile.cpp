@@ -14,10 +14,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "recon/pipeline.h"
 #include "recon/recon_internal.h"
 #include "recon/report_support.h"
 #include "usd1pay/amount.h"
@@ -28,13 +30,91 @@ namespace {
 
 using recon_internal::Order;
 
-constexpr std::size_t kPage = 1000;
+using recon_internal::PageStream;
+using recon_internal::PipelineOptions;
+
+/// The IntentRow fields the reconciler reads: the scans leave the others
+/// empty (ScanIntentsParams::fields: no decoding of the unused columns). A
+/// field read anywhere in this file must be named here.
+const std::vector<std::string>& intent_fields() {
+  static const std::vector<std::string> kFields = {"id",
+                                                   "order_id",
+                                                   "status",
+                                                   "chain",
+                                                   "token_symbol",
+                                                   "token_contract",
+                                                   "token_decimals",
+                                                   "amount",
+                                                   "currency",
+                                                   "amount_base_units",
+                                                   "strategy",
+                                                   "deposit_address",
+                                                   "created_at_ms",
+                                                   "updated_at_ms",
+                                                   "expires_at_ms"};
+  return kFields;
+}
+
+/// The pages of scan_intents, the keyset cursor moved past each.
+struct IntentPager {
+  using Row = IntentRow;
+  ScanIntentsParams p;
+  bool done_ = false;
+  bool done() const { return done_; }
+  Result<std::vector<IntentRow>> next(Store& store, std::vector<IntentRow>* recycle) {
+    p.recycle = recycle;
+    auto page = store.scan_intents(p);
+    p.recycle = nullptr;
+    if (!page.ok()) return page.status().with_context("recon: reading intents");
+    if (page->size() < p.limit) {
+      done_ = true;
+    } else {
+      p.after_id = page->back().id;
+    }
+    return page;
+  }
+};
+
+/// The pages of scan_payments (of intents, or unmatched).
+struct PaymentPager {
+  using Row = PaymentRow;
+  ScanPaymentsParams p;
+  bool done_ = false;
+  bool done() const { return done_; }
+  Result<std::vector<PaymentRow>> next(Store& store, std::vector<PaymentRow>* recycle) {
+    p.recycle = recycle;
+    auto page = store.scan_payments(p);
+    p.recycle = nullptr;
+    if (!page.ok()) return page.status().with_context("recon: reading payments");
+    if (page->size() < p.limit) {
+      done_ = true;
+    } else {
+      const PaymentRow& last = page->back();
+      p.after = PaymentScanKey{p.unmatched ? std::string() : last.intent_id, last.block_number,
+                               last.log_index, last.chain, last.tx_hash};
+    }
+    return page;
+  }
+};
 
 std::string lower(std::string s) {
   for (char& c : s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return s;
+}
+
+/// a == b, ASCII letters in any case.
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    char x = a[k];
+    char y = b[k];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
 }
 
 bool has_flag(const std::string& flags_json, const char* flag) {
@@ -61,25 +141,15 @@ Result<Uint128> units_of(const std::string& digits, const char* what, const std:
   return *v;
 }
 
-/// Token units as an exact decimal with at least two fraction digits
-/// ("25.00", "24.989999").
-Result<std::string> token_text(Uint128 units, unsigned decimals) {
-  auto a = Amount::from_base_units(units, decimals);
-  if (!a.ok()) return a.status();
-  return a->to_string_fixed(2);
-}
-
-/// a - b as a signed exact decimal.
-Result<std::string> signed_difference(Uint128 a, Uint128 b, unsigned decimals) {
+/// a - b as a signed exact decimal, into *out.
+Status put_signed_difference(Uint128 a, Uint128 b, unsigned decimals, std::string* out) {
   Uint128 d;
   if (a >= b) {
     Uint128::sub(a, b, &d);
-    return token_text(d, decimals);
+    return recon_internal::put_token_text(d, decimals, false, out);
   }
   Uint128::sub(b, a, &d);
-  auto t = token_text(d, decimals);
-  if (!t.ok()) return t;
-  return "-" + *t;
+  return recon_internal::put_token_text(d, decimals, true, out);
 }
 
 /// An intent's payments: the first `count` rows of a reused vector.
@@ -107,8 +177,8 @@ using StaticKey = std::tuple<std::string, std::string, std::string, std::string>
 
 class Reconciler {
  public:
-  Reconciler(Store& store, const ReconcileParams& p, ReconSink& sink)
-      : store_(store), p_(p), sink_(sink) {}
+  Reconciler(Store& store, const ReconcileParams& p, ReconSink& sink, const PipelineOptions& o)
+      : store_(store), p_(p), sink_(sink), o_(o) {}
 
   Status run() {
     if (!p_.orders_file.empty()) {
@@ -117,7 +187,6 @@ class Reconciler {
       orders_ = std::move(orders).value();
       order_seen_.assign(orders_.size(), false);
     }
-    USD1PAY_RETURN_IF_ERROR(collect_statics());
     USD1PAY_RETURN_IF_ERROR(intents_pass());
     USD1PAY_RETURN_IF_ERROR(unmatched_pass());
     USD1PAY_RETURN_IF_ERROR(orders_pass());
@@ -135,23 +204,31 @@ class Reconciler {
     return Status();
   }
 
+  /// The static windows, read when the first static intent's payment needs
+  /// them: a store without static intents (or none paid) never reads them
+  /// (a scan of every intent: no index serves the strategy).
+  Status need_statics() {
+    if (statics_read_) return Status();
+    statics_read_ = true;
+    return collect_statics();
+  }
+
   Status collect_statics() {
-    ScanIntentsParams sp;
-    sp.limit = kPage;
-    sp.strategy = "static";
-    std::vector<IntentRow> spare;  // the last page's rows, overwritten by the next
+    IntentPager pager;
+    pager.p.limit = o_.page_rows;
+    pager.p.strategy = "static";
+    pager.p.fields = intent_fields();
+    PageStream<IntentPager> pages(store_, std::move(pager), o_);
+    std::vector<IntentRow> page;
     for (;;) {
-      sp.recycle = &spare;
-      auto page = store_.scan_intents(sp);
-      if (!page.ok()) return page.status().with_context("recon: reading intents");
-      for (const IntentRow& i : *page) {
+      auto more = pages.next(&page);
+      if (!more.ok()) return more.status();
+      if (!*more) return Status();
+      for (const IntentRow& i : page) {
         if (i.strategy != "static") continue;
         statics_[{i.chain, lower(i.token_contract), i.deposit_address, i.amount_base_units}]
             .push_back({i.created_at_ms, i.expires_at_ms});
       }
-      if (page->size() < sp.limit) return Status();
-      sp.after_id = page->back().id;
-      spare = std::move(page).value();
     }
   }
 
@@ -175,9 +252,10 @@ class Reconciler {
     // binary search (the same answer, order ids are unique).
     std::size_t k = next_order_;
     if (k >= orders_.size() || orders_[k].order_id != id) {
+      const std::string_view wanted = id;
       auto it =
-          std::lower_bound(orders_.begin(), orders_.end(), id,
-                           [](const Order& o, const std::string& key) { return o.order_id < key; });
+          std::lower_bound(orders_.begin(), orders_.end(), wanted,
+                           [](const Order& o, std::string_view key) { return o.order_id < key; });
       if (it == orders_.end() || it->order_id != id) return nullptr;
       k = static_cast<std::size_t>(it - orders_.begin());
     }
@@ -215,39 +293,36 @@ class Reconciler {
   }
 
   Status intents_pass() {
-    ScanIntentsParams ip;
-    ip.limit = kPage;
-    ScanPaymentsParams pp;
-    pp.limit = kPage;
-    // Pages of rows are handed back to the store to be overwritten (their
-    // strings keep their buffers): no allocation per row once warm.
+    // Pages of rows are handed back to be overwritten (their strings keep
+    // their buffers): no allocation per row once warm.
+    IntentPager ipager;
+    ipager.p.limit = o_.page_rows;
+    ipager.p.fields = intent_fields();
+    PaymentPager ppager;
+    ppager.p.limit = o_.page_rows;
+    PageStream<IntentPager> intents(store_, std::move(ipager), o_);
+    PageStream<PaymentPager> payments(store_, std::move(ppager), o_);
     std::vector<PaymentRow> pays;
-    std::vector<PaymentRow> spare_pays;
-    std::vector<IntentRow> spare_intents;
     std::size_t pay_pos = 0;
     bool pays_done = false;
     auto next_payments = [&]() -> Status {
-      spare_pays.swap(pays);  // the last page's rows, for the store to overwrite
-      pp.recycle = &spare_pays;
-      auto page = store_.scan_payments(pp);
-      if (!page.ok()) return page.status().with_context("recon: reading payments");
-      pays = std::move(page).value();
-      pay_pos = 0;
-      if (pays.size() < pp.limit) pays_done = true;
-      if (!pays.empty()) {
-        const PaymentRow& last = pays.back();
-        pp.after = PaymentScanKey{last.intent_id, last.block_number, last.log_index, last.chain,
-                                  last.tx_hash};
+      auto more = payments.next(&pays);
+      if (!more.ok()) return more.status();
+      if (!*more) {
+        pays.clear();
+        pays_done = true;
       }
+      pay_pos = 0;
       return Status();
     };
     USD1PAY_RETURN_IF_ERROR(next_payments());
     std::vector<PaymentRow> mine;  // the intent's payments: its first mine_n rows
+    std::vector<IntentRow> page;
     for (;;) {
-      ip.recycle = &spare_intents;
-      auto page = store_.scan_intents(ip);
-      if (!page.ok()) return page.status().with_context("recon: reading intents");
-      for (const IntentRow& intent : *page) {
+      auto more = intents.next(&page);
+      if (!more.ok()) return more.status();
+      if (!*more) return Status();
+      for (const IntentRow& intent : page) {
         std::size_t mine_n = 0;
         for (;;) {
           if (pay_pos == pays.size()) {
@@ -275,9 +350,6 @@ class Reconciler {
         }
         USD1PAY_RETURN_IF_ERROR(intent_records(intent, PaymentsOf{mine.data(), mine_n}));
       }
-      if (page->size() < ip.limit) return Status();
-      ip.after_id = page->back().id;
-      spare_intents = std::move(page).value();
     }
   }
 
@@ -293,8 +365,6 @@ class Reconciler {
     const Order* order = orders_.empty() ? nullptr : find_order(i.order_id);
     auto due = units_of(i.amount_base_units, "intent ", i.id);
     if (!due.ok()) return due.status();
-    auto expected = token_text(*due, i.token_decimals);
-    if (!expected.ok()) return expected.status().with_context("recon: intent " + i.id);
 
     // base_ and rec_ live across intents: assigning into them reuses their
     // strings' buffers instead of allocating new ones for every record. Only
@@ -307,7 +377,9 @@ class Reconciler {
     base.token_symbol = i.token_symbol;
     base.token_contract = i.token_contract;
     base.deposit_address = i.deposit_address;
-    base.amount_expected = *expected;
+    Status expected =
+        recon_internal::put_token_text(*due, i.token_decimals, false, &base.amount_expected);
+    if (!expected.ok()) return expected.with_context("recon: intent " + i.id);
     base.currency = i.currency;
 
     const bool open = i.status == "requires_payment" || i.status == "processing";
@@ -322,10 +394,10 @@ class Reconciler {
       ReconRecord& r = rec_;
       r = base;
       fill_payment(pay, &r);
-      auto received = token_text(*amount, i.token_decimals);
-      if (!received.ok()) return received.status().with_context("recon: payment " + pay.id);
-      r.amount_received = *received;
-      r.fiat_amount_at_par = *received;
+      Status received =
+          recon_internal::put_token_text(*amount, i.token_decimals, false, &r.amount_received);
+      if (!received.ok()) return received.with_context("recon: payment " + pay.id);
+      r.fiat_amount_at_par = r.amount_received;
       const bool wrong = pay.chain != i.chain || has_flag(pay.flags_json, "wrong_network");
       if (pay.status == "orphaned") {
         r.status = ReconStatus::kOrphaned;
@@ -341,9 +413,10 @@ class Reconciler {
       ++credited_rows;
       const bool final = pay.status == "final";
       if (final) Uint128::add(running, *amount, &running);
-      auto diff = signed_difference(running, *due, i.token_decimals);
-      if (!diff.ok()) return diff.status();
-      if (final) r.difference = *diff;
+      if (final) {
+        USD1PAY_RETURN_IF_ERROR(
+            put_signed_difference(running, *due, i.token_decimals, &r.difference));
+      }
       if (settled) {
         r.status = ReconStatus::kDuplicatePayment;
       } else if (i.status == "succeeded") {
@@ -366,9 +439,9 @@ class Reconciler {
       } else {
         return data_error("intent " + i.id + ": unknown status '" + i.status + "'");
       }
-      if (i.strategy == "static" && r.status != ReconStatus::kDuplicatePayment &&
-          static_candidates(i, pay) != 1) {
-        r.status = ReconStatus::kAmbiguous;
+      if (i.strategy == "static" && r.status != ReconStatus::kDuplicatePayment) {
+        USD1PAY_RETURN_IF_ERROR(need_statics());
+        if (static_candidates(i, pay) != 1) r.status = ReconStatus::kAmbiguous;
       }
       USD1PAY_RETURN_IF_ERROR(emit(r));
     }
@@ -376,10 +449,9 @@ class Reconciler {
       // The intent itself: nothing credited arrived.
       ReconRecord& r = rec_;
       r = base;
-      r.fiat_amount_at_par = *expected;
-      auto diff = signed_difference(Uint128(), *due, i.token_decimals);
-      if (!diff.ok()) return diff.status();
-      r.difference = *diff;
+      r.fiat_amount_at_par = base.amount_expected;
+      USD1PAY_RETURN_IF_ERROR(
+          put_signed_difference(Uint128(), *due, i.token_decimals, &r.difference));
       if (closed_unpaid || i.status == "paid_late") {
         r.status = ReconStatus::kExpiredUnpaid;
         r.settlement_time_ms = i.status == "expired" ? i.expires_at_ms : i.updated_at_ms;
@@ -395,7 +467,7 @@ class Reconciler {
       r = base;
       r.status = ReconStatus::kIntentWithoutOrder;
       r.match_reason = "order_id";
-      r.fiat_amount_at_par = *expected;
+      r.fiat_amount_at_par = base.amount_expected;
       r.settlement_time_ms = i.created_at_ms;
       USD1PAY_RETURN_IF_ERROR(emit(r));
     }
@@ -407,13 +479,17 @@ class Reconciler {
   /// differs from the intent's: the shop's books expect another figure than
   /// the customer was asked to pay.
   Status order_mismatch(const IntentRow& i, const Order& o, const ReconRecord& base) {
-    const std::string where = "intent " + i.id;
+    const bool same_currency = ascii_iequal(i.currency, o.currency);
+    // Nearly always the same text: the same amount without parsing either
+    // (the orders reader checked the order's; it parses as a Decimal).
+    if (same_currency && i.amount == o.amount) return Status();
     auto intent_amount = report_internal::Decimal::parse(i.amount, "amount");
-    if (!intent_amount.ok()) return data_error(where + ": " + intent_amount.status().message());
+    if (!intent_amount.ok()) {
+      return data_error("intent " + i.id + ": " + intent_amount.status().message());
+    }
     auto order_amount = report_internal::Decimal::parse(o.amount, "amount");
-    if (!order_amount.ok()) return data_error("order " + o.order_id + ": bad amount");
+    if (!order_amount.ok()) return data_error("order " + std::string(o.order_id) + ": bad amount");
     const bool same_amount = report_internal::Decimal::compare(*intent_amount, *order_amount) == 0;
-    const bool same_currency = lower(i.currency) == lower(o.currency);
     if (same_amount && same_currency) return Status();
     ReconRecord r = base;
     r.status = ReconStatus::kOrderMismatch;
@@ -442,15 +518,16 @@ class Reconciler {
   }
 
   Status unmatched_pass() {
-    ScanPaymentsParams pp;
-    pp.unmatched = true;
-    pp.limit = kPage;
-    std::vector<PaymentRow> spare;  // the last page's rows, overwritten by the next
+    PaymentPager pager;
+    pager.p.unmatched = true;
+    pager.p.limit = o_.page_rows;
+    PageStream<PaymentPager> pages(store_, std::move(pager), o_);
+    std::vector<PaymentRow> page;
     for (;;) {
-      pp.recycle = &spare;
-      auto page = store_.scan_payments(pp);
-      if (!page.ok()) return page.status().with_context("recon: reading payments");
-      for (const PaymentRow& pay : *page) {
+      auto more = pages.next(&page);
+      if (!more.ok()) return more.status();
+      if (!*more) return Status();
+      for (const PaymentRow& pay : page) {
         auto amount = units_of(pay.amount_base_units, "payment ", pay.id);
         if (!amount.ok()) return amount.status();
         if (amount->is_zero()) continue;
@@ -466,10 +543,9 @@ class Reconciler {
           if (d) info = TokenInfo{d->decimals, d->symbol, d->currency};
         }
         if (info) {
-          auto received = token_text(*amount, info->decimals);
-          if (!received.ok()) return received.status();
-          r.amount_received = *received;
-          r.fiat_amount_at_par = *received;
+          USD1PAY_RETURN_IF_ERROR(
+              recon_internal::put_token_text(*amount, info->decimals, false, &r.amount_received));
+          r.fiat_amount_at_par = r.amount_received;
           r.token_symbol = info->symbol;
           r.currency = info->currency;
         } else {
@@ -481,10 +557,6 @@ class Reconciler {
                                                                : ReconStatus::kUnmatchedTransfer;
         USD1PAY_RETURN_IF_ERROR(emit(r));
       }
-      if (page->size() < pp.limit) return Status();
-      const PaymentRow& last = page->back();
-      pp.after = PaymentScanKey{"", last.block_number, last.log_index, last.chain, last.tx_hash};
-      spare = std::move(page).value();
     }
   }
 
@@ -508,10 +580,12 @@ class Reconciler {
   Store& store_;
   const ReconcileParams& p_;
   ReconSink& sink_;
-  std::vector<Order> orders_;
+  const PipelineOptions o_;
+  recon_internal::OrdersIndex orders_;
   std::vector<bool> order_seen_;
   std::size_t next_order_ = 0;  ///< after the order last found
   std::map<StaticKey, std::vector<StaticWindow>> statics_;
+  bool statics_read_ = false;  ///< statics_ holds every static intent's window
   std::map<std::pair<std::string, std::string>, TokenInfo> tokens_;
   std::string last_token_chain_;     ///< the (chain, contract) last put in tokens_
   std::string last_token_contract_;  ///< as the intent wrote it
@@ -522,14 +596,23 @@ class Reconciler {
 
 }  // namespace
 
-Status reconcile(Store& store, const ReconcileParams& p, ReconSink& sink) {
+namespace recon_internal {
+
+Status reconcile_with(Store& store, const ReconcileParams& p, ReconSink& sink,
+                      const PipelineOptions& o) {
   if (p.from_ms && p.to_ms && *p.from_ms > *p.to_ms) {
     return Status(ErrorCode::kInvalidArgument,
                   "recon: from " + recon_internal::iso_from_ms(*p.from_ms) + " is after to " +
                       recon_internal::iso_from_ms(*p.to_ms));
   }
-  Reconciler r(store, p, sink);
+  Reconciler r(store, p, sink, o);
   return r.run();
+}
+
+}  // namespace recon_internal
+
+Status reconcile(Store& store, const ReconcileParams& p, ReconSink& sink) {
+  return recon_internal::reconcile_with(store, p, sink, recon_internal::PipelineOptions());
 }
 
 }  // namespace usd1pay

@@ -10,12 +10,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "recon/recon_internal.h"
+#include "usd1pay/amount.h"
 #include "usd1pay/clock.h"
 #include "usd1pay/encoding.h"
 #include "usd1pay/recon.h"
@@ -134,6 +136,33 @@ constexpr std::array<bool, 256> kCsvSpecial = [] {
 
 }  // namespace
 
+// Eight bytes at a time: nearly every field of an export (ids, hashes,
+// addresses, amounts) is plain.
+bool plain_csv_ascii(std::string_view f) {
+  if (f.empty() || f.front() == ' ' || f.back() == ' ') return f.empty();
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  // Non-zero when a byte of w equals c (exact for "any": a borrow can only
+  // follow a byte that matched).
+  auto has = [](std::uint64_t w, unsigned char c) {
+    const std::uint64_t x = w ^ (kOnes * c);
+    return (x - kOnes) & ~x & kHigh;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= f.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, f.data() + i, sizeof w);
+    if (((w & kHigh) | has(w, ',') | has(w, '"') | has(w, '\r') | has(w, '\n')) != 0) {
+      return false;
+    }
+  }
+  for (; i < f.size(); ++i) {
+    const auto b = static_cast<unsigned char>(f[i]);
+    if (b >= 0x80 || kCsvSpecial[b]) return false;
+  }
+  return true;
+}
+
 void append_csv_field(std::string* out, std::string_view field) {
   bool quote = !field.empty() && (field.front() == ' ' || field.back() == ' ');
   // One pass over the field (the export's hot loop), one table look-up per
@@ -151,6 +180,44 @@ void append_csv_field(std::string* out, std::string_view field) {
     out->push_back(c);
   }
   out->push_back('"');
+}
+
+Status put_token_text(Uint128 units, unsigned decimals, bool negative, std::string* out) {
+  if (decimals > Amount::kMaxDecimals || units.hi() != 0) {
+    // Beyond 64 bits (or no such token): through Amount, the reference.
+    auto a = Amount::from_base_units(units, decimals);
+    if (!a.ok()) return a.status();
+    out->assign(negative ? "-" : "");
+    out->append(a->to_string_fixed(2));
+    return Status();
+  }
+  // The digits right-aligned, left-padded with zeros to at least
+  // decimals + 1 (an integer digit always): 20 digits of 2^64-1 or 38
+  // decimals + 1 fit in 40.
+  char buf[40];
+  char digits[20];
+  const auto res = std::to_chars(digits, digits + sizeof digits, units.lo());
+  const auto ndigits = static_cast<std::size_t>(res.ptr - digits);
+  const std::size_t len = ndigits > decimals ? ndigits : std::size_t{decimals} + 1;
+  const std::size_t start = sizeof buf - len;
+  std::memset(buf + start, '0', len - ndigits);
+  std::memcpy(buf + sizeof buf - ndigits, digits, ndigits);
+  const std::size_t keep_min = decimals < 2 ? decimals : 2;
+  std::size_t frac = decimals;
+  std::size_t end = sizeof buf;
+  while (frac > keep_min && buf[end - 1] == '0') {
+    --end;
+    --frac;
+  }
+  const std::size_t int_len = end - start - frac;
+  out->clear();
+  if (negative) out->push_back('-');
+  out->append(buf + start, int_len);
+  if (frac > 0) {
+    out->push_back('.');
+    out->append(buf + start + int_len, frac);
+  }
+  return Status();
 }
 
 void append_json_string(std::string* out, std::string_view text) {
@@ -315,6 +382,10 @@ class CsvWriter final : public BufferedSink {
     auto text = [&](const std::string& v) {
       next();
       if (v.empty() || !bad.ok()) return;
+      if (recon_internal::plain_csv_ascii(v)) {  // one pass: no UTF-8 check, no quotes
+        buf_.append(v);
+        return;
+      }
       const std::size_t at = find_invalid_utf8(v);
       if (at != std::string_view::npos) {
         bad = Status(ErrorCode::kInvalidArgument,
