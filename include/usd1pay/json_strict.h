@@ -143,6 +143,10 @@ constexpr bool json_plain_byte(unsigned char c) noexcept {
   return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
 }
 
+/// True when every byte of `text` is json_plain_byte (checked eight bytes at
+/// a time): the text stands for itself between two quotes.
+bool json_plain_text(std::string_view text) noexcept;
+
 /// A JSON string of plain bytes only at text[pos] ('"' ... '"', nothing
 /// escaped): its contents (without the quotes) and *end just past it;
 /// nullopt for anything else.

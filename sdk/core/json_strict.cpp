@@ -1,6 +1,8 @@
 // Duplicate keys and nesting of a JSON parse (json_strict.h).
 #include "usd1pay/json_strict.h"
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -90,6 +92,31 @@ std::string json_syntax_reason(std::string_view what) {
     if (c < 0x20 || c > 0x7e) c = '?';
   }
   return reason;
+}
+
+bool json_plain_text(std::string_view text) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  // Each test is non-zero when some byte of w is of its kind, and never
+  // misses one (a borrow or carry only follows a byte of the kind); a word
+  // that any test flags is looked at byte by byte, so a false alarm costs
+  // time, not a wrong answer.
+  auto has = [](std::uint64_t w, unsigned char c) {
+    const std::uint64_t x = w ^ (kOnes * c);
+    return (x - kOnes) & ~x & kHigh;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, text.data() + i, sizeof w);
+    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+    const std::uint64_t above_tilde = ((w + kOnes) | w) & kHigh;  // 0x7f and up
+    if ((below_space | above_tilde | has(w, '"') | has(w, '\\')) != 0) break;
+  }
+  for (; i < text.size(); ++i) {
+    if (!json_plain_byte(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
 }
 
 std::optional<std::string_view> json_plain_string_at(std::string_view text, std::size_t pos,

@@ -36,12 +36,10 @@ Result<DepositStrategy> parse_strategy(const std::string& name) {
 // anything else (escapes, UTF-8, invalid bytes, which are replaced) is left to
 // nlohmann, so the rare case keeps its exact rules.
 void append_json_string(std::string& out, std::string_view s) {
-  for (const char c : s) {
-    if (!json_plain_byte(static_cast<unsigned char>(c))) {
-      out += nlohmann::ordered_json(std::string(s))
-                 .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-      return;
-    }
+  if (!json_plain_text(s)) {
+    out += nlohmann::ordered_json(std::string(s))
+               .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    return;
   }
   out += '"';
   out += s;

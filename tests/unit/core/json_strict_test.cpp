@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,41 @@ TEST(JsonStrict, NumberOverflowIsNamedByItsValuePath) {
             "number 1? is beyond the range of a double");
   // Not the overflow form (no closing quote): the text as it is.
   EXPECT_EQ(json_out_of_range_reason("number overflow parsing '1"), "number overflow parsing '1");
+}
+
+// The word-at-a-time check says what the byte-by-byte definition says: every
+// byte value at every position of texts of 0 to 24 bytes, and random texts.
+TEST(JsonPlainText, AgreesWithJsonPlainByteEverywhere) {
+  auto reference = [](const std::string& t) {
+    for (const char c : t) {
+      if (!json_plain_byte(static_cast<unsigned char>(c))) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(json_plain_text(""));
+  for (std::size_t len = 1; len <= 24; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string t(len, 'a');
+        t[pos] = static_cast<char>(b);
+        ASSERT_EQ(json_plain_text(t), reference(t))
+            << "len " << len << " pos " << pos << " byte " << b;
+      }
+    }
+  }
+  // Neighbours that could carry or borrow into each other.
+  for (const std::string& t :
+       {std::string("\x7f\x7e\x7e\x7e\x7e\x7e\x7e\x7e"), std::string("\xff\x7e~~~~~~~~"),
+        std::string("\x1f                "), std::string("~~~~~~~\x7f"), std::string(" !#[]~}\x20"),
+        std::string("\x21\x23\x5b\x5d\x7e\x20\x20\x20"), std::string("\x22\x5c", 2)}) {
+    EXPECT_EQ(json_plain_text(t), reference(t)) << t;
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string t(rng() % 40, ' ');
+    for (char& c : t) c = static_cast<char>(0x1c + rng() % 0x66);  // mostly plain, some not
+    ASSERT_EQ(json_plain_text(t), reference(t)) << t;
+  }
 }
 
 TEST(JsonStrict, SyntaxReasonIsPrintableAscii) {
