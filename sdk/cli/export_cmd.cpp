@@ -30,6 +30,7 @@
 #include "usd1pay/intent.h"
 #include "usd1pay/recon.h"
 #include "usd1pay/store.h"
+#include "usd1pay/tracker.h"
 
 namespace usd1pay::cli {
 namespace {
@@ -181,11 +182,6 @@ std::string time_text(std::int64_t ms) {
   return format_iso8601(TimePoint(std::chrono::milliseconds(ms)));
 }
 
-// A time in ms, or null for 0 (never).
-nlohmann::json time_or_null(std::int64_t ms) {
-  return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(time_text(ms));
-}
-
 nlohmann::json lookup_json(const LookupResult& r) {
   nlohmann::json j;
   j["intents"] = nlohmann::json::array();
@@ -204,24 +200,8 @@ nlohmann::json lookup_json(const LookupResult& r) {
   }
   j["payments"] = nlohmann::json::array();
   for (const auto& p : r.payments) {
-    j["payments"].push_back(
-        {{"id", p.id},
-         {"intent_id", p.intent_id},
-         {"chain", p.chain},
-         {"tx_hash", p.tx_hash},
-         {"log_index", p.log_index},
-         {"block_number", p.block_number},
-         {"block_hash", p.block_hash},
-         {"block_time", format_iso8601(from_unix_seconds(p.block_time))},
-         {"from", p.from_address},
-         {"to", p.to_address},
-         {"amount_base_units", p.amount_base_units},
-         {"status", p.status},
-         {"flags", nlohmann::json::parse(p.flags_json, nullptr, false)},
-         {"detected_at", time_or_null(p.detected_at_ms)},
-         {"final_at", time_or_null(p.final_at_ms)},
-         {"final_head_block",
-          p.final_head_block ? nlohmann::json(*p.final_head_block) : nlohmann::json(nullptr)}});
+    // The same object `usd1pay payments` prints and the C ABI returns.
+    j["payments"].push_back(nlohmann::json::parse(payment_to_json(p)));
   }
   j["events"] = nlohmann::json::array();
   for (const auto& e : r.events) {

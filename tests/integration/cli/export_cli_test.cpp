@@ -179,10 +179,10 @@ TEST_F(ExportCliTest, LookupJsonShowsPaymentFinality) {
     EXPECT_EQ(p["intent_id"], intent_id_);
     EXPECT_EQ(p["block_hash"], "0x" + std::string(64, 'b'));
     EXPECT_EQ(p["block_time"], "2023-11-14T22:13:20Z");
-    EXPECT_EQ(p["detected_at"], "2023-11-14T22:14:20Z");
+    EXPECT_EQ(p["detected_at"], "2023-11-14T22:14:20.000Z");
     if (p["id"] == "py_final") {
       EXPECT_EQ(p["status"], "final");
-      EXPECT_EQ(p["final_at"], "2023-11-14T22:15:20Z");
+      EXPECT_EQ(p["final_at"], "2023-11-14T22:15:20.000Z");
       EXPECT_EQ(p["final_head_block"], 42);  // 3 confirmations at finality
     } else {
       EXPECT_EQ(p["id"], "py_pending");
