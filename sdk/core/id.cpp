@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,9 @@ constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 // Bytes >= 248 (= 4 * 62) are discarded so that byte % 62 is uniform.
 constexpr unsigned kAcceptBelow = 248;
 constexpr std::size_t kMaxPrefixLetters = 8;
+/// 62^8 - 1: the latest time kIdTimeLength base62 digits hold.
+constexpr std::uint64_t kMaxIdTime = 218340105584895ULL;
+static_assert(kIdTimeLength == 8, "kMaxIdTime is 62^kIdTimeLength - 1");
 
 bool is_base62(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
@@ -49,12 +53,22 @@ Status random_bytes(std::uint8_t* out, std::size_t n) {
   return Status();
 }
 
-Result<std::string> try_new_id(std::string_view prefix) {
+Result<std::string> try_new_id_at(std::string_view prefix, std::int64_t unix_ms) {
   USD1PAY_RETURN_IF_ERROR(check_prefix(prefix));
   std::string id;
   id.reserve(prefix.size() + kIdBodyLength);
   id.append(prefix);
-  // 32 bytes usually suffice for 24 characters (each byte is kept with
+  // The time, most significant digit first: base62 digits in kBase62 order
+  // are in byte order, so comparing ids compares times.
+  std::uint64_t t = unix_ms < 0 ? 0 : static_cast<std::uint64_t>(unix_ms);
+  if (t > kMaxIdTime) t = kMaxIdTime;
+  std::array<char, kIdTimeLength> stamp{};
+  for (std::size_t i = kIdTimeLength; i-- > 0;) {
+    stamp[i] = kBase62[t % 62];
+    t /= 62;
+  }
+  id.append(stamp.data(), stamp.size());
+  // 32 bytes usually suffice for 16 characters (each byte is kept with
   // probability 248/256); refill when rejections eat the pool.
   std::array<std::uint8_t, 32> pool{};
   std::size_t used = pool.size();
@@ -67,6 +81,23 @@ Result<std::string> try_new_id(std::string_view prefix) {
     if (b < kAcceptBelow) id.push_back(kBase62[b % 62]);
   }
   return id;
+}
+
+Result<std::string> try_new_id(std::string_view prefix) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return try_new_id_at(prefix, static_cast<std::int64_t>(now.count()));
+}
+
+Result<std::int64_t> id_time_ms(std::string_view id, std::string_view expected_prefix) {
+  USD1PAY_RETURN_IF_ERROR(validate_id(id, expected_prefix));
+  std::int64_t t = 0;
+  for (std::size_t i = 0; i < kIdTimeLength; ++i) {
+    const char c = id[expected_prefix.size() + i];
+    const int digit = c <= '9' ? c - '0' : c <= 'Z' ? c - 'A' + 10 : c - 'a' + 36;
+    t = t * 62 + digit;
+  }
+  return t;
 }
 
 std::string new_id(std::string_view prefix) {

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace usd1pay {
@@ -36,15 +38,17 @@ TEST(IdTest, HundredThousandIdsAreUniqueAndUniform) {
   std::array<long, 128> counts{};
   for (int i = 0; i < kCount; ++i) {
     std::string id = new_id(kIntentIdPrefix);
-    for (std::size_t k = kIntentIdPrefix.size(); k < id.size(); ++k) {
+    for (std::size_t k = kIntentIdPrefix.size() + kIdTimeLength; k < id.size(); ++k) {
       ++counts[static_cast<unsigned char>(id[k]) & 0x7F];
     }
     ASSERT_TRUE(seen.insert(std::move(id)).second) << "duplicate at " << i;
   }
-  // 2.4M characters over 62 symbols: ~38710 each, standard deviation ~195.
+  // The random part: 1.6M characters over 62 symbols: ~25806 each, standard
+  // deviation ~159.
   // +-5% is about 10 deviations: a biased mapping (plain byte % 62 gives the
   // first 8 symbols 5/256 instead of 4/256, +25%) fails; a fair one never does.
-  const long expected = static_cast<long>(kCount) * static_cast<long>(kIdBodyLength) / 62;
+  const long expected =
+      static_cast<long>(kCount) * static_cast<long>(kIdBodyLength - kIdTimeLength) / 62;
   int symbols = 0;
   for (int c = 0; c < 128; ++c) {
     if (counts[static_cast<std::size_t>(c)] == 0) continue;
@@ -55,6 +59,83 @@ TEST(IdTest, HundredThousandIdsAreUniqueAndUniform) {
     EXPECT_LT(n, expected + expected / 20) << "symbol " << static_cast<char>(c);
   }
   EXPECT_EQ(symbols, 62);
+}
+
+TEST(IdTest, BodyStartsWithTheTimeItWasMade) {
+  const auto now_ms = [] {
+    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+  };
+  const std::int64_t before = now_ms();
+  const std::string id = new_id(kEventIdPrefix);
+  const std::int64_t after = now_ms();
+  auto t = id_time_ms(id, kEventIdPrefix);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_GE(*t, before) << id;
+  EXPECT_LE(*t, after) << id;
+}
+
+TEST(IdTest, StampEncodesAndDecodesAtTheEdges) {
+  // 62^8 - 1 is the last time eight base62 digits hold (year 8888).
+  const std::int64_t max = 218340105584895LL;
+  const std::vector<std::pair<std::int64_t, std::string>> cases = {
+      {0, "00000000"},           {1, "00000001"},         {61, "0000000z"},
+      {62, "00000010"},          {3843, "000000zz"},      {3844, "00000100"},
+      {1795000000000, "0VbK14RE"}, {max, "zzzzzzzz"},
+  };
+  for (const auto& [ms, stamp] : cases) {
+    auto id = try_new_id_at(kIntentIdPrefix, ms);
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    EXPECT_EQ(id->substr(kIntentIdPrefix.size(), kIdTimeLength), stamp) << ms;
+    auto back = id_time_ms(*id, kIntentIdPrefix);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(*back, ms) << *id;
+  }
+  // Out of range times are clamped, not wrapped.
+  auto before_epoch = try_new_id_at(kIntentIdPrefix, -5);
+  ASSERT_TRUE(before_epoch.ok());
+  EXPECT_EQ(before_epoch->substr(kIntentIdPrefix.size(), kIdTimeLength), "00000000");
+  auto too_late = try_new_id_at(kIntentIdPrefix, max + 1000);
+  ASSERT_TRUE(too_late.ok());
+  EXPECT_EQ(too_late->substr(kIntentIdPrefix.size(), kIdTimeLength), "zzzzzzzz");
+  EXPECT_FALSE(try_new_id_at("Bad_", 0).ok());
+}
+
+TEST(IdTest, ByteOrderIsTimeOrder) {
+  // Times spread over every digit position (and across digit class
+  // boundaries '9' < 'A', 'Z' < 'a'): ids compare as their times do, whatever
+  // their random parts.
+  std::vector<std::int64_t> times;
+  std::int64_t t = 0;
+  for (int i = 0; t <= 218340105584895LL; ++i) {
+    times.push_back(t);
+    t += 1 + t / 7 + (i % 3) * 9;
+  }
+  ASSERT_GT(times.size(), 200U);
+  times.push_back(1795000000000);
+  times.push_back(1795000000001);
+  std::vector<std::string> ids;
+  for (std::int64_t ms : times) {
+    auto id = try_new_id_at(kPaymentIdPrefix, ms);
+    ASSERT_TRUE(id.ok());
+    ids.push_back(*id);
+  }
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    for (std::size_t j = i + 1; j < times.size(); j += 7) {
+      ASSERT_EQ(times[i] < times[j], ids[i] < ids[j]) << ids[i] << " " << ids[j];
+    }
+  }
+}
+
+TEST(IdTest, IdTimeMsRejectsWhatIsNotAnId) {
+  auto bad = id_time_ms("pi_short", kIntentIdPrefix);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  auto wrong_prefix = id_time_ms(new_id(kEventIdPrefix), kIntentIdPrefix);
+  ASSERT_FALSE(wrong_prefix.ok());
+  EXPECT_NE(wrong_prefix.status().message().find("expected prefix \"pi_\""), std::string::npos)
+      << wrong_prefix.status().message();
 }
 
 TEST(IdTest, TryNewIdRejectsBadPrefixes) {
