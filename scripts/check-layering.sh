@@ -15,7 +15,7 @@ declare -A allowed=(
   [intent]="status amount chain encoding hash id clock json_strict address hd request qr config store intent"
   [chain]="status amount chain encoding hash id clock json_strict address chain_backend sim_chain evm_rpc"
   [tracker]="status amount chain encoding hash id clock address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement"
-  [webhook]="status amount chain encoding hash id clock version config store webhook webhook_dispatcher webhook_config"
+  [webhook]="status amount chain encoding hash id clock version json_strict config store webhook webhook_dispatcher webhook_config"
   [capi]="status amount chain encoding hash id clock version json_strict address hd request qr config store intent chain_backend sim_chain evm_rpc tracker settlement webhook webhook_dispatcher webhook_config recon usd1pay"
   [recon]="status amount chain encoding hash id clock address hd request qr config store intent recon"
 )

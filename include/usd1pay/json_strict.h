@@ -153,6 +153,36 @@ bool json_plain_text(std::string_view text) noexcept;
 std::optional<std::string_view> json_plain_string_at(std::string_view text, std::size_t pos,
                                                      std::size_t* end) noexcept;
 
+/// The top-level value of a JSON text, as json_validate finds it.
+enum class JsonTextKind {
+  kInvalid,  ///< not one well-formed JSON value (or nested too deep)
+  kObject,
+  kArray,
+  kString,
+  kNumber,
+  kBoolean,
+  kNull,
+};
+
+/// Checks that `text` is exactly one JSON value (RFC 8259), with only JSON
+/// whitespace around it, without building it: about 3 instructions a byte,
+/// where nlohmann::json::accept takes some 70. Accepts what
+/// nlohmann::json::accept accepts (a differential fuzzer holds the two to
+/// the same answers): strings of well-formed UTF-8 (no surrogates, no
+/// overlong forms) without raw control bytes, escapes as the RFC lists them
+/// with \u surrogates in pairs, numbers as the RFC's grammar writes them and
+/// within the range of a double (1e999 is refused: nlohmann refuses it).
+/// Three differences, all stricter: a leading UTF-8 byte-order mark is
+/// refused (nlohmann skips it), so is any NUL byte (nlohmann's lexer takes
+/// one for the end of the input and ignores what follows) and so is nesting
+/// deeper than `max_depth` objects and arrays (at most
+/// kMaxJsonValidateDepth; nlohmann has no limit). Allocates nothing. Returns the kind of the
+/// top-level value, kInvalid for anything else.
+JsonTextKind json_validate(std::string_view text, std::size_t max_depth = 512) noexcept;
+
+/// The deepest nesting json_validate follows (a larger max_depth is this).
+inline constexpr std::size_t kMaxJsonValidateDepth = 4096;
+
 /// "null", "a boolean", "a string", "an integer", "a number with a fraction
 /// or exponent", "an object", "an array": what a JSON value is, for messages.
 template <typename BasicJson>

@@ -1,7 +1,11 @@
 // Duplicate keys and nesting of a JSON parse (json_strict.h).
 #include "usd1pay/json_strict.h"
 
+#include <array>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -212,6 +216,314 @@ std::size_t json_plain_sorted_object_size(std::string_view text) noexcept {
 
 bool json_is_plain_sorted_object(std::string_view text) noexcept {
   return !text.empty() && json_plain_sorted_object_size(text) == text.size();
+}
+
+namespace {
+
+bool json_space(unsigned char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int hex_digit(unsigned char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Four hex digits at text[pos]; -1 when they are not.
+long hex4(std::string_view text, std::size_t pos) noexcept {
+  if (text.size() - pos < 4) return -1;
+  long v = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const int d = hex_digit(static_cast<unsigned char>(text[pos + i]));
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/// The string whose opening quote is at text[pos - 1]; *pos ends just past
+/// its closing quote. False when it is not a well-formed JSON string.
+bool skip_string(std::string_view text, std::size_t* pos) noexcept {
+  std::size_t i = *pos;
+  const std::size_t n = text.size();
+  while (i < n) {
+    // Plain bytes eight at a time, as json_plain_text does.
+    while (n - i >= 8 && json_plain_text(text.substr(i, 8))) i += 8;
+    if (i >= n) break;
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"') {
+      *pos = i + 1;
+      return true;
+    }
+    if (c == '\\') {
+      if (i + 1 >= n) return false;
+      const char e = text[i + 1];
+      if (e == 'u') {
+        const long u = hex4(text, i + 2);
+        if (u < 0) return false;
+        i += 6;
+        if (u >= 0xDC00 && u <= 0xDFFF) return false;  // a low surrogate alone
+        if (u >= 0xD800 && u <= 0xDBFF) {
+          // A high surrogate must be followed at once by an escaped low one.
+          if (n - i < 6 || text[i] != '\\' || text[i + 1] != 'u') return false;
+          const long low = hex4(text, i + 2);
+          if (low < 0xDC00 || low > 0xDFFF) return false;
+          i += 6;
+        }
+        continue;
+      }
+      if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
+          e != 't') {
+        return false;
+      }
+      i += 2;
+      continue;
+    }
+    if (c < 0x20) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // UTF-8 by the Unicode Standard's table 3-7 (well-formed byte sequences).
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    const auto second = static_cast<unsigned char>(text[i + 1]);
+    if (second < lo || second > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if (b < 0x80 || b > 0xBF) return false;
+    }
+    i += len;
+  }
+  return false;
+}
+
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+/// Whether a number written with the significant digits `digits` (the first
+/// nonzero) at decimal exponent `dexp` (its value is 0.d1d2... x 10^dexp)
+/// stays within a double: DBL_MAX is about 1.797e308, so only dexp == 309
+/// needs a closer look, which strtod gives on a bounded copy (its digits
+/// truncated to 330 plus a sticky 1 when anything nonzero was cut: the
+/// threshold of rounding to infinity has 309 significant digits, so the
+/// answer is exact). No decimal point is written: strtod's is the locale's.
+bool finite_at(std::string_view int_part, std::string_view frac_part, long dexp) noexcept {
+  if (dexp <= 308) return true;
+  if (dexp >= 310) return false;
+  constexpr std::size_t kKeep = 330;
+  char buf[kKeep + 16];
+  std::size_t m = 0;
+  bool started = false;
+  bool cut_nonzero = false;
+  for (std::string_view part : {int_part, frac_part}) {
+    for (char c : part) {
+      if (!started && c == '0') continue;
+      started = true;
+      if (m < kKeep) {
+        buf[m++] = c;
+      } else if (c != '0') {
+        cut_nonzero = true;
+      }
+    }
+  }
+  if (cut_nonzero) buf[m++] = '1';
+  // The value is 0.buf x 10^309 = buf x 10^(309 - m).
+  const int e = 309 - static_cast<int>(m);
+  const int written = std::snprintf(buf + m, 16, "e%d", e);
+  if (written <= 0) return false;
+  return std::isfinite(std::strtod(buf, nullptr));
+}
+
+/// A number at text[*pos]; *pos ends just past it. False when it is not one
+/// by the RFC's grammar, or when it is beyond the range of a double (as
+/// nlohmann refuses it: strtod gives an infinity).
+bool skip_number(std::string_view text, std::size_t* pos) noexcept {
+  const std::size_t n = text.size();
+  std::size_t i = *pos;
+  if (i < n && text[i] == '-') ++i;
+  if (i >= n || !is_digit(text[i])) return false;
+  const std::size_t int_start = i;
+  if (text[i] == '0') {
+    ++i;
+  } else {
+    while (i < n && is_digit(text[i])) ++i;
+  }
+  const std::string_view int_part = text.substr(int_start, i - int_start);
+  std::string_view frac_part;
+  if (i < n && text[i] == '.') {
+    ++i;
+    const std::size_t frac_start = i;
+    if (i >= n || !is_digit(text[i])) return false;
+    while (i < n && is_digit(text[i])) ++i;
+    frac_part = text.substr(frac_start, i - frac_start);
+  }
+  long exp = 0;
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool negative = false;
+    if (i < n && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+    if (i >= n || !is_digit(text[i])) return false;
+    while (i < n && is_digit(text[i])) {
+      // Saturated: beyond a million the answer no longer changes.
+      if (exp < 1000000) exp = exp * 10 + (text[i] - '0');
+      ++i;
+    }
+    if (negative) exp = -exp;
+  }
+  *pos = i;
+  // The decimal exponent of the first nonzero digit; zero is always finite.
+  long dexp = 0;
+  const std::size_t lead = int_part.find_first_not_of('0');
+  if (lead != std::string_view::npos) {
+    dexp = static_cast<long>(int_part.size() - lead);
+  } else {
+    const std::size_t k = frac_part.find_first_not_of('0');
+    if (k == std::string_view::npos) return true;
+    dexp = -static_cast<long>(k);
+  }
+  // Integer digits beyond a million are beyond any double whatever follows.
+  if (dexp > 1000000) return false;
+  return finite_at(int_part, frac_part, dexp + exp);
+}
+
+/// The open objects and arrays of json_validate, a bit each.
+class OpenStack {
+ public:
+  bool empty() const noexcept { return depth_ == 0; }
+  std::size_t size() const noexcept { return depth_; }
+  /// '{' or '['; the caller keeps depth below kMaxJsonValidateDepth.
+  char back() const noexcept {
+    const std::size_t d = depth_ - 1;
+    return (bits_[d / 64] >> (d % 64)) & 1U ? '{' : '[';
+  }
+  void push_back(char c) noexcept {
+    const std::uint64_t bit = std::uint64_t{1} << (depth_ % 64);
+    if (c == '{') {
+      bits_[depth_ / 64] |= bit;
+    } else {
+      bits_[depth_ / 64] &= ~bit;
+    }
+    ++depth_;
+  }
+  void pop_back() noexcept { --depth_; }
+
+ private:
+  std::array<std::uint64_t, kMaxJsonValidateDepth / 64> bits_{};
+  std::size_t depth_ = 0;
+};
+
+bool skip_literal(std::string_view text, std::size_t* pos, std::string_view word) noexcept {
+  if (text.compare(*pos, word.size(), word) != 0) return false;
+  *pos += word.size();
+  return true;
+}
+
+}  // namespace
+
+JsonTextKind json_validate(std::string_view text, std::size_t max_depth) noexcept {
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  const auto skip_space = [&] {
+    while (i < n && json_space(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  // The open containers, innermost last, a bit each (1: object), so that
+  // nothing is allocated; depth beyond kMaxJsonValidateDepth is refused.
+  if (max_depth > kMaxJsonValidateDepth) max_depth = kMaxJsonValidateDepth;
+  OpenStack open;
+  JsonTextKind top = JsonTextKind::kInvalid;
+  skip_space();
+  for (;;) {
+    // A value at text[i].
+    if (i >= n) return JsonTextKind::kInvalid;
+    JsonTextKind kind = JsonTextKind::kInvalid;
+    const char c = text[i];
+    bool opened = false;
+    if (c == '{' || c == '[') {
+      if (open.size() >= max_depth) return JsonTextKind::kInvalid;
+      kind = c == '{' ? JsonTextKind::kObject : JsonTextKind::kArray;
+      ++i;
+      skip_space();
+      const char close = c == '{' ? '}' : ']';
+      if (i < n && text[i] == close) {
+        ++i;  // empty
+      } else {
+        open.push_back(c);
+        opened = true;
+      }
+    } else if (c == '"') {
+      kind = JsonTextKind::kString;
+      ++i;
+      if (!skip_string(text, &i)) return JsonTextKind::kInvalid;
+    } else if (c == '-' || is_digit(c)) {
+      kind = JsonTextKind::kNumber;
+      if (!skip_number(text, &i)) return JsonTextKind::kInvalid;
+    } else if (c == 't' || c == 'f') {
+      kind = JsonTextKind::kBoolean;
+      if (!skip_literal(text, &i, c == 't' ? "true" : "false")) return JsonTextKind::kInvalid;
+    } else if (c == 'n') {
+      kind = JsonTextKind::kNull;
+      if (!skip_literal(text, &i, "null")) return JsonTextKind::kInvalid;
+    } else {
+      return JsonTextKind::kInvalid;
+    }
+    if (top == JsonTextKind::kInvalid) top = kind;
+    if (opened) {
+      // The first member's key, or the first element.
+      if (open.back() == '[') continue;
+      if (i >= n || text[i] != '"') return JsonTextKind::kInvalid;
+      ++i;
+      if (!skip_string(text, &i)) return JsonTextKind::kInvalid;
+      skip_space();
+      if (i >= n || text[i] != ':') return JsonTextKind::kInvalid;
+      ++i;
+      skip_space();
+      continue;
+    }
+    // After a value: a comma and the next, or the end of containers.
+    for (;;) {
+      skip_space();
+      if (open.empty()) return i == n ? top : JsonTextKind::kInvalid;
+      if (i >= n) return JsonTextKind::kInvalid;
+      const char close = open.back() == '{' ? '}' : ']';
+      if (text[i] == close) {
+        ++i;
+        open.pop_back();
+        continue;
+      }
+      if (text[i] != ',') return JsonTextKind::kInvalid;
+      ++i;
+      skip_space();
+      if (open.back() == '{') {
+        if (i >= n || text[i] != '"') return JsonTextKind::kInvalid;
+        ++i;
+        if (!skip_string(text, &i)) return JsonTextKind::kInvalid;
+        skip_space();
+        if (i >= n || text[i] != ':') return JsonTextKind::kInvalid;
+        ++i;
+        skip_space();
+      }
+      break;
+    }
+  }
 }
 
 }  // namespace usd1pay

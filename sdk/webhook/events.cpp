@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "usd1pay/clock.h"
+#include "usd1pay/json_strict.h"
 #include "usd1pay/status.h"
 #include "usd1pay/store.h"
 #include "usd1pay/webhook_dispatcher.h"
@@ -48,6 +49,15 @@ std::string format_created(std::int64_t ms) {
 }
 
 std::string json_string(std::string_view s) {
+  // Ids and types are plain bytes: they stand for themselves in quotes.
+  if (json_plain_text(s)) {
+    std::string quoted;
+    quoted.reserve(s.size() + 2);
+    quoted += '"';
+    quoted += s;
+    quoted += '"';
+    return quoted;
+  }
   // nlohmann escapes control bytes and quotes; invalid UTF-8 is replaced
   // rather than thrown about, so a corrupted row cannot stop delivery.
   return nlohmann::json(std::string(s))
@@ -131,7 +141,7 @@ std::string make_webhook_body(const EventRow& event) {
   body += "\",\"data\":";
   if (event.data_json.empty()) {
     body += "{}";
-  } else if (nlohmann::json::accept(event.data_json)) {
+  } else if (json_validate(event.data_json) != JsonTextKind::kInvalid) {
     body += event.data_json;
   } else {
     body += json_string(event.data_json);

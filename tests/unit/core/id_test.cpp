@@ -80,9 +80,14 @@ TEST(IdTest, StampEncodesAndDecodesAtTheEdges) {
   // 62^8 - 1 is the last time eight base62 digits hold (year 8888).
   const std::int64_t max = 218340105584895LL;
   const std::vector<std::pair<std::int64_t, std::string>> cases = {
-      {0, "00000000"},           {1, "00000001"},         {61, "0000000z"},
-      {62, "00000010"},          {3843, "000000zz"},      {3844, "00000100"},
-      {1795000000000, "0VbK14RE"}, {max, "zzzzzzzz"},
+      {0, "00000000"},
+      {1, "00000001"},
+      {61, "0000000z"},
+      {62, "00000010"},
+      {3843, "000000zz"},
+      {3844, "00000100"},
+      {1795000000000, "0VbK14RE"},
+      {max, "zzzzzzzz"},
   };
   for (const auto& [ms, stamp] : cases) {
     auto id = try_new_id_at(kIntentIdPrefix, ms);

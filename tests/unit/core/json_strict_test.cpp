@@ -287,3 +287,191 @@ TEST(JsonPlainSortedObject, RandomTextsItAcceptsAreNlohmannsDump) {
 
 }  // namespace
 }  // namespace usd1pay
+
+namespace usd1pay {
+namespace {
+
+struct ValidateCase {
+  std::string text;
+  JsonTextKind kind;
+};
+
+std::vector<ValidateCase> validate_cases() {
+  using K = JsonTextKind;
+  std::vector<ValidateCase> cases = {
+      // well-formed, every kind at the top, whitespace around
+      {R"({"id":"evt_1","data":{"a":[1,2.5,-0.5e-3,true,false,null,{}],"b":""}})", K::kObject},
+      {" \t\r\n{ \"a\" : [ 1 , { } , [ ] ] }\n", K::kObject},
+      {"[]", K::kArray},
+      {"[[[]],[{}]]", K::kArray},
+      {R"("text")", K::kString},
+      {"0", K::kNumber},
+      {"-0", K::kNumber},
+      {"-12.50e+3", K::kNumber},
+      {"1E-7", K::kNumber},
+      {"true", K::kBoolean},
+      {"false", K::kBoolean},
+      {"null", K::kNull},
+      // every escape, a surrogate pair, UTF-8 of 2, 3 and 4 bytes
+      {R"("\" \\ \/ \b \f \n \r \t \u00e9 \uD83D\uDE00 \u0000")", K::kString},
+      {"\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xED\x9F\xBF \xEE\x80\x80 \xF4\x8F\xBF\xBF\"",
+       K::kString},
+      {R"({"a":1,"a":2})", K::kObject},  // a key twice is well-formed JSON
+      // numbers at the edge of a double
+      {"1e308", K::kNumber},
+      {"1.7976931348623157e308", K::kNumber},
+      {"1.7976931348623158e308", K::kNumber},  // rounds down to DBL_MAX
+      {"-1.7976931348623157E+308", K::kNumber},
+      {"1" + std::string(308, '0'), K::kNumber},
+      {"0." + std::string(400, '0') + "1e400", K::kNumber},
+      {"1e-999", K::kNumber},
+      {"0e99999999999999999999", K::kNumber},
+      {"0.000e400", K::kNumber},
+      // refused
+      {"", K::kInvalid},
+      {"  ", K::kInvalid},
+      {"{", K::kInvalid},
+      {"}", K::kInvalid},
+      {"[1,]", K::kInvalid},
+      {R"({"a":1,})", K::kInvalid},
+      {R"({"a" 1})", K::kInvalid},
+      {R"({a:1})", K::kInvalid},
+      {R"({1:1})", K::kInvalid},
+      {"[1 2]", K::kInvalid},
+      {"{} {}", K::kInvalid},
+      {"[]]", K::kInvalid},
+      {"[}", K::kInvalid},
+      {"01", K::kInvalid},
+      {"-", K::kInvalid},
+      {"1.", K::kInvalid},
+      {".5", K::kInvalid},
+      {"1e", K::kInvalid},
+      {"1e+", K::kInvalid},
+      {"+1", K::kInvalid},
+      {"NaN", K::kInvalid},
+      {"-Infinity", K::kInvalid},
+      {"tru", K::kInvalid},
+      {"nul", K::kInvalid},
+      {"True", K::kInvalid},
+      {"\"open", K::kInvalid},
+      {"\"sixteen plain by", K::kInvalid},  // ends inside a run of plain bytes
+      {"[\"abcdefgh", K::kInvalid},
+      {"\"tab\there\"", K::kInvalid},
+      {std::string("\"nul\0byte\"", 10), K::kInvalid},
+      {std::string("[1]\0", 4), K::kInvalid},
+      {R"("\x")", K::kInvalid},
+      {R"("\u12")", K::kInvalid},
+      {R"("\u12G4")", K::kInvalid},
+      {R"("\uD800")", K::kInvalid},
+      {R"("\uDC00")", K::kInvalid},
+      {R"("\uD800\u0041")", K::kInvalid},
+      {R"("\uD800x")", K::kInvalid},
+      {"\"\xC0\x80\"", K::kInvalid},          // overlong NUL
+      {"\"\xC1\xBF\"", K::kInvalid},          // overlong
+      {"\"\xE0\x80\x80\"", K::kInvalid},      // overlong
+      {"\"\xED\xA0\x80\"", K::kInvalid},      // a surrogate in UTF-8
+      {"\"\xF0\x80\x80\x80\"", K::kInvalid},  // overlong
+      {"\"\xF4\x90\x80\x80\"", K::kInvalid},  // beyond U+10FFFF
+      {"\"\xF5\x80\x80\x80\"", K::kInvalid},
+      {"\"\x80\"", K::kInvalid},  // a continuation byte alone
+      {"\"\xC3\"", K::kInvalid},  // cut short
+      {"\"\xE2\x82\"", K::kInvalid},
+      {"\"\xFF\"", K::kInvalid},
+      {"1e309", K::kInvalid},
+      {"-1e999", K::kInvalid},
+      {"1.7976931348623159e308", K::kInvalid},  // rounds up to infinity
+      {"1" + std::string(309, '0'), K::kInvalid},
+      {"-" + std::string(400, '9'), K::kInvalid},
+      {"1e99999999999999999999", K::kInvalid},
+      {"[1e309]", K::kInvalid},
+  };
+  return cases;
+}
+
+TEST(JsonValidate, NamesTheKindOrRefusesAsNlohmannDoes) {
+  for (const ValidateCase& c : validate_cases()) {
+    EXPECT_EQ(json_validate(c.text), c.kind) << "'" << c.text << "'";
+    // The same answer as nlohmann's accept (which stops reading at a NUL
+    // byte: see the next test).
+    if (c.text.find('\0') == std::string::npos) {
+      const bool theirs = nlohmann::json::accept(c.text);
+      EXPECT_EQ(theirs, c.kind != JsonTextKind::kInvalid) << "nlohmann on '" << c.text << "'";
+    }
+    // Every proper prefix of a well-formed object or array is refused.
+    if (c.kind == JsonTextKind::kObject || c.kind == JsonTextKind::kArray) {
+      for (std::size_t n = 0; n + 1 < c.text.size(); ++n) {
+        const std::string prefix = c.text.substr(0, n);
+        if (prefix.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+        EXPECT_EQ(json_validate(prefix), JsonTextKind::kInvalid) << "'" << prefix << "'";
+      }
+    }
+  }
+}
+
+TEST(JsonValidate, RefusesAByteOrderMarkANulAndNestingPastTheLimit) {
+  const std::string bom = "\xEF\xBB\xBF{}";
+  EXPECT_TRUE(nlohmann::json::accept(bom));  // nlohmann skips it; we do not
+  EXPECT_EQ(json_validate(bom), JsonTextKind::kInvalid);
+  // nlohmann's lexer takes a NUL byte for the end of the input, so it
+  // accepts a value followed by a NUL and anything at all.
+  const std::string nul_tail("[1]\0{{{", 7);
+  EXPECT_TRUE(nlohmann::json::accept(nul_tail));
+  EXPECT_EQ(json_validate(nul_tail), JsonTextKind::kInvalid);
+  EXPECT_EQ(json_validate(std::string_view("[1]\0", 4)), JsonTextKind::kInvalid);
+
+  const auto nested = [](std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  EXPECT_EQ(json_validate(nested(512)), JsonTextKind::kArray);
+  EXPECT_EQ(json_validate(nested(513)), JsonTextKind::kInvalid);
+  EXPECT_EQ(json_validate(nested(3), 3), JsonTextKind::kArray);
+  EXPECT_EQ(json_validate(nested(4), 3), JsonTextKind::kInvalid);
+  EXPECT_EQ(json_validate(R"({"a":{"b":{}}})", 3), JsonTextKind::kObject);
+  EXPECT_EQ(json_validate(R"({"a":{"b":{"c":1}}})", 2), JsonTextKind::kInvalid);
+  // A larger limit is kMaxJsonValidateDepth; nothing deeper is followed.
+  EXPECT_EQ(json_validate(nested(kMaxJsonValidateDepth), 1 << 20), JsonTextKind::kArray);
+  EXPECT_EQ(json_validate(nested(kMaxJsonValidateDepth + 1), 1 << 20), JsonTextKind::kInvalid);
+  // Mixed objects and arrays close in the right order at every depth.
+  std::string mixed;
+  for (int i = 0; i < 200; ++i) mixed += i % 3 == 0 ? "{\"k\":" : "[";
+  mixed += "0";
+  for (int i = 199; i >= 0; --i) mixed += i % 3 == 0 ? "}" : "]";
+  EXPECT_EQ(json_validate(mixed), JsonTextKind::kObject);
+  std::string swapped = mixed;
+  swapped[swapped.size() - 2] = swapped[swapped.size() - 2] == ']' ? '}' : ']';
+  EXPECT_EQ(json_validate(swapped), JsonTextKind::kInvalid);
+}
+
+TEST(JsonValidate, RandomMutationsOfAnEventAgreeWithNlohmann) {
+  // Bytes replaced, dropped and inserted at random in a real event body.
+  const std::string base =
+      R"({"id":"evt_0VbcPBtsADDLEQ1xsPN5yqUc","type":"intent.created","created":"2026-11-21T14:35:22.604Z",)"
+      R"("data":{"amount":"25.00","decimals":18,"flags":[],"metadata":{"cart":"c-1","k":"\u00e9"},)"
+      R"("reference":null,"ok":true,"rate":-1.5e-3}})";
+  ASSERT_EQ(json_validate(base), JsonTextKind::kObject);
+  const std::string alphabet = "{}[],:\"\\0123456789-+.eEtrufalsn \x80\xC3\xA9\xED\xF0";
+  std::mt19937 rng(20261121);
+  int accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s = base;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !s.empty(); ++e) {
+      const std::size_t at = rng() % s.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0: s[at] = c; break;
+        case 1: s.erase(at, 1); break;
+        default: s.insert(at, 1, c); break;
+      }
+    }
+    const JsonTextKind mine = json_validate(s);
+    ASSERT_EQ(mine != JsonTextKind::kInvalid, nlohmann::json::accept(s)) << s;
+    if (mine != JsonTextKind::kInvalid) ++accepted;
+  }
+  // Both outcomes were exercised.
+  EXPECT_GT(accepted, 100);
+  EXPECT_LT(accepted, 19000);
+}
+
+}  // namespace
+}  // namespace usd1pay

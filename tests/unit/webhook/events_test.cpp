@@ -80,6 +80,22 @@ TEST(WebhookBodyTest, EmptyDataIsAnObjectAndBrokenDataBecomesAString) {
   EXPECT_TRUE(nlohmann::json::accept(body));
 }
 
+TEST(WebhookBodyTest, DataNoStrictParserTakesBecomesAString) {
+  // Whatever a receiver's parser would refuse is sent as a string, so that
+  // the body is always one valid JSON document: a number beyond a double,
+  // broken UTF-8, a NUL byte (nlohmann would stop reading there), a
+  // byte-order mark, a lone surrogate escape.
+  for (const std::string& data :
+       {std::string(R"({"a":1e999})"), std::string("{\"a\":\"\xff\"}"), std::string("{}\0{", 4),
+        std::string("\xEF\xBB\xBF{}"), std::string(R"(["\uD800"])")}) {
+    EventRow e = sample_event();
+    e.data_json = data;
+    const std::string body = make_webhook_body(e);
+    ASSERT_TRUE(nlohmann::json::accept(body)) << body;
+    EXPECT_TRUE(nlohmann::json::parse(body).at("data").is_string()) << body;
+  }
+}
+
 TEST(WebhookBodyTest, IdAndTypeAreEscaped) {
   EventRow e = sample_event();
   e.id = "evt_\"q\"\n";
