@@ -741,14 +741,17 @@ Status apply_claim(Db& db, std::string_view op, const ClaimWebhookDeliveriesPara
     USD1PAY_RETURN_IF_ERROR(
         db.for_each_row(q, op, [&](const Query& r) { endpoints.push_back(r.text(0)); }));
   }
-  // Leases still running, per endpoint. Named index: without statistics
-  // the planner would take the status index and count every pending row.
+  // Leases still running, per endpoint, from the index of running leases
+  // (its condition is spelled out so that the planner may take it; named:
+  // without statistics it would take the status index and count every
+  // pending row).
   std::map<std::string, std::size_t> in_flight;
   {
     USD1PAY_STORE_QUERY(q, db,
                         "SELECT endpoint_id, count(*) FROM webhook_deliveries "
                         "INDEXED BY webhook_deliveries_leases "
-                        "WHERE status = 'pending' AND lease_until_ms > ?1 GROUP BY endpoint_id",
+                        "WHERE status = 'pending' AND lease_until_ms > 0 AND lease_until_ms > ?1 "
+                        "GROUP BY endpoint_id",
                         op);
     q.bind(1, p.now_ms);
     USD1PAY_RETURN_IF_ERROR(db.for_each_row(q, op, [&](const Query& r) {
@@ -1005,7 +1008,13 @@ Result<std::vector<WebhookDeliveryRow>> SqliteStore::list_webhook_deliveries(
   if (p.event_id) sql += " AND event_id = ?1";
   if (p.endpoint_id) sql += " AND endpoint_id = ?2";
   if (p.intent_id) sql += " AND intent_id = ?3";
-  if (p.status) sql += " AND status = ?4";
+  // The status index keeps only deliveries not succeeded: its condition is
+  // spelled out for the planner. Succeeded ones are most rows; they are
+  // found walking event order.
+  if (p.status) {
+    sql += *p.status == "succeeded" ? " AND status = ?4"
+                                    : " AND status = ?4 AND status <> 'succeeded'";
+  }
   sql += " ORDER BY event_seq, endpoint_id LIMIT ?5";
   std::vector<WebhookDeliveryRow> rows;
   const Status io = read(kOp, [&](Db& db) -> Status {

@@ -298,7 +298,7 @@ TEST(SqliteProcessesTest, TwoProcessesWithOneKeyCreateOneIntent) {
   EXPECT_EQ(raw.one("SELECT count(*) FROM intents"), "1");
   EXPECT_EQ(raw.one("SELECT count(*) FROM events WHERE type = 'intent.created'"), "1");
   EXPECT_EQ(raw.one("SELECT id FROM intents"), *ids.begin());
-  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "6")
+  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "7")
       << "migrated once (one row per migration)";
 }
 

@@ -122,7 +122,7 @@ TEST_F(SqliteStoreTest, OpenCreatesAWalStoreWithOurApplicationIdAndSchemaVersion
   Raw raw(path_);
   EXPECT_EQ(raw.one("PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw.one("PRAGMA application_id"), std::to_string(0x55534431));
-  EXPECT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "6");
+  EXPECT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "7");
   EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), "2");
 }
 
@@ -139,7 +139,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndDoesNotMigrateAgain) {
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(*next, 1U);
   Raw raw(path_);
-  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "6");
+  EXPECT_EQ(raw.one("SELECT count(*) FROM schema_version"), "7");
 }
 
 TEST(SqliteStoreOpenTest, MissingFileWithoutCreateIsNotFoundNamingThePath) {
@@ -296,7 +296,7 @@ TEST(SqliteStoreOpenTest, OpenersRacingOnANewFileAllGetTheStore) {
     for (const Status& s : statuses)
       ASSERT_TRUE(s.ok()) << "round " << round << ": " << to_string(s);
     Raw raw(path);
-    ASSERT_EQ(raw.one("SELECT count(*) FROM schema_version"), "6") << "migrated once";
+    ASSERT_EQ(raw.one("SELECT count(*) FROM schema_version"), "7") << "migrated once";
   }
 }
 
@@ -337,14 +337,14 @@ TEST(SqliteStoreOpenTest, NewerSchemaIsFailedPreconditionNamingBothVersions) {
   ASSERT_NE(open_or_die(path), nullptr);
   {
     Raw raw(path);
-    ASSERT_EQ(raw.exec("INSERT INTO schema_version (version, applied_at_ms) VALUES (7, 0)"),
+    ASSERT_EQ(raw.exec("INSERT INTO schema_version (version, applied_at_ms) VALUES (8, 0)"),
               SQLITE_OK);
   }
   const Status s = open_status(path);
   EXPECT_EQ(s.code(), ErrorCode::kFailedPrecondition);
   EXPECT_EQ(s.message(), "store: " + path +
-                             " has schema version 7, newer than this build of usd1pay "
-                             "understands (6); upgrade usd1pay");
+                             " has schema version 8, newer than this build of usd1pay "
+                             "understands (7); upgrade usd1pay");
 }
 
 TEST(SqliteStoreOpenTest, OurApplicationIdWithoutSchemaTableIsFailedPrecondition) {

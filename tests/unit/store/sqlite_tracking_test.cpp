@@ -1014,7 +1014,7 @@ TEST(TrackingMigrationTest, VersionOneFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6,7");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                       "('payments_intent', 'payments_chain_status', 'payments_tx_hash')"),
               "3");
@@ -1066,7 +1066,7 @@ TEST(TrackingMigrationTest, VersionFourFileGainsTheHeadAtFinalityAndAddressIndex
   std::unique_ptr<Store> store = open_or_die(path);
   ASSERT_NE(store, nullptr);
   Raw raw(path);
-  EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
+  EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6,7");
   EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                     "('payments_to_address', 'payments_from_address', 'intents_deposit_address')"),
             "3");

@@ -1713,11 +1713,74 @@ TEST_F(WebhookStoreTest, TheClaimReadsTheHeadIndex) {
       << by_event;
   const std::string leases = raw.all(
       "EXPLAIN QUERY PLAN SELECT endpoint_id, count(*) FROM webhook_deliveries INDEXED BY "
-      "webhook_deliveries_leases WHERE status = 'pending' AND lease_until_ms > ?1 GROUP BY "
-      "endpoint_id",
+      "webhook_deliveries_leases WHERE status = 'pending' AND lease_until_ms > 0 AND "
+      "lease_until_ms > ?1 GROUP BY endpoint_id",
       3);
   EXPECT_TRUE(contains(leases, "USING INDEX webhook_deliveries_leases (lease_until_ms>?)"))
       << leases;
+  // Listing by a status other than succeeded reads the partial status
+  // index in event order; succeeded walks the event-order index. No sort.
+  const std::string list =
+      std::string("EXPLAIN QUERY PLAN SELECT id FROM webhook_deliveries ") +
+      "WHERE 1 AND status = ?4 AND status <> 'succeeded' ORDER BY event_seq, " +
+      "endpoint_id LIMIT ?5";
+  const std::string by_status = raw.all(list, 3);
+  EXPECT_TRUE(contains(by_status, "USING INDEX webhook_deliveries_status (status=?)")) << by_status;
+  const std::string succeeded = raw.all(
+      "EXPLAIN QUERY PLAN SELECT id FROM webhook_deliveries WHERE 1 AND status = ?4 ORDER BY "
+      "event_seq, endpoint_id LIMIT ?5",
+      3);
+  EXPECT_TRUE(contains(succeeded, "USING INDEX webhook_deliveries_seq")) << succeeded;
+  EXPECT_FALSE(contains(succeeded + by_status, "TEMP B-TREE")) << succeeded << by_status;
+}
+
+// Migration 7's partial indexes hold exactly the rows their conditions name
+// at every step of a delivery's life: a success leaves neither, a running
+// lease is in the leases index only while it runs, a dead letter stays in
+// the status index.
+TEST_F(WebhookStoreTest, PartialIndexesHoldOnlyUnfinishedDeliveriesAndRunningLeases) {
+  create_endpoint(we(1));
+  const auto d = enqueue(we(1), {add_event(""), add_event(""), add_event(""), add_event("")});
+  ASSERT_EQ(d.size(), 4U);
+  Raw raw(path_);
+  const auto in_status = [&] {
+    return raw.one(
+        "SELECT count(*) FROM webhook_deliveries INDEXED BY webhook_deliveries_status WHERE "
+        "status <> 'succeeded' AND status >= ''");
+  };
+  const auto in_leases = [&] {
+    return raw.one(
+        "SELECT count(*) FROM webhook_deliveries INDEXED BY webhook_deliveries_leases WHERE "
+        "status = 'pending' AND lease_until_ms > 0 AND lease_until_ms > -1");
+  };
+  EXPECT_EQ(in_status(), "4");
+  EXPECT_EQ(in_leases(), "0") << "nothing leased yet";
+  ASSERT_EQ(claim(kT0, 3).size(), 3U);
+  EXPECT_EQ(in_leases(), "3");
+  complete_ok(d[0].id, "succeeded");
+  complete_ok(d[1].id, "failed");
+  complete_ok(d[2].id, "pending", "w1", kT0 + 2000, kT0 + 9000);  // a retry later
+  EXPECT_EQ(in_leases(), "0");
+  EXPECT_EQ(in_status(), "3") << "the failed one and the two pending";
+  // What the listings give agrees with the table itself, status by status.
+  for (const char* status_name : {"pending", "succeeded", "failed"}) {
+    const std::string status = status_name;
+    ListWebhookDeliveriesParams p;
+    p.status = status;
+    auto rows = store_->list_webhook_deliveries(p);
+    ASSERT_TRUE(rows.ok()) << to_string(rows.status());
+    EXPECT_EQ(std::to_string(rows->size()),
+              raw.one("SELECT count(*) FROM webhook_deliveries NOT INDEXED WHERE status = '" +
+                      status + "'"))
+        << status;
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      EXPECT_EQ((*rows)[i].status, status);
+      if (i > 0) {
+        EXPECT_LT((*rows)[i - 1].event_seq, (*rows)[i].event_seq) << "event order";
+      }
+    }
+  }
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
 }
 
 TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
@@ -1746,7 +1809,7 @@ TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6,7");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name LIKE "
                       "'webhook%'"),
               "3");
@@ -1773,6 +1836,117 @@ TEST(WebhookMigrationTest, VersionTwoFileIsMigratedAndKeepsItsData) {
   ASSERT_TRUE(replayed.ok()) << to_string(replayed.status());
   ASSERT_EQ(replayed->size(), 1U);
   EXPECT_EQ((*replayed)[0].intent_id, "pi_old");
+}
+
+// A version 6 file with deliveries in every state: migration 7 makes the
+// status and leases indexes partial, and running leases still count, dead
+// letters and pending ones are still listed, the queue goes on.
+TEST(WebhookMigrationTest, VersionSixFileKeepsItsLeasesAndListings) {
+  TempDir dir;
+  const std::string path = dir.file("v6.db");
+  std::vector<WebhookDeliveryRow> queued;
+  {
+    std::unique_ptr<Store> store = open_or_die(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->create_webhook_endpoint({endpoint_row(we(1))}).ok());
+    ApplyScanParams scan;
+    scan.chain = "eip155:1";
+    scan.new_next_block = 1;
+    EnqueueWebhookDeliveriesParams ep;
+    ep.endpoint_id = we(1);
+    ep.expected_fanout_seq = 0;
+    ep.new_fanout_seq = 4;
+    ep.at_ms = kT0;
+    for (int i = 1; i <= 4; ++i) {
+      NewIntentEvent e;
+      e.event.id = "evt_" + std::to_string(i);
+      e.event.type = "payment.unmatched";
+      e.event.actor = "tracker";
+      scan.events.push_back(e);
+      WebhookDeliveryRow d;
+      d.id = msg(i);
+      d.event_id = e.event.id;
+      d.event_seq = static_cast<std::uint64_t>(i);
+      d.event_type = e.event.type;
+      d.next_attempt_at_ms = kT0;
+      ep.deliveries.push_back(d);
+    }
+    ASSERT_TRUE(store->apply_scan(scan).ok());
+    ASSERT_TRUE(store->enqueue_webhook_deliveries(ep).ok());
+    ClaimWebhookDeliveriesParams cp;
+    cp.now_ms = kT0;
+    cp.lease_ms = 60000;
+    cp.owner = "w1";
+    cp.limit = 3;
+    cp.max_in_flight_per_endpoint = 3;
+    auto claimed = store->claim_webhook_deliveries(cp);
+    ASSERT_TRUE(claimed.ok()) << to_string(claimed.status());
+    ASSERT_EQ(claimed->size(), 3U);
+    for (const char* outcome : {"succeeded", "failed"}) {
+      CompleteWebhookAttemptParams c;
+      c.delivery_id = outcome[0] == 's' ? msg(1) : msg(2);
+      c.owner = "w1";
+      c.attempt = attempt(outcome[0] == 's' ? 200 : 500, outcome);
+      c.new_status = outcome;
+      c.at_ms = kT0 + 10;
+      ASSERT_TRUE(store->complete_webhook_attempt(c).ok());
+    }
+    // msg 3 is still leased (until kT0 + 60000), msg 4 waits.
+  }
+  {
+    // Back to version 6: its two full indexes.
+    Raw raw(path);
+    raw.exec(
+        "BEGIN; DROP INDEX webhook_deliveries_status; DROP INDEX webhook_deliveries_leases; "
+        "CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status, event_seq); "
+        "CREATE INDEX webhook_deliveries_leases ON webhook_deliveries (lease_until_ms, "
+        "endpoint_id) WHERE status = 'pending'; DELETE FROM schema_version WHERE version >= 7; "
+        "COMMIT");
+    ASSERT_EQ(raw.one("SELECT MAX(version) FROM schema_version"), "6");
+  }
+  std::unique_ptr<Store> store = open_or_die(path);
+  ASSERT_NE(store, nullptr);
+  {
+    Raw raw(path);
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6,7");
+    EXPECT_EQ(raw.one("SELECT sql FROM sqlite_schema WHERE name = 'webhook_deliveries_status'"),
+              "CREATE INDEX webhook_deliveries_status ON webhook_deliveries (status, event_seq, "
+              "endpoint_id)\n"
+              "  WHERE status <> 'succeeded'");
+    EXPECT_EQ(raw.one("SELECT sql FROM sqlite_schema WHERE name = 'webhook_deliveries_leases'"),
+              "CREATE INDEX webhook_deliveries_leases ON webhook_deliveries (lease_until_ms, "
+              "endpoint_id)\n  WHERE status = 'pending' AND lease_until_ms > 0");
+    EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+  }
+  const auto listed = [&](const std::string& status) {
+    ListWebhookDeliveriesParams p;
+    p.status = status;
+    auto rows = store->list_webhook_deliveries(p);
+    EXPECT_TRUE(rows.ok()) << to_string(rows.status());
+    std::vector<std::string> out;
+    if (rows.ok()) {
+      for (const auto& d : *rows) out.push_back(d.id);
+    }
+    return out;
+  };
+  EXPECT_EQ(listed("succeeded"), std::vector<std::string>{msg(1)});
+  EXPECT_EQ(listed("failed"), std::vector<std::string>{msg(2)});
+  EXPECT_EQ(listed("pending"), (std::vector<std::string>{msg(3), msg(4)}));
+  // msg 3's lease still runs and counts: with a cap of 1 nothing more goes.
+  ClaimWebhookDeliveriesParams cp;
+  cp.now_ms = kT0 + 100;
+  cp.lease_ms = 60000;
+  cp.owner = "w2";
+  cp.limit = 10;
+  cp.max_in_flight_per_endpoint = 1;
+  auto none = store->claim_webhook_deliveries(cp);
+  ASSERT_TRUE(none.ok()) << to_string(none.status());
+  EXPECT_TRUE(none->empty());
+  cp.max_in_flight_per_endpoint = 2;
+  auto next = store->claim_webhook_deliveries(cp);
+  ASSERT_TRUE(next.ok()) << to_string(next.status());
+  ASSERT_EQ(next->size(), 1U);
+  EXPECT_EQ((*next)[0].id, msg(4));
 }
 
 // The closed sets are CHECKed as comparisons (migration 6): the statements
@@ -1870,7 +2044,7 @@ TEST(WebhookMigrationTest, QueueMadeUnderVersionFiveGoesOnInOrder) {
   ASSERT_NE(store, nullptr);
   {
     Raw raw(path);
-    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.one("SELECT group_concat(version, ',') FROM schema_version"), "1,2,3,4,5,6,7");
     EXPECT_EQ(raw.one("SELECT count(*) FROM sqlite_schema WHERE name IN "
                       "('webhook_deliveries_heads', 'webhook_deliveries_order', "
                       "'webhook_attempts_event')"),
