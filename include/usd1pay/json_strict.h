@@ -165,8 +165,9 @@ enum class JsonTextKind {
 };
 
 /// Checks that `text` is exactly one JSON value (RFC 8259), with only JSON
-/// whitespace around it, without building it: about 3 instructions a byte,
-/// where nlohmann::json::accept takes some 70. Accepts what
+/// whitespace around it, without building it (callgrind, a webhook event's
+/// data of about 750 bytes: 14,000 instructions, nlohmann::json::accept
+/// 60,000; runs of plain string bytes are checked eight at a time). Accepts what
 /// nlohmann::json::accept accepts (a differential fuzzer holds the two to
 /// the same answers): strings of well-formed UTF-8 (no surrogates, no
 /// overlong forms) without raw control bytes, escapes as the RFC lists them

@@ -98,26 +98,41 @@ std::string json_syntax_reason(std::string_view what) {
   return reason;
 }
 
-bool json_plain_text(std::string_view text) noexcept {
+namespace {
+
+/// Non-zero when some byte of the 8 in `w` is not json_plain_byte: below a
+/// space, 0x7f and up, '"' or '\\'. Each test never misses a byte of its
+/// kind (a borrow or carry only follows one); a false alarm only sends the
+/// caller to look byte by byte.
+inline std::uint64_t word_has_special(std::uint64_t w) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  // Each test is non-zero when some byte of w is of its kind, and never
-  // misses one (a borrow or carry only follows a byte of the kind); a word
-  // that any test flags is looked at byte by byte, so a false alarm costs
-  // time, not a wrong answer.
-  auto has = [](std::uint64_t w, unsigned char c) {
-    const std::uint64_t x = w ^ (kOnes * c);
+  auto has = [](std::uint64_t v, unsigned char c) {
+    const std::uint64_t x = v ^ (kOnes * c);
     return (x - kOnes) & ~x & kHigh;
   };
-  std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
+  const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  const std::uint64_t above_tilde = ((w + kOnes) | w) & kHigh;  // 0x7f and up
+  return below_space | above_tilde | has(w, '"') | has(w, '\\');
+}
+
+/// The end of the run of json_plain_byte bytes starting at text[i], looked
+/// at eight bytes at a time (may stop a few bytes short: callers go on byte
+/// by byte).
+inline std::size_t skip_plain_words(std::string_view text, std::size_t i) noexcept {
+  while (text.size() - i >= 8) {
     std::uint64_t w = 0;
     std::memcpy(&w, text.data() + i, sizeof w);
-    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
-    const std::uint64_t above_tilde = ((w + kOnes) | w) & kHigh;  // 0x7f and up
-    if ((below_space | above_tilde | has(w, '"') | has(w, '\\')) != 0) break;
+    if (word_has_special(w) != 0) break;
+    i += 8;
   }
-  for (; i < text.size(); ++i) {
+  return i;
+}
+
+}  // namespace
+
+bool json_plain_text(std::string_view text) noexcept {
+  for (std::size_t i = skip_plain_words(text, 0); i < text.size(); ++i) {
     if (!json_plain_byte(static_cast<unsigned char>(text[i]))) return false;
   }
   return true;
@@ -250,7 +265,7 @@ bool skip_string(std::string_view text, std::size_t* pos) noexcept {
   const std::size_t n = text.size();
   while (i < n) {
     // Plain bytes eight at a time, as json_plain_text does.
-    while (n - i >= 8 && json_plain_text(text.substr(i, 8))) i += 8;
+    i = skip_plain_words(text, i);
     if (i >= n) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '"') {
