@@ -250,7 +250,7 @@ class RequestTextTest(TempDirTest):
         real = self.p._call_json
 
         def capture(fn: Any, *args: Any) -> Any:
-            if fn == self.p._lib.intent_create:
+            if fn == self.p._lib.unchecked_intent_create:
                 self.sent.append(args[0])
                 return {}
             return real(fn, *args)

@@ -512,7 +512,7 @@ class Processor:
         try:
             raw = out.value
         finally:
-            self._lib.free(out)
+            self._lib.unchecked_free(out)
         return _loads(raw.decode("utf-8") if raw else "")
 
     # -- intents --
@@ -560,14 +560,14 @@ class Processor:
                     raise TypeError(f"metadata: expected a dict, got {type(metadata).__name__}")
                 metadata = dict(metadata)
             text += ',"metadata":' + _json_value(metadata)
-        return self._call_json(self._lib.intent_create, _utf8_json(text + "}"))
+        return self._call_json(self._lib.unchecked_intent_create, _utf8_json(text + "}"))
 
     def get_intent(self, intent_id: str) -> JsonObject:
         """One intent by id ("pi_..."). Raises NotFound for an unknown id,
         InvalidArgument for a malformed one."""
         if type(intent_id) is str and intent_id.isascii() and "\0" not in intent_id:
-            return self._call_json(self._lib.intent_get, intent_id.encode("ascii"))
-        return self._call_json(self._lib.intent_get, _text(intent_id, "intent_id"))
+            return self._call_json(self._lib.unchecked_intent_get, intent_id.encode("ascii"))
+        return self._call_json(self._lib.unchecked_intent_get, _text(intent_id, "intent_id"))
 
     def list_intents(self, *, status: Optional[str] = None, order_id: Optional[str] = None,
                      created_from: Optional[str] = None, created_to: Optional[str] = None,
