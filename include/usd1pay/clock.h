@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -73,6 +74,13 @@ std::string format_iso8601(TimePoint t);
 
 /// "YYYY-MM-DDTHH:MM:SS.mmmZ", exact milliseconds (truncated towards the past).
 std::string format_iso8601_ms(TimePoint t);
+
+/// The length of format_iso8601_ms's text.
+inline constexpr std::size_t kIso8601MsSize = 24;
+
+/// Writes format_iso8601_ms(t) at `out` (kIso8601MsSize characters, no NUL),
+/// for text built in place; returns out + kIso8601MsSize.
+char* write_iso8601_ms(char* out, TimePoint t) noexcept;
 
 /// Parses "YYYY-MM-DDTHH:MM:SS[.F]Z" (F: 1-9 digits). kInvalidArgument names
 /// the 0-based position and what was expected there, or the field out of

@@ -80,9 +80,31 @@ Civil civil_from_days(std::int64_t days) noexcept {
   return Civil{year, month, day};
 }
 
-void put2(std::string& out, std::int64_t v) {
-  out.push_back(static_cast<char>('0' + v / 10));
-  out.push_back(static_cast<char>('0' + v % 10));
+// Two digits of v (0..99) at p; returns p + 2.
+char* put2(char* p, std::int64_t v) noexcept {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
+}
+
+// "YYYY-MM-DDTHH:MM:SS" (19 characters) of Unix seconds at p; returns p + 19.
+char* put_date_time(char* p, std::int64_t secs) noexcept {
+  const std::int64_t days = floor_div(secs, kSecondsPerDay);
+  const std::int64_t sod = secs - days * kSecondsPerDay;
+  const Civil c = civil_from_days(days);
+  // system_clock spans years 1678..2261 at most, always four digits.
+  p = put2(p, c.year / 100);
+  p = put2(p, c.year % 100);
+  *p++ = '-';
+  p = put2(p, c.month);
+  *p++ = '-';
+  p = put2(p, c.day);
+  *p++ = 'T';
+  p = put2(p, sod / 3600);
+  *p++ = ':';
+  p = put2(p, sod / 60 % 60);
+  *p++ = ':';
+  return put2(p, sod % 60);
 }
 
 std::string describe(std::string_view text, std::size_t pos) {
@@ -179,42 +201,29 @@ TimePoint from_unix_seconds(std::int64_t seconds) noexcept {
 }
 
 std::string format_iso8601(TimePoint t) {
-  const std::int64_t secs = to_unix_seconds(t);
-  const std::int64_t days = floor_div(secs, kSecondsPerDay);
-  const std::int64_t sod = secs - days * kSecondsPerDay;
-  const Civil c = civil_from_days(days);
-  std::string out;
-  out.reserve(20);
-  // system_clock spans years 1678..2261 at most, always four digits.
-  put2(out, c.year / 100);
-  put2(out, c.year % 100);
-  out.push_back('-');
-  put2(out, c.month);
-  out.push_back('-');
-  put2(out, c.day);
-  out.push_back('T');
-  put2(out, sod / 3600);
-  out.push_back(':');
-  put2(out, sod / 60 % 60);
-  out.push_back(':');
-  put2(out, sod % 60);
-  out.push_back('Z');
+  std::string out(20, 'Z');
+  put_date_time(out.data(), to_unix_seconds(t));  // the 'Z' stays last
   return out;
 }
 
-std::string format_iso8601_ms(TimePoint t) {
+char* write_iso8601_ms(char* out, TimePoint t) noexcept {
   const std::int64_t ms =
       std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
   // Floor division, so that times before 1970 stay correct.
   const std::int64_t secs = floor_div(ms, 1000);
   const std::int64_t frac = ms - secs * 1000;
-  std::string text = format_iso8601(from_unix_seconds(secs));  // "...SSZ"
-  text.pop_back();
-  text.push_back('.');
-  text.push_back(static_cast<char>('0' + frac / 100));
-  put2(text, frac % 100);
-  text.push_back('Z');
-  return text;
+  char* p = put_date_time(out, secs);
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + frac / 100);
+  p = put2(p, frac % 100);
+  *p++ = 'Z';
+  return p;
+}
+
+std::string format_iso8601_ms(TimePoint t) {
+  std::string out(kIso8601MsSize, '\0');
+  write_iso8601_ms(out.data(), t);
+  return out;
 }
 
 Result<TimePoint> parse_iso8601(std::string_view text) {

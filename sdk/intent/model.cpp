@@ -1,5 +1,8 @@
 // PaymentIntent <-> IntentRow, the intent's JSON form and its QR code.
+#include <charconv>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -32,35 +35,103 @@ Result<DepositStrategy> parse_strategy(const std::string& name) {
 }
 
 // A JSON string as nlohmann's dump(..., ensure_ascii false, replace) writes
-// it. Plain bytes (json_plain_byte) stand for themselves; a string with
-// anything else (escapes, UTF-8, invalid bytes, which are replaced) is left to
-// nlohmann, so the rare case keeps its exact rules.
-void append_json_string(std::string& out, std::string_view s) {
-  if (!json_plain_text(s)) {
-    out += nlohmann::ordered_json(std::string(s))
-               .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    return;
+// it. Plain bytes (json_plain_byte) stand for themselves between quotes; a
+// string with anything else (escapes, UTF-8, invalid bytes, which are
+// replaced) is left to nlohmann, so the rare case keeps its exact rules.
+class JsonString {
+ public:
+  explicit JsonString(std::string_view s) {
+    if (json_plain_text(s)) {
+      text_ = s;
+      quoted_ = true;
+      return;
+    }
+    escaped_ = nlohmann::ordered_json(std::string(s))
+                   .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    text_ = escaped_;
   }
-  out += '"';
-  out += s;
-  out += '"';
-}
+  // text_ may point into escaped_.
+  JsonString(const JsonString&) = delete;
+  JsonString& operator=(const JsonString&) = delete;
+
+  template <typename Out>
+  void emit(Out& out) const {
+    if (quoted_) out.ch('"');
+    out.text(text_);
+    if (quoted_) out.ch('"');
+  }
+
+ private:
+  std::string escaped_;
+  std::string_view text_;
+  bool quoted_ = false;
+};
 
 // The stored metadata object as nlohmann writes it again ({} for text that
 // is not a JSON object): the Processor stores it compact with sorted keys,
 // but a row written by others is shown in the same normal form.
-void append_metadata(std::string& out, const std::string& text) {
-  if (json_is_plain_sorted_object(text)) {  // what the Processor stores, as a rule
-    out += text;
-    return;
+class JsonMetadata {
+ public:
+  explicit JsonMetadata(const std::string& text) {
+    if (json_is_plain_sorted_object(text)) {  // what the Processor stores, as a rule
+      text_ = text;
+      return;
+    }
+    const nlohmann::ordered_json metadata = nlohmann::ordered_json::parse(text, nullptr, false);
+    if (!metadata.is_object()) {
+      text_ = "{}";
+      return;
+    }
+    normal_ = metadata.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    text_ = normal_;
   }
-  const nlohmann::ordered_json metadata = nlohmann::ordered_json::parse(text, nullptr, false);
-  if (!metadata.is_object()) {
-    out += "{}";
-    return;
+  JsonMetadata(const JsonMetadata&) = delete;
+  JsonMetadata& operator=(const JsonMetadata&) = delete;
+
+  std::string_view text() const noexcept { return text_; }
+
+ private:
+  std::string normal_;
+  std::string_view text_;
+};
+
+// An unsigned integer's decimal digits, kept in place.
+class JsonUint {
+ public:
+  explicit JsonUint(std::uint64_t v) noexcept
+      : size_(static_cast<std::size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_)) {}
+  std::string_view text() const noexcept { return {buf_, size_}; }
+
+ private:
+  char buf_[20];  // 2^64-1 has 20 digits
+  std::size_t size_;
+};
+
+// The two passes of intent_to_json over the same emit(): Counter adds up the
+// bytes, Writer writes them into a string of exactly that size.
+struct Counter {
+  std::size_t size = 0;
+  template <std::size_t N>
+  void lit(const char (&)[N]) noexcept {
+    size += N - 1;
   }
-  out += metadata.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
+  void text(std::string_view s) noexcept { size += s.size(); }
+  void ch(char) noexcept { ++size; }
+};
+
+struct Writer {
+  char* p;
+  template <std::size_t N>
+  void lit(const char (&s)[N]) noexcept {
+    std::memcpy(p, s, N - 1);
+    p += N - 1;
+  }
+  void text(std::string_view s) noexcept {
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void ch(char c) noexcept { *p++ = c; }
+};
 
 }  // namespace
 
@@ -152,71 +223,113 @@ std::string intent_to_json(const PaymentIntent& intent) {
   // ordered_json gives (tests/unit/intent/model_test.cpp compares the two):
   // the intent lands in the hash-chained event log, so its bytes must never
   // change. Building the document and dumping it cost as much as the store's
-  // work for a get.
-  std::string out;
-  out.reserve(768 + intent.order_id.size() + intent.payment_uri.size() +
-              intent.metadata_json.size());
-  out += "{\"id\":";
-  append_json_string(out, intent.id);
-  out += ",\"object\":\"payment_intent\",\"status\":";
-  append_json_string(out, intent_status_name(intent.status));
-  out += ",\"order_id\":";
-  append_json_string(out, intent.order_id);
-  out += ",\"amount\":";
-  append_json_string(out, intent.amount.to_string_fixed(kFiatDecimals));
-  out += ",\"currency\":";
-  append_json_string(out, intent.currency);
-  out += ",\"amount_base_units\":";
-  append_json_string(out, intent.amount_due.base_units().to_decimal());
-  out += ",\"amount_due\":";
-  append_json_string(out, intent.amount_due.to_string_fixed(kFiatDecimals));
-  out += ",\"chain\":";
-  append_json_string(out, intent.chain.to_string());
-  out += ",\"token\":";
-  append_json_string(out, intent.token_symbol);
-  out += ",\"token_contract\":";
-  append_json_string(out, intent.token_contract);
-  out += ",\"decimals\":";
-  out += std::to_string(intent.token_decimals);
-  out += ",\"strategy\":";
-  append_json_string(out, deposit_strategy_name(intent.strategy));
-  out += ",\"deposit_address\":";
-  append_json_string(out, intent.deposit_address);
-  out += ",\"deposit_index\":";
-  out += intent.deposit_index ? std::to_string(*intent.deposit_index) : "null";
-  out += ",\"reference\":";
-  if (intent.reference.empty()) {
-    out += "null";
-  } else {
-    append_json_string(out, intent.reference);
-  }
-  out += ",\"payment_uri\":";
-  append_json_string(out, intent.payment_uri);
-  out += ",\"created_at\":";
-  append_json_string(out, format_intent_time(intent.created_at));
-  out += ",\"updated_at\":";
-  append_json_string(out, format_intent_time(intent.updated_at));
-  out += ",\"expires_at\":";
-  append_json_string(out, format_intent_time(intent.expires_at));
-  out += ",\"metadata\":";
-  append_metadata(out, intent.metadata_json);
-  out += ",\"idempotency_key\":";
-  if (intent.idempotency_key) {
-    append_json_string(out, *intent.idempotency_key);
-  } else {
-    out += "null";
-  }
-  out += ",\"flags\":[";
-  bool first = true;
-  for (const IntentFlag f : intent.flags) {
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, intent_flag_name(f));
-  }
-  out += "],\"version\":";
-  out += std::to_string(intent.version);
-  out += '}';
-  return out;
+  // work for a get; so did a string per field and growing the output. Every
+  // value is made ready first (without copying a plain string), then emit()
+  // runs twice: once counting, once writing into a string of that size.
+  const JsonString id(intent.id);
+  const JsonString status(intent_status_name(intent.status));
+  const JsonString order_id(intent.order_id);
+  const std::string amount = intent.amount.to_string_fixed(kFiatDecimals);
+  const JsonString currency(intent.currency);
+  const std::string base_units = intent.amount_due.base_units().to_decimal();
+  const std::string amount_due = intent.amount_due.to_string_fixed(kFiatDecimals);
+  const std::string chain_text = intent.chain.to_string();
+  const JsonString chain(chain_text);
+  const JsonString token(intent.token_symbol);
+  const JsonString token_contract(intent.token_contract);
+  const JsonUint decimals(intent.token_decimals);
+  const JsonString strategy(deposit_strategy_name(intent.strategy));
+  const JsonString deposit_address(intent.deposit_address);
+  const JsonUint deposit_index(intent.deposit_index.value_or(0));
+  const JsonString reference(intent.reference);
+  const JsonString payment_uri(intent.payment_uri);
+  char times[3][kIso8601MsSize];
+  write_iso8601_ms(times[0], intent.created_at);
+  write_iso8601_ms(times[1], intent.updated_at);
+  write_iso8601_ms(times[2], intent.expires_at);
+  const JsonMetadata metadata(intent.metadata_json);
+  const JsonString idempotency_key(
+      intent.idempotency_key ? std::string_view{*intent.idempotency_key} : std::string_view{});
+  const JsonUint version(intent.version);
+
+  auto emit = [&](auto& out) {
+    // Amounts and times: digits and punctuation, nothing to escape.
+    auto digits = [&out](std::string_view s) {
+      out.ch('"');
+      out.text(s);
+      out.ch('"');
+    };
+    out.lit("{\"id\":");
+    id.emit(out);
+    out.lit(",\"object\":\"payment_intent\",\"status\":");
+    status.emit(out);
+    out.lit(",\"order_id\":");
+    order_id.emit(out);
+    out.lit(",\"amount\":");
+    digits(amount);
+    out.lit(",\"currency\":");
+    currency.emit(out);
+    out.lit(",\"amount_base_units\":");
+    digits(base_units);
+    out.lit(",\"amount_due\":");
+    digits(amount_due);
+    out.lit(",\"chain\":");
+    chain.emit(out);
+    out.lit(",\"token\":");
+    token.emit(out);
+    out.lit(",\"token_contract\":");
+    token_contract.emit(out);
+    out.lit(",\"decimals\":");
+    out.text(decimals.text());
+    out.lit(",\"strategy\":");
+    strategy.emit(out);
+    out.lit(",\"deposit_address\":");
+    deposit_address.emit(out);
+    out.lit(",\"deposit_index\":");
+    if (intent.deposit_index) {
+      out.text(deposit_index.text());
+    } else {
+      out.lit("null");
+    }
+    out.lit(",\"reference\":");
+    if (intent.reference.empty()) {
+      out.lit("null");
+    } else {
+      reference.emit(out);
+    }
+    out.lit(",\"payment_uri\":");
+    payment_uri.emit(out);
+    out.lit(",\"created_at\":");
+    digits({times[0], kIso8601MsSize});
+    out.lit(",\"updated_at\":");
+    digits({times[1], kIso8601MsSize});
+    out.lit(",\"expires_at\":");
+    digits({times[2], kIso8601MsSize});
+    out.lit(",\"metadata\":");
+    out.text(metadata.text());
+    out.lit(",\"idempotency_key\":");
+    if (intent.idempotency_key) {
+      idempotency_key.emit(out);
+    } else {
+      out.lit("null");
+    }
+    out.lit(",\"flags\":[");
+    bool first = true;
+    for (const IntentFlag f : intent.flags) {
+      if (!first) out.ch(',');
+      first = false;
+      JsonString(intent_flag_name(f)).emit(out);
+    }
+    out.lit("],\"version\":");
+    out.text(version.text());
+    out.ch('}');
+  };
+  Counter counter;
+  emit(counter);
+  std::string text(counter.size, '\0');
+  Writer writer{text.data()};
+  emit(writer);
+  return text;
 }
 
 Result<QrCode> intent_qr(const PaymentIntent& intent, QrErrorCorrection level) {

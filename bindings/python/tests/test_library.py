@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import subprocess
@@ -76,6 +77,20 @@ class LibraryTest(unittest.TestCase):
             self.assertEqual(declared - set(usd1pay._native._PROTOTYPES), set(),
                              "header functions without a ctypes prototype")
 
+
+    def test_unchecked_functions_are_second_bindings_without_argtypes(self) -> None:
+        # The hot paths call these (no from_param per argument); the checked
+        # ones keep their prototypes and still refuse a wrong argument.
+        lib = usd1pay._native.lib()
+        for name in usd1pay._native._UNCHECKED:
+            short = name[len("usd1pay_"):]
+            checked, unchecked = getattr(lib, short), getattr(lib, "unchecked_" + short)
+            self.assertIsNot(checked, unchecked, name)
+            self.assertIsNone(unchecked.argtypes, name)
+            self.assertEqual(unchecked.restype, usd1pay._native._PROTOTYPES[name][0], name)
+            self.assertEqual(checked.argtypes, usd1pay._native._PROTOTYPES[name][1], name)
+        with self.assertRaises(ctypes.ArgumentError):
+            lib.intent_get(None, None, "a str, not bytes")
 
 class ErrorClassTest(unittest.TestCase):
     def test_each_code_maps_to_its_class_and_the_header_name(self) -> None:

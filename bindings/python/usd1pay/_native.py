@@ -117,6 +117,16 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "usd1pay_export": (c_int, [_out_text, _handle, c_char_p]),
 }
 
+# Functions called on the binding's hot paths (an intent created or read, a
+# reply freed) with arguments the binding itself made: bytes for char *, the
+# handle's c_void_p, byref(c_char_p()) for char **, a c_char_p for
+# usd1pay_free. Each is bound a second time, as ``unchecked_<name>``, without
+# argtypes: ctypes runs every argument through its argtype's from_param
+# first, about a third of the cost of a call. Without argtypes a wrong Python
+# value (a str for char *, say) would be passed wrongly rather than refused,
+# so nothing outside this package calls these.
+_UNCHECKED = ("usd1pay_free", "usd1pay_intent_create", "usd1pay_intent_get")
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _BESIDE_PACKAGE = ("libusd1pay.so.1", "libusd1pay.so", "libusd1pay.dylib", "usd1pay.dll")
 
@@ -145,6 +155,11 @@ class Library:
             fn.restype = restype
             fn.argtypes = argtypes
             setattr(self, name[len("usd1pay_"):], fn)
+        for name in _UNCHECKED:
+            if name not in self.missing:
+                unchecked = self.cdll[name]  # a new function object, argtypes unset
+                unchecked.restype = _PROTOTYPES[name][0]
+                setattr(self, "unchecked_" + name[len("usd1pay_"):], unchecked)
         if "usd1pay_abi_version" in self.missing:
             raise LibraryNotFound(f"usd1pay: {path!r} is not libusd1pay (no usd1pay_abi_version)")
         abi = self.abi_version()
@@ -154,6 +169,8 @@ class Library:
 
     def __getattr__(self, attr: str) -> Any:
         # Reached only for a function the library does not export.
+        if attr.startswith("unchecked_"):
+            attr = attr[len("unchecked_"):]
         raise LibraryNotFound(f"usd1pay: the C library {self.path!r} has no usd1pay_{attr} "
                               "(an older library?)")
 
@@ -175,7 +192,7 @@ class Library:
         try:
             raw = out.value
         finally:
-            self.free(out)
+            self.unchecked_free(out)
         return raw.decode("utf-8") if raw else ""
 
     def take_bytes(self, ptr: c_void_p, size: int) -> bytes:

@@ -103,6 +103,43 @@ TEST(Iso8601Test, FormatMsHasExactMillisecondsTruncatedTowardsThePast) {
             "1969-12-31T23:59:58.999Z");
 }
 
+// write_iso8601_ms writes format_iso8601_ms's 24 bytes in place and nothing
+// around them: checked against an independent rendering (snprintf of the
+// counted calendar date) for a millisecond that moves every day, from 1900 to
+// 2200, and for the times just before 1970.
+TEST(Iso8601Test, WriteMsWritesTheTextInPlaceAndNothingElse) {
+  ASSERT_EQ(kIso8601MsSize, 24U);
+  const unsigned month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  std::int64_t secs = -2208988800;  // 1900-01-01
+  std::int64_t n = 0;
+  for (int y = 1900; y < 2200; ++y) {
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    for (unsigned m = 1; m <= 12; ++m) {
+      const unsigned days = month_days[m - 1] + (m == 2 && leap ? 1 : 0);
+      for (unsigned d = 1; d <= days; ++d, ++n, secs += 86400) {
+        const std::int64_t sod = (n * 7919) % 86400;
+        const std::int64_t ms = (n * 389) % 1000;
+        char want[32];
+        std::snprintf(want, sizeof want, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d,
+                      static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60),
+                      static_cast<int>(sod % 60), static_cast<int>(ms));
+        const TimePoint t = from_unix_seconds(secs + sod) + std::chrono::milliseconds(ms) +
+                            nanoseconds(n % 1000000);  // below a millisecond: dropped
+        std::string buf(40, '#');
+        char* end = write_iso8601_ms(buf.data() + 8, t);
+        ASSERT_EQ(end, buf.data() + 8 + kIso8601MsSize);
+        ASSERT_EQ(buf, std::string(8, '#') + want + std::string(8, '#')) << secs;
+        ASSERT_EQ(format_iso8601_ms(t), want);
+      }
+    }
+  }
+  std::string buf(24, '#');
+  EXPECT_EQ(write_iso8601_ms(buf.data(), from_unix_seconds(0) - nanoseconds(1)), buf.data() + 24);
+  EXPECT_EQ(buf, "1969-12-31T23:59:59.999Z");
+  write_iso8601_ms(buf.data(), from_unix_seconds(-1) + std::chrono::milliseconds(1));
+  EXPECT_EQ(buf, "1969-12-31T23:59:59.001Z");
+}
+
 // Day-by-day walk from 1900 to 2200, counting calendar dates independently,
 // checks every date both ways (all leap rules, month ends, century years).
 TEST(Iso8601Test, EveryDayFrom1900To2200RoundTrips) {
