@@ -1,12 +1,15 @@
 #include "usd1pay/id.h"
 
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 #include "usd1pay/encoding.h"
@@ -18,6 +21,49 @@ constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 // Bytes >= 248 (= 4 * 62) are discarded so that byte % 62 is uniform.
 constexpr unsigned kAcceptBelow = 248;
 constexpr std::size_t kMaxPrefixLetters = 8;
+
+// Ids take their random bytes from a per-thread block of CSPRNG output
+// (one RAND_bytes call every thirty or so ids instead of one per id: the
+// call, not the bytes, is what costs). A fork bumps the generation, and a
+// block of an older generation is thrown away unread: a child must never
+// hand out the ids its parent's unused bytes would have made.
+constexpr std::size_t kIdPoolBytes = 512;
+std::atomic<unsigned long> g_fork_generation{0};
+std::once_flag g_atfork_once;
+
+void on_fork_child() {
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+
+struct IdBytePool {
+  std::array<std::uint8_t, kIdPoolBytes> bytes{};
+  std::size_t used = kIdPoolBytes;
+  unsigned long generation = 0;
+};
+
+/// This thread's pool, emptied when a fork happened since it was filled.
+IdBytePool& id_byte_pool() {
+  std::call_once(g_atfork_once, [] { pthread_atfork(nullptr, nullptr, on_fork_child); });
+  thread_local IdBytePool pool;
+  const unsigned long generation = g_fork_generation.load(std::memory_order_relaxed);
+  if (pool.generation != generation) {
+    pool.used = pool.bytes.size();
+    pool.generation = generation;
+  }
+  return pool;
+}
+
+/// The next random byte of `pool`, refilled from the CSPRNG when used up.
+Status next_id_byte(IdBytePool& pool, std::uint8_t* out) {
+  if (pool.used == pool.bytes.size()) {
+    USD1PAY_RETURN_IF_ERROR(random_bytes(pool.bytes.data(), pool.bytes.size()));
+    pool.used = 0;
+  }
+  *out = pool.bytes[pool.used];
+  pool.bytes[pool.used++] = 0;  // a byte handed out is not kept
+  return Status();
+}
+
 /// 62^8 - 1: the latest time kIdTimeLength base62 digits hold.
 constexpr std::uint64_t kMaxIdTime = 218340105584895ULL;
 static_assert(kIdTimeLength == 8, "kMaxIdTime is 62^kIdTimeLength - 1");
@@ -68,16 +114,11 @@ Result<std::string> try_new_id_at(std::string_view prefix, std::int64_t unix_ms)
     t /= 62;
   }
   id.append(stamp.data(), stamp.size());
-  // 32 bytes usually suffice for 16 characters (each byte is kept with
-  // probability 248/256); refill when rejections eat the pool.
-  std::array<std::uint8_t, 32> pool{};
-  std::size_t used = pool.size();
+  // Each byte is kept with probability 248/256 (uniform base62).
+  IdBytePool& pool = id_byte_pool();
   while (id.size() < prefix.size() + kIdBodyLength) {
-    if (used == pool.size()) {
-      USD1PAY_RETURN_IF_ERROR(random_bytes(pool.data(), pool.size()));
-      used = 0;
-    }
-    const unsigned b = pool[used++];
+    std::uint8_t b = 0;
+    USD1PAY_RETURN_IF_ERROR(next_id_byte(pool, &b));
     if (b < kAcceptBelow) id.push_back(kBase62[b % 62]);
   }
   return id;

@@ -1,11 +1,15 @@
 #include "usd1pay/id.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <set>
 #include <string>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -141,6 +145,62 @@ TEST(IdTest, IdTimeMsRejectsWhatIsNotAnId) {
   ASSERT_FALSE(wrong_prefix.ok());
   EXPECT_NE(wrong_prefix.status().message().find("expected prefix \"pi_\""), std::string::npos)
       << wrong_prefix.status().message();
+}
+
+// Random bytes come from a per-thread block: a forked child must not make
+// the ids its parent's unused bytes would have made.
+TEST(IdTest, AForkedChildMakesOtherIdsThanItsParent) {
+  (void)new_id(kEventIdPrefix);  // the block is filled, most of it unused
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  constexpr int kIds = 50;
+  if (child == 0) {
+    close(fds[0]);
+    std::string all;
+    for (int i = 0; i < kIds; ++i) all += new_id(kEventIdPrefix).substr(4 + kIdTimeLength) + "\n";
+    const bool ok = write(fds[1], all.data(), all.size()) == static_cast<ssize_t>(all.size());
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  std::set<std::string> parent;
+  for (int i = 0; i < kIds; ++i) parent.insert(new_id(kEventIdPrefix).substr(4 + kIdTimeLength));
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;)
+    text.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  int seen = 0;
+  for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+    const std::string random_part = text.substr(at, end - at);
+    EXPECT_EQ(random_part.size(), kIdBodyLength - kIdTimeLength);
+    EXPECT_EQ(parent.count(random_part), 0U) << "the child repeated its parent's " << random_part;
+    ++seen;
+  }
+  EXPECT_EQ(seen, kIds);
+}
+
+TEST(IdTest, ThreadsMakeUniqueIds) {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 20000;
+  std::vector<std::vector<std::string>> made(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&made, t] {
+      for (int i = 0; i < kEach; ++i)
+        made[static_cast<std::size_t>(t)].push_back(new_id(kPaymentIdPrefix));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::unordered_set<std::string> all;
+  for (const auto& ids : made) {
+    for (const std::string& id : ids) ASSERT_TRUE(all.insert(id).second) << id;
+  }
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
 TEST(IdTest, TryNewIdRejectsBadPrefixes) {
