@@ -440,19 +440,22 @@ Status has_pending(Db& db, std::string_view op, const std::string& endpoint_id,
 
 /// The delivery's copy of its event's fields (seq, type, intent) must be the
 /// event's; `where` starts the messages.
-Status check_event_of(Db& db, std::string_view op, const std::string& where,
+template <typename Where>
+Status check_event_of(Db& db, std::string_view op, const Where& where_of,
                       const WebhookDeliveryRow& given) {
   USD1PAY_STORE_QUERY(q, db, "SELECT seq, type, intent_id FROM events WHERE id = ?1", op);
   q.bind(1, given.event_id);
   const int rc = q.step();
-  if (rc == SQLITE_DONE) return Status(ErrorCode::kNotFound, where + "no event " + given.event_id);
+  if (rc == SQLITE_DONE) {
+    return Status(ErrorCode::kNotFound, where_of() + "no event " + given.event_id);
+  }
   if (rc != SQLITE_ROW) return db.error(op, rc);
   const auto seq = static_cast<std::uint64_t>(q.int64(0));
   const std::string type = q.text(1);
   const std::string intent_id = q.is_null(2) ? std::string() : q.text(2);
   if (seq != given.event_seq || type != given.event_type || intent_id != given.intent_id) {
     return Status(ErrorCode::kInvalidArgument,
-                  where + "(seq " + std::to_string(given.event_seq) + ", type '" +
+                  where_of() + "(seq " + std::to_string(given.event_seq) + ", type '" +
                       given.event_type + "', intent '" + given.intent_id + "') is not event " +
                       given.event_id + " (seq " + std::to_string(seq) + ", type '" + type +
                       "', intent '" + intent_id + "')");
@@ -672,8 +675,10 @@ Result<std::size_t> SqliteStore::enqueue_webhook_deliveries(
     std::set<std::string> refresh_intents;  // with one inserted waiting
     for (std::size_t i = 0; i < p.deliveries.size(); ++i) {
       const WebhookDeliveryRow& given = p.deliveries[i];
-      const std::string where =
-          prefix + "deliveries[" + std::to_string(i) + "] (" + given.id + "): ";
+      // Built only for a message: most deliveries never need it.
+      const auto where = [&] {
+        return prefix + "deliveries[" + std::to_string(i) + "] (" + given.id + "): ";
+      };
       USD1PAY_RETURN_IF_ERROR(check_event_of(db, kOp, where, given));
       bool head = given.intent_id.empty();
       if (!head && ordered_intents.count(given.intent_id) == 0) {
@@ -693,7 +698,7 @@ Result<std::size_t> SqliteStore::enqueue_webhook_deliveries(
             find_delivery_of_pair(db, kOp, given.event_id, p.endpoint_id, &existing));
         if (existing) continue;
         return Status(ErrorCode::kAlreadyExists,
-                      where + "delivery id " + given.id + " is taken by another delivery");
+                      where() + "delivery id " + given.id + " is taken by another delivery");
       }
       if (!row.intent_id.empty()) ordered_intents.insert(row.intent_id);
       if (!row.intent_id.empty() && !head) refresh_intents.insert(row.intent_id);
