@@ -516,6 +516,10 @@ struct CompleteWebhookAttemptsParams {
   std::vector<std::string> release;                       ///< delivery ids; 0..10000
   std::string owner;  ///< the lease owner for `release` (required when it is not empty)
   std::optional<ClaimWebhookDeliveriesParams> claim;
+  /// Whether each result carries its delivery as it is now. false: only
+  /// `applied` is set (and `delivery` is left empty), which spares reading
+  /// each delivery back in full: a dispatcher needs only `applied`.
+  bool return_deliveries = true;
 };
 
 struct CompleteWebhookAttemptsResult {

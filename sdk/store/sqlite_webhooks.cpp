@@ -845,12 +845,42 @@ Status check_completion(std::string_view op, const std::string& f,
 // (An UPDATE ... RETURNING instead of the read, or an INSERT ... SELECT for
 // the attempt's number, each build a temporary b-tree per statement in
 // SQLite: dearer than the statement they save. Profiled.)
+/// The columns of a delivery a completion needs when its caller does not
+/// want the row back: status, lease owner, the ids, and the rowid.
+Status find_delivery_for_completion(Db& db, std::string_view op, const std::string& id,
+                                    std::optional<WebhookDeliveryRow>* out, std::int64_t* rowid) {
+  out->reset();
+  USD1PAY_STORE_QUERY(q, db,
+                      "SELECT status, lease_owner, endpoint_id, event_id, intent_id, rowid FROM "
+                      "webhook_deliveries WHERE id = ?1",
+                      op);
+  q.bind(1, id);
+  const int rc = q.step();
+  if (rc == SQLITE_DONE) return Status();
+  if (rc != SQLITE_ROW) return db.error(op, rc);
+  WebhookDeliveryRow& d = out->emplace();
+  d.id = id;
+  d.status = q.text(0);
+  d.lease_owner = q.text(1);
+  d.endpoint_id = q.text(2);
+  d.event_id = q.text(3);
+  d.intent_id = q.text(4);
+  *rowid = q.int64(5);
+  return Status();
+}
+
 Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
-                        const CompleteWebhookAttemptParams& p,
-                        CompleteWebhookAttemptResult* result) {
+                        const CompleteWebhookAttemptParams& p, CompleteWebhookAttemptResult* result,
+                        bool return_delivery = true) {
   const WebhookAttemptRow& a = p.attempt;
   std::optional<WebhookDeliveryRow> found;
-  USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, op, p.delivery_id, &found));
+  std::int64_t rowid = 0;
+  const bool by_rowid = !return_delivery;  // the narrow read gives the rowid
+  if (return_delivery) {
+    USD1PAY_RETURN_IF_ERROR(find_delivery_by_id(db, op, p.delivery_id, &found));
+  } else {
+    USD1PAY_RETURN_IF_ERROR(find_delivery_for_completion(db, op, p.delivery_id, &found, &rowid));
+  }
   if (!found) return Status(ErrorCode::kNotFound, prefix + "no delivery " + p.delivery_id);
   WebhookDeliveryRow& d = *found;
   // The attempt's ids are the delivery's; a caller that sets them must agree.
@@ -890,16 +920,20 @@ Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
   if (result->applied) {
     const bool done = p.new_status != "pending";
     {
-      USD1PAY_STORE_QUERY(
-          q, db,
+      // By rowid when the narrow read gave it (one b-tree seek fewer).
+      constexpr const char* kSet =
           "UPDATE webhook_deliveries SET status = ?2, is_head = CASE WHEN ?3 THEN 0 ELSE "
           "is_head END, round_attempts = round_attempts + 1, total_attempts = total_attempts "
           "+ 1, next_attempt_at_ms = CASE WHEN ?3 THEN next_attempt_at_ms ELSE ?4 END, "
           "lease_until_ms = 0, lease_owner = '', last_http_status = ?5, last_error = ?6, "
-          "updated_at_ms = ?7, completed_at_ms = CASE WHEN ?3 THEN ?7 ELSE 0 END WHERE id = ?1",
-          op);
-      q.bind(1, d.id)
-          .bind(2, p.new_status)
+          "updated_at_ms = ?7, completed_at_ms = CASE WHEN ?3 THEN ?7 ELSE 0 END WHERE ";
+      USD1PAY_STORE_QUERY(q, db, std::string(kSet) + (by_rowid ? "rowid = ?1" : "id = ?1"), op);
+      if (by_rowid) {
+        q.bind(1, rowid);
+      } else {
+        q.bind(1, d.id);
+      }
+      q.bind(2, p.new_status)
           .bind(3, std::int64_t{done ? 1 : 0})
           .bind(4, p.next_attempt_at_ms)
           .bind(5, std::int64_t{a.http_status})
@@ -933,7 +967,7 @@ Status apply_completion(Db& db, std::string_view op, const std::string& prefix,
     q.bind(1, d.endpoint_id).bind(2, *p.disable_endpoint_reason).bind(3, p.at_ms);
     USD1PAY_RETURN_IF_ERROR(step_done(db, op, q));
   }
-  result->delivery = std::move(d);
+  if (return_delivery) result->delivery = std::move(d);
   return Status();
 }
 
@@ -989,8 +1023,8 @@ Result<CompleteWebhookAttemptsResult> SqliteStore::complete_webhook_attempts(
     for (std::size_t i = 0; i < p.completions.size(); ++i) {
       const std::string prefix = "store: complete_webhook_attempts: completions[" +
                                  std::to_string(i) + "] (" + p.completions[i].delivery_id + "): ";
-      USD1PAY_RETURN_IF_ERROR(
-          apply_completion(db, kOp, prefix, p.completions[i], &result.completed[i]));
+      USD1PAY_RETURN_IF_ERROR(apply_completion(db, kOp, prefix, p.completions[i],
+                                               &result.completed[i], p.return_deliveries));
     }
     for (const std::string& id : p.release) {
       USD1PAY_STORE_QUERY(q, db,

@@ -608,6 +608,7 @@ class Dispatcher final : public WebhookDispatcher {
     batch.release = std::move(release);
     batch.owner = owner_;
     batch.claim = claim;
+    batch.return_deliveries = false;  // only `applied` is read below
     auto r = o_.store->complete_webhook_attempts(batch);
     if (r.ok()) {
       for (std::size_t i = 0; i < batch.completions.size(); ++i) {

@@ -1215,6 +1215,81 @@ TEST_F(WebhookStoreTest, CompleteManyRecordsEveryAttemptThenClaimsTheNextHeads) 
   EXPECT_EQ(delivery(ds[3].id).lease_owner, "w2") << "the claim was committed";
 }
 
+// A dispatcher asks for `applied` only (return_deliveries = false): the
+// store then reads each delivery narrowly and writes it by rowid, and must
+// leave exactly the state the full path leaves. A lost lease is still only
+// an attempt on record; an unknown delivery is still kNotFound.
+TEST_F(WebhookStoreTest, CompleteManyWithoutTheRowsLeavesTheSameState) {
+  create_endpoint(we(1));
+  std::vector<EventRow> events;
+  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
+    events.push_back(add_event(pi, "payment.detected"));
+  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
+    events.push_back(add_event(pi, "payment.confirmed"));
+  const auto ds = enqueue(we(1), events);
+  ASSERT_EQ(ids(claim(kT0)), (std::vector<std::string>{ds[0].id, ds[1].id, ds[2].id}));
+  const auto batch = [&](const std::vector<std::string>& owners) {
+    CompleteWebhookAttemptsParams p;
+    p.return_deliveries = false;
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+      CompleteWebhookAttemptParams c;
+      c.delivery_id = ds[i].id;
+      c.owner = owners[i];
+      c.attempt = i < 2 ? attempt(200, "succeeded") : attempt(503, "retry");
+      c.attempt.error = i < 2 ? "" : "http status 503";
+      c.new_status = i < 2 ? "succeeded" : "pending";
+      c.next_attempt_at_ms = i < 2 ? 0 : kT0 + 60000;
+      c.at_ms = kT0 + 2000;
+      p.completions.push_back(c);
+    }
+    return p;
+  };
+  // ds[1]'s lease is someone else's: only its attempt is recorded.
+  auto r = store_->complete_webhook_attempts(batch({"w1", "w9", "w1"}));
+  ASSERT_TRUE(r.ok()) << to_string(r.status());
+  ASSERT_EQ(r->completed.size(), 3U);
+  EXPECT_TRUE(r->completed[0].applied);
+  EXPECT_FALSE(r->completed[1].applied);
+  EXPECT_TRUE(r->completed[2].applied);
+  for (const auto& c : r->completed) EXPECT_EQ(c.delivery.id, "") << "no row asked for";
+  const WebhookDeliveryRow done = delivery(ds[0].id);
+  EXPECT_EQ(done.status, "succeeded");
+  EXPECT_EQ(done.total_attempts, 1U);
+  EXPECT_EQ(done.round_attempts, 1U);
+  EXPECT_EQ(done.lease_owner, "");
+  EXPECT_EQ(done.lease_until_ms, 0);
+  EXPECT_EQ(done.last_http_status, 200);
+  EXPECT_EQ(done.completed_at_ms, kT0 + 2000);
+  EXPECT_EQ(done.updated_at_ms, kT0 + 2000);
+  const WebhookDeliveryRow kept = delivery(ds[1].id);
+  EXPECT_EQ(kept.status, "pending");
+  EXPECT_EQ(kept.total_attempts, 0U);
+  EXPECT_EQ(kept.lease_owner, "w1") << "the lease was not w9's to clear";
+  const WebhookDeliveryRow retry = delivery(ds[2].id);
+  EXPECT_EQ(retry.status, "pending");
+  EXPECT_EQ(retry.next_attempt_at_ms, kT0 + 60000);
+  EXPECT_EQ(retry.last_http_status, 503);
+  EXPECT_EQ(retry.last_error, "http status 503");
+  EXPECT_EQ(retry.completed_at_ms, 0);
+  // pi_a's next event became its head; pi_b's did not (its first is still
+  // pending); pi_c's waits behind the retry.
+  EXPECT_EQ(ids(claim(kT0 + 2000, 16, 100, "w2")), std::vector<std::string>{ds[3].id});
+  ListWebhookAttemptsParams lp;
+  auto attempts = store_->list_webhook_attempts(lp);
+  ASSERT_TRUE(attempts.ok());
+  EXPECT_EQ(attempts->size(), 3U) << "every attempt on record, the lost lease's too";
+  // An unknown delivery: the whole batch is refused, as with the rows.
+  CompleteWebhookAttemptsParams unknown = batch({"w1"});
+  unknown.completions[0].delivery_id = msg(999);
+  auto refused = store_->complete_webhook_attempts(unknown);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(contains(refused.status().message(), "no delivery " + msg(999)))
+      << refused.status().message();
+  Raw raw(path_);
+  EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
+}
+
 TEST_F(WebhookStoreTest, CompleteManyFreesRoomUnderTheCapForItsOwnClaim) {
   create_endpoint(we(1));
   std::vector<EventRow> events;
