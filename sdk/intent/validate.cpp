@@ -202,6 +202,12 @@ Result<std::string> canonical_metadata(std::string_view text, std::size_t max_by
                                               " bytes exceeds the limit of " +
                                               std::to_string(max_bytes) + " bytes");
   }
+  // A raw NUL byte is never JSON (inside a string it must be \u0000), but
+  // nlohmann takes one for the end of the input and would drop what follows.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "intent: metadata has a NUL byte at byte " + std::to_string(nul));
+  }
   MetadataChecker checker;
   const bool ok = nlohmann::json::sax_parse(text, &checker, nlohmann::json::input_format_t::json,
                                             /*strict=*/true);

@@ -350,6 +350,14 @@ TEST_F(ProcessorTest, EveryValidationErrorIsExactAndTouchesNoStore) {
        ErrorCode::kInvalidArgument, "intent: metadata is not valid JSON at byte 5"},
       {"metadata trailing", [](auto& r) { r.metadata_json = "{} {}"; }, ErrorCode::kInvalidArgument,
        ""},
+      // nlohmann stops reading at a NUL byte: what follows must not be
+      // dropped silently.
+      {"metadata NUL then more",
+       [](auto& r) { r.metadata_json = std::string("{}\0{\"a\":1}", 10); },
+       ErrorCode::kInvalidArgument, "intent: metadata has a NUL byte at byte 2"},
+      {"metadata NUL inside a string",
+       [](auto& r) { r.metadata_json = std::string("{\"a\":\"x\0y\"}", 11); },
+       ErrorCode::kInvalidArgument, "intent: metadata has a NUL byte at byte 7"},
       {"metadata duplicate", [](auto& r) { r.metadata_json = R"({"a":1,"a":2})"; },
        ErrorCode::kInvalidArgument, "intent: metadata has the key \"a\" twice"},
       {"metadata too big",
