@@ -36,6 +36,23 @@ Status parse_json_strict(std::string_view text, const ErrorSink& sink, json* out
                       "document is " + std::to_string(text.size()) +
                           " bytes, more than the limit of " + std::to_string(kMaxDocumentBytes));
   }
+  // The line and column (1-based) of byte `at`.
+  const auto where = [&](std::size_t at) {
+    std::size_t line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(at - line_start + 1);
+  };
+  // A raw NUL byte is never JSON, but nlohmann takes one for the end of the
+  // input and would ignore whatever follows it.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return sink.error(ErrorCode::kInvalidArgument, "", "NUL byte at " + where(nul));
+  }
   JsonKeyPaths paths;
   try {
     // Comments (// and /* */) are allowed so that a configuration can explain
@@ -50,18 +67,8 @@ Status parse_json_strict(std::string_view text, const ErrorSink& sink, json* out
   } catch (const json::parse_error& e) {
     // e.byte counts the characters read, the offending one included.
     const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    std::size_t line = 1;
-    std::size_t line_start = 0;
-    for (std::size_t i = 0; i < at; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        line_start = i + 1;
-      }
-    }
     return sink.error(ErrorCode::kInvalidArgument, "",
-                      "JSON syntax error at line " + std::to_string(line) + ", column " +
-                          std::to_string(at - line_start + 1) + ": " +
-                          json_syntax_reason(e.what()));
+                      "JSON syntax error at " + where(at) + ": " + json_syntax_reason(e.what()));
   } catch (const json::out_of_range& e) {
     // A number beyond a double ("1e999"): nlohmann says which, the paths where.
     return sink.error(ErrorCode::kInvalidArgument, paths.value_path(),

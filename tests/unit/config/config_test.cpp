@@ -1073,6 +1073,9 @@ TEST(ConfigTest, DocumentErrors) {
       {"{\"a\": 1} x", ErrorCode::kInvalidArgument,
        "config: JSON syntax error at line 1, column 10"},
       {"{\"a\": \"\xff\"}", ErrorCode::kInvalidArgument, "config: JSON syntax error at line 1"},
+      // nlohmann would stop at the NUL and take the document before it.
+      {std::string("{\"version\": 1}\n\0{\"x\": 1}", 18), ErrorCode::kInvalidArgument,
+       "config: NUL byte at line 2, column 1"},
       {"[]", ErrorCode::kInvalidArgument,
        "config: the document must be a JSON object, found an array"},
       {"\"x\"", ErrorCode::kInvalidArgument,
