@@ -465,6 +465,17 @@ JsonTextKind json_validate(std::string_view text, std::size_t max_depth) noexcep
   if (max_depth > kMaxJsonValidateDepth) max_depth = kMaxJsonValidateDepth;
   OpenStack open;
   JsonTextKind top = JsonTextKind::kInvalid;
+  // A member's key and its colon at text[i], and the space after them.
+  const auto skip_key = [&] {
+    if (i >= n || text[i] != '"') return false;
+    ++i;
+    if (!skip_string(text, &i)) return false;
+    skip_space();
+    if (i >= n || text[i] != ':') return false;
+    ++i;
+    skip_space();
+    return true;
+  };
   skip_space();
   for (;;) {
     // A value at text[i].
@@ -503,14 +514,7 @@ JsonTextKind json_validate(std::string_view text, std::size_t max_depth) noexcep
     if (top == JsonTextKind::kInvalid) top = kind;
     if (opened) {
       // The first member's key, or the first element.
-      if (open.back() == '[') continue;
-      if (i >= n || text[i] != '"') return JsonTextKind::kInvalid;
-      ++i;
-      if (!skip_string(text, &i)) return JsonTextKind::kInvalid;
-      skip_space();
-      if (i >= n || text[i] != ':') return JsonTextKind::kInvalid;
-      ++i;
-      skip_space();
+      if (open.back() == '{' && !skip_key()) return JsonTextKind::kInvalid;
       continue;
     }
     // After a value: a comma and the next, or the end of containers.
@@ -527,15 +531,7 @@ JsonTextKind json_validate(std::string_view text, std::size_t max_depth) noexcep
       if (text[i] != ',') return JsonTextKind::kInvalid;
       ++i;
       skip_space();
-      if (open.back() == '{') {
-        if (i >= n || text[i] != '"') return JsonTextKind::kInvalid;
-        ++i;
-        if (!skip_string(text, &i)) return JsonTextKind::kInvalid;
-        skip_space();
-        if (i >= n || text[i] != ':') return JsonTextKind::kInvalid;
-        ++i;
-        skip_space();
-      }
+      if (open.back() == '{' && !skip_key()) return JsonTextKind::kInvalid;
       break;
     }
   }
