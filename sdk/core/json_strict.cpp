@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "usd1pay/encoding.h"
+
 namespace usd1pay {
 
 void JsonKeyPaths::open(bool array) {
@@ -239,19 +241,12 @@ bool json_space(unsigned char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int hex_digit(unsigned char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /// Four hex digits at text[pos]; -1 when they are not.
 long hex4(std::string_view text, std::size_t pos) noexcept {
   if (text.size() - pos < 4) return -1;
   long v = 0;
   for (std::size_t i = 0; i < 4; ++i) {
-    const int d = hex_digit(static_cast<unsigned char>(text[pos + i]));
+    const int d = hex_digit_value(text[pos + i]);
     if (d < 0) return -1;
     v = v * 16 + d;
   }
@@ -259,7 +254,8 @@ long hex4(std::string_view text, std::size_t pos) noexcept {
 }
 
 /// The string whose opening quote is at text[pos - 1]; *pos ends just past
-/// its closing quote. False when it is not a well-formed JSON string.
+/// its closing quote. False when it is not a well-formed JSON string, the
+/// UTF-8 of its bytes aside (the caller checks the whole text once).
 bool skip_string(std::string_view text, std::size_t* pos) noexcept {
   std::size_t i = *pos;
   const std::size_t n = text.size();
@@ -297,35 +293,7 @@ bool skip_string(std::string_view text, std::size_t* pos) noexcept {
       continue;
     }
     if (c < 0x20) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // UTF-8 by the Unicode Standard's table 3-7 (well-formed byte sequences).
-    std::size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    const auto second = static_cast<unsigned char>(text[i + 1]);
-    if (second < lo || second > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(text[i + k]);
-      if (b < 0x80 || b > 0xBF) return false;
-    }
-    i += len;
+    ++i;  // any other byte: json_validate checked the UTF-8 of the whole text
   }
   return false;
 }
@@ -463,6 +431,9 @@ JsonTextKind json_validate(std::string_view text, std::size_t max_depth) noexcep
   // The open containers, innermost last, a bit each (1: object), so that
   // nothing is allocated; depth beyond kMaxJsonValidateDepth is refused.
   if (max_depth > kMaxJsonValidateDepth) max_depth = kMaxJsonValidateDepth;
+  // Well-formed UTF-8 everywhere: outside strings JSON allows ASCII only,
+  // inside them any well-formed sequence.
+  if (find_invalid_utf8(text) != std::string_view::npos) return JsonTextKind::kInvalid;
   OpenStack open;
   JsonTextKind top = JsonTextKind::kInvalid;
   // A member's key and its colon at text[i], and the space after them.
