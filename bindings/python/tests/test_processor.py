@@ -247,15 +247,15 @@ class RequestTextTest(TempDirTest):
         super().setUp()
         self.p = self.open_processor()
         self.sent: List[bytes] = []
-        real = self.p._call_json1
+        real = self.p._call_json
 
-        def capture(fn: Any, arg: bytes) -> Any:
+        def capture(fn: Any, *args: Any) -> Any:
             if fn == self.p._lib.unchecked_intent_create:
-                self.sent.append(arg)
+                self.sent.append(args[0])
                 return {}
-            return real(fn, arg)
+            return real(fn, *args)
 
-        self.p._call_json1 = capture  # type: ignore[method-assign]
+        self.p._call_json = capture  # type: ignore[method-assign]
 
     def expect_text(self, request: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
         self.sent.clear()
@@ -337,7 +337,7 @@ class RequestTextTest(TempDirTest):
             self.assertEqual(self.sent, [], "nothing reaches the library")
 
     def test_the_library_reads_every_key(self) -> None:
-        del self.p._call_json1  # the real one again
+        del self.p._call_json  # the real one again
         odd = "caf\u00e9 \"q\" \\ \u20ac"
         key = 'k-"1"\\/'  # printable ASCII only, escaped in JSON
         intent = self.p.create_intent(odd, Decimal("3.10"), chain=CHAIN, token="USD1",

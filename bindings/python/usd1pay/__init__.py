@@ -515,27 +515,6 @@ class Processor:
             self._lib.unchecked_free(out)
         return _loads(raw.decode("utf-8") if raw else "")
 
-    def _call_json1(self, fn: Any, arg: bytes) -> Any:
-        """_call_json for the per-intent hot paths: one of the library's
-        unchecked_* functions with one bytes argument; the reply read as
-        _loads reads it, inline (a call less per reply)."""
-        out = c_char_p()
-        rc = fn(byref(out), self._handle, arg)
-        if rc:
-            raise self._lib.error(rc)
-        try:
-            raw = out.value
-        finally:
-            self._lib.unchecked_free(out)
-        text = raw.decode("utf-8") if raw else ""
-        try:
-            value, end = _scan_once(text, 0)
-        except StopIteration:
-            return json.loads(text)  # raises the JSONDecodeError naming the position
-        if end != len(text):
-            return json.loads(text)  # whitespace after the value, or extra data
-        return value
-
     # -- intents --
 
     def create_intent(self, order_id: str, amount: AmountLike, *, chain: Optional[str] = None,
@@ -569,9 +548,7 @@ class Processor:
         if token is not None:
             text += ',"token":' + _json_str(_str_arg(token, "token"))
         if idempotency_key is not None:
-            if type(idempotency_key) is not str:
-                _str_arg(idempotency_key, "idempotency_key")  # TypeError unless a str subclass
-            text += ',"idempotency_key":' + _json_str(idempotency_key)
+            text += ',"idempotency_key":' + _json_str(_str_arg(idempotency_key, "idempotency_key"))
         if actor is not None:
             text += ',"actor":' + _json_str(_str_arg(actor, "actor"))
         if expires_in_seconds is not None:
@@ -583,19 +560,14 @@ class Processor:
                     raise TypeError(f"metadata: expected a dict, got {type(metadata).__name__}")
                 metadata = dict(metadata)
             text += ',"metadata":' + _json_value(metadata)
-        try:
-            request = (text + "}").encode("utf-8")
-        except UnicodeEncodeError as e:  # a lone surrogate (the text has no NUL: \u0000)
-            raise local_error(
-                InvalidArgument, f"json: not encodable as UTF-8 at position {e.start}") from None
-        return self._call_json1(self._lib.unchecked_intent_create, request)
+        return self._call_json(self._lib.unchecked_intent_create, _utf8_json(text + "}"))
 
     def get_intent(self, intent_id: str) -> JsonObject:
         """One intent by id ("pi_..."). Raises NotFound for an unknown id,
         InvalidArgument for a malformed one."""
         if type(intent_id) is str and intent_id.isascii() and "\0" not in intent_id:
-            return self._call_json1(self._lib.unchecked_intent_get, intent_id.encode("ascii"))
-        return self._call_json1(self._lib.unchecked_intent_get, _text(intent_id, "intent_id"))
+            return self._call_json(self._lib.unchecked_intent_get, intent_id.encode("ascii"))
+        return self._call_json(self._lib.unchecked_intent_get, _text(intent_id, "intent_id"))
 
     def list_intents(self, *, status: Optional[str] = None, order_id: Optional[str] = None,
                      created_from: Optional[str] = None, created_to: Optional[str] = None,
