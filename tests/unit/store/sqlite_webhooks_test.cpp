@@ -297,6 +297,43 @@ class WebhookStoreTest : public ::testing::Test {
     EXPECT_TRUE(r->applied);
   }
 
+  /// Three intents (pi_a, pi_b, pi_c), two events each, fanned out to we(1):
+  /// the second of each waits behind the first; the three firsts are
+  /// claimed by "w1". Empty (after a failure) when the claim is not that.
+  std::vector<WebhookDeliveryRow> three_intents_two_events_first_claimed() {
+    create_endpoint(we(1));
+    std::vector<EventRow> events;
+    for (const char* pi : {"pi_a", "pi_b", "pi_c"}) {
+      events.push_back(add_event(pi, "payment.detected"));
+    }
+    for (const char* pi : {"pi_a", "pi_b", "pi_c"}) {
+      events.push_back(add_event(pi, "payment.confirmed"));
+    }
+    const auto ds = enqueue(we(1), events);
+    const auto claimed = ids(claim(kT0));
+    EXPECT_EQ(claimed, (std::vector<std::string>{ds[0].id, ds[1].id, ds[2].id}));
+    return ds.size() == 6 && claimed.size() == 3 ? ds : std::vector<WebhookDeliveryRow>{};
+  }
+
+  /// Completions of ds[0..owners.size()) at kT0 + 2000 by `owners`: the
+  /// first two succeeded, the third a 503 retried at kT0 + 60000.
+  static CompleteWebhookAttemptsParams two_successes_then_a_retry(
+      const std::vector<WebhookDeliveryRow>& ds, const std::vector<std::string>& owners) {
+    CompleteWebhookAttemptsParams p;
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+      CompleteWebhookAttemptParams c;
+      c.delivery_id = ds[i].id;
+      c.owner = owners[i];
+      c.attempt = i < 2 ? attempt(200, "succeeded") : attempt(503, "retry");
+      c.attempt.error = i < 2 ? "" : "http status 503";
+      c.new_status = i < 2 ? "succeeded" : "pending";
+      c.next_attempt_at_ms = i < 2 ? 0 : kT0 + 60000;
+      c.at_ms = kT0 + 2000;
+      p.completions.push_back(c);
+    }
+    return p;
+  }
+
   TempDir dir_;
   std::string path_;
   std::unique_ptr<Store> store_;
@@ -1160,27 +1197,9 @@ TEST_F(WebhookStoreTest, CompleteErrors) {
 // ---- group commit: complete_webhook_attempts ----
 
 TEST_F(WebhookStoreTest, CompleteManyRecordsEveryAttemptThenClaimsTheNextHeads) {
-  create_endpoint(we(1));
-  // Three intents, two events each: the second of each waits behind the first.
-  std::vector<EventRow> events;
-  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
-    events.push_back(add_event(pi, "payment.detected"));
-  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
-    events.push_back(add_event(pi, "payment.confirmed"));
-  const auto ds = enqueue(we(1), events);
-  ASSERT_EQ(ids(claim(kT0)), (std::vector<std::string>{ds[0].id, ds[1].id, ds[2].id}));
-
-  CompleteWebhookAttemptsParams p;
-  for (std::size_t i = 0; i < 3; ++i) {
-    CompleteWebhookAttemptParams c;
-    c.delivery_id = ds[i].id;
-    c.owner = "w1";
-    c.attempt = i < 2 ? attempt(200, "succeeded") : attempt(503, "retry");
-    c.new_status = i < 2 ? "succeeded" : "pending";
-    c.next_attempt_at_ms = i < 2 ? 0 : kT0 + 60000;
-    c.at_ms = kT0 + 2000;
-    p.completions.push_back(c);
-  }
+  const auto ds = three_intents_two_events_first_claimed();
+  ASSERT_EQ(ds.size(), 6U);
+  CompleteWebhookAttemptsParams p = two_successes_then_a_retry(ds, {"w1", "w1", "w1"});
   ClaimWebhookDeliveriesParams& cl = p.claim.emplace();
   cl.now_ms = kT0 + 2000;
   cl.owner = "w2";
@@ -1220,28 +1239,11 @@ TEST_F(WebhookStoreTest, CompleteManyRecordsEveryAttemptThenClaimsTheNextHeads) 
 // leave exactly the state the full path leaves. A lost lease is still only
 // an attempt on record; an unknown delivery is still kNotFound.
 TEST_F(WebhookStoreTest, CompleteManyWithoutTheRowsLeavesTheSameState) {
-  create_endpoint(we(1));
-  std::vector<EventRow> events;
-  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
-    events.push_back(add_event(pi, "payment.detected"));
-  for (const char* pi : {"pi_a", "pi_b", "pi_c"})
-    events.push_back(add_event(pi, "payment.confirmed"));
-  const auto ds = enqueue(we(1), events);
-  ASSERT_EQ(ids(claim(kT0)), (std::vector<std::string>{ds[0].id, ds[1].id, ds[2].id}));
+  const auto ds = three_intents_two_events_first_claimed();
+  ASSERT_EQ(ds.size(), 6U);
   const auto batch = [&](const std::vector<std::string>& owners) {
-    CompleteWebhookAttemptsParams p;
+    CompleteWebhookAttemptsParams p = two_successes_then_a_retry(ds, owners);
     p.return_deliveries = false;
-    for (std::size_t i = 0; i < owners.size(); ++i) {
-      CompleteWebhookAttemptParams c;
-      c.delivery_id = ds[i].id;
-      c.owner = owners[i];
-      c.attempt = i < 2 ? attempt(200, "succeeded") : attempt(503, "retry");
-      c.attempt.error = i < 2 ? "" : "http status 503";
-      c.new_status = i < 2 ? "succeeded" : "pending";
-      c.next_attempt_at_ms = i < 2 ? 0 : kT0 + 60000;
-      c.at_ms = kT0 + 2000;
-      p.completions.push_back(c);
-    }
     return p;
   };
   // ds[1]'s lease is someone else's: only its attempt is recorded.
